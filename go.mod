@@ -1,0 +1,3 @@
+module github.com/wardauth/ward
+
+go 1.26
