@@ -29,6 +29,14 @@ var (
 	ErrAlgorithmConflict = errors.New("jwk: key offered under two algorithms")
 	// ErrUnbound means the key has no algorithm and none was configured.
 	ErrUnbound = errors.New("jwk: key is not bound to an algorithm")
+	// ErrUnsupportedKeyType means a key type or curve that this package does
+	// not implement, such as "X25519", "Ed448" or P-224. [ParseSet] skips
+	// such keys.
+	ErrUnsupportedKeyType = errors.New("jwk: unsupported key type")
+	// ErrNotExportable means the key cannot be written in the requested
+	// form: the private half of an opaque [crypto.Signer] (an HSM or KMS
+	// key), a multi-prime RSA key, or a secret key as PEM.
+	ErrNotExportable = errors.New("jwk: key cannot be exported")
 )
 
 // Key is a JSON Web Key ([RFC 7517]): a [*PublicKey], a [*PrivateKey] or a
@@ -73,11 +81,27 @@ type PublicKey struct {
 // *rsa.PublicKey, an *ecdsa.PublicKey or an ed25519.PublicKey that fits alg.
 // The key ID is the RFC 7638 SHA-256 thumbprint.
 func NewPublicKey(pub crypto.PublicKey, alg Algorithm) (*PublicKey, error) {
-	kty, err := checkPublic(pub, alg)
-	if err != nil {
+	if alg == "" {
+		return nil, fmt.Errorf("%w: no algorithm given", ErrUnbound)
+	}
+	return newPublicKey(pub, alg)
+}
+
+// newPublicKey is [NewPublicKey], except that alg may be "": EC and Ed25519
+// keys are then bound to the algorithm of their curve and RSA keys stay
+// unbound.
+func newPublicKey(pub crypto.PublicKey, alg Algorithm) (*PublicKey, error) {
+	if _, err := checkPublic(pub, alg); err != nil {
 		return nil, err
 	}
-	_ = kty
+	if alg == "" {
+		switch p := pub.(type) {
+		case *ecdsa.PublicKey:
+			alg = CurveAlgorithm(curveName(p.Curve))
+		case ed25519.PublicKey:
+			alg = EdDSA
+		}
+	}
 	k := &PublicKey{key: pub, alg: alg}
 	k.kid = mustThumbprintKID(k)
 	return k, nil
@@ -106,7 +130,7 @@ func checkPublic(pub crypto.PublicKey, alg Algorithm) (string, error) {
 		}
 		crv := curveName(p.Curve)
 		if crv == "" {
-			return "", fmt.Errorf("%w: unsupported curve", ErrKeyMismatch)
+			return "", fmt.Errorf("%w: curve %s", ErrUnsupportedKeyType, p.Curve.Params().Name)
 		}
 		want := CurveAlgorithm(crv)
 		if alg == "" {
@@ -121,7 +145,7 @@ func checkPublic(pub crypto.PublicKey, alg Algorithm) (string, error) {
 			return "", fmt.Errorf("%w: Ed25519 public key of %d bytes", ErrMalformed, len(p))
 		}
 	default:
-		return "", fmt.Errorf("%w: public key of type %T", ErrKeyMismatch, pub)
+		return "", fmt.Errorf("%w: public key of type %T", ErrUnsupportedKeyType, pub)
 	}
 	if alg == "" {
 		return kty, nil
@@ -165,7 +189,11 @@ func (k *PublicKey) KeyType() string {
 	return KeyTypeOKP
 }
 
-// Use returns the JWK "use" member: "sig" or "" (absent).
+// Use returns the JWK "use" member: "sig", "enc" or "" (absent). A verifier
+// should not use a key marked "enc" to check signatures ([RFC 7517,
+// Section 4.2]).
+//
+// [RFC 7517, Section 4.2]: https://www.rfc-editor.org/rfc/rfc7517#section-4.2
 func (k *PublicKey) Use() string { return k.use }
 
 // CryptoPublicKey returns the standard library key: an *rsa.PublicKey, an
@@ -295,6 +323,20 @@ func NewSecretKey(secret []byte, alg Algorithm) (*SecretKey, error) {
 		return nil, err
 	}
 	return k, nil
+}
+
+// minUnboundSecret is the length of the shortest secret that some algorithm
+// (HS256) accepts. An unbound secret shorter than this could never be bound.
+const minUnboundSecret = 32
+
+// newUnboundSecretKey returns a secret key with no algorithm, for a JWK
+// without "alg"; a verifier binds it with [SecretKey.WithAlgorithm]. The
+// secret is not copied.
+func newUnboundSecretKey(secret []byte) (*SecretKey, error) {
+	if len(secret) < minUnboundSecret {
+		return nil, fmt.Errorf("%w: secret of %d bytes (HS256 needs at least %d)", ErrWeakKey, len(secret), minUnboundSecret)
+	}
+	return &SecretKey{secret: secret}, nil
 }
 
 func (k *SecretKey) bind(alg Algorithm) error {
