@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"testing"
+	"unsafe"
 )
 
 // claimsJSON is a typical JWT claims set ([RFC 7519, Section 4]).
@@ -83,3 +84,7 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 }
+
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
