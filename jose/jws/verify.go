@@ -242,12 +242,27 @@ func verifySignature(key jwk.VerificationKey, alg Algorithm, input []byte, sig s
 
 func decodeSig(dst []byte, sig string, want int) error {
 	if base64url.DecodedLen(len(sig)) != want {
+		// Padding, whitespace or a trailing newline make the token
+		// malformed, whatever the length they add up to.
+		if !isBase64URL(sig) {
+			return fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+		}
 		return fmt.Errorf("%w: signature of wrong length", ErrBadSignature)
 	}
 	if _, err := base64url.Decode(dst[:want], bytesOf(sig)); err != nil {
 		return fmt.Errorf("%w: signature: %w", ErrMalformed, err)
 	}
 	return nil
+}
+
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func verifyHMAC(k *jwk.SecretKey, input []byte, sig string) error {
