@@ -85,7 +85,9 @@ func verify(token string, keys *jwk.Set, opts *VerifyOptions, v *Verified) error
 	if len(token) > o.MaxSize {
 		return fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(token), o.MaxSize)
 	}
-	seg, err := split(token, false)
+	// An empty signature is refused after the header is parsed, so that
+	// "alg":"none" tokens, which have one, fail as ErrUnsupportedAlgorithm.
+	seg, err := split(token, true)
 	if err != nil {
 		return err
 	}
@@ -110,6 +112,9 @@ func verify(token string, keys *jwk.Set, opts *VerifyOptions, v *Verified) error
 
 	if _, err := parseHeader(hdr, o.MaxDepth, true, &v.Header); err != nil {
 		return err
+	}
+	if seg.signature == "" {
+		return fmt.Errorf("%w: empty signature", ErrMalformed)
 	}
 	for _, c := range v.Header.Critical {
 		if !slices.Contains(o.Critical, c) {
