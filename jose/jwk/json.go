@@ -122,18 +122,18 @@ func ParseSet(data []byte) (*Set, error) {
 			return fmt.Errorf("%w: JWK Set has more than MaxSetKeys (%d) keys", ErrMalformed, MaxSetKeys)
 		}
 		if len(value) > MaxKeySize {
-			return fmt.Errorf("%w: keys[%d]: JWK of %d bytes exceeds MaxKeySize (%d bytes)", ErrMalformed, i, len(value), MaxKeySize)
+			return fmt.Errorf("%w: JWK of %d bytes exceeds MaxKeySize (%d bytes) (keys[%d] of the JWK Set)", ErrMalformed, len(value), MaxKeySize, i)
 		}
 		r, err := decodeJWK(value)
 		if err != nil {
-			return fmt.Errorf("keys[%d]: %w", i, err)
+			return fmt.Errorf("%w (keys[%d] of the JWK Set)", err, i)
 		}
 		if r.supported() != nil {
 			return nil // RFC 7517, Section 5: ignore keys we do not understand.
 		}
 		k, err := r.build("")
 		if err != nil {
-			return fmt.Errorf("keys[%d]: %w", i, err)
+			return fmt.Errorf("%w (keys[%d] of the JWK Set)", err, i)
 		}
 		keys = append(keys, k)
 		return nil
@@ -142,7 +142,7 @@ func ParseSet(data []byte) (*Set, error) {
 		if _, ok := err.(*strictjson.Error); ok {
 			return nil, fmt.Errorf("%w: JWK Set: %w", ErrMalformed, err)
 		}
-		return nil, fmt.Errorf("jwk: JWK Set: %w", err)
+		return nil, err
 	}
 	return NewSet(keys...)
 }
