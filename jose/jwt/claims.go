@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -82,88 +83,103 @@ const (
 // values, negative values and non-finite numbers are malformed.
 const maxNumericDate = 253402300799
 
-// decodeRegistered decodes one registered claim into c. Strings alias value,
-// which the caller never modifies.
-func decodeRegistered(c *Claims, name string, value []byte) (present, error) {
-	switch name {
+// decodeRegistered decodes one registered claim into c and reports which
+// it was (0 for any other name). Strings alias value, which the caller never
+// modifies. name is converted to a string only on the error path, so the
+// common case does not allocate.
+func decodeRegistered(c *Claims, name, value []byte) (present, error) {
+	var err error
+	switch string(name) {
 	case claimIss:
-		s, err := claimString(name, value)
-		c.Issuer = s
-		return hasIss, err
+		c.Issuer, err = claimString(value)
+		return hasIss, claimErr(err, name)
 	case claimSub:
-		s, err := claimString(name, value)
-		c.Subject = s
-		return hasSub, err
+		c.Subject, err = claimString(value)
+		return hasSub, claimErr(err, name)
 	case claimJti:
-		s, err := claimString(name, value)
-		c.ID = s
-		return hasJti, err
+		c.ID, err = claimString(value)
+		return hasJti, claimErr(err, name)
 	case claimAud:
-		aud, err := decodeAudience(value)
-		c.Audience = aud
+		c.Audience, err = decodeAudience(value)
 		return hasAud, err
 	case claimExp:
-		t, err := numericDate(name, value)
-		c.ExpiresAt = t
-		return hasExp, err
+		c.ExpiresAt, err = numericDate(value)
+		return hasExp, claimErr(err, name)
 	case claimNbf:
-		t, err := numericDate(name, value)
-		c.NotBefore = t
-		return hasNbf, err
+		c.NotBefore, err = numericDate(value)
+		return hasNbf, claimErr(err, name)
 	case claimIat:
-		t, err := numericDate(name, value)
-		c.IssuedAt = t
-		return hasIat, err
+		c.IssuedAt, err = numericDate(value)
+		return hasIat, claimErr(err, name)
 	}
 	return 0, nil
 }
 
-func claimString(name string, value []byte) (string, error) {
+var (
+	errNotString = errors.New("must be a string")
+	errNotNumber = errors.New("must be a number")
+	errRange     = errors.New("is out of range")
+)
+
+func claimErr(err error, name []byte) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: claim %q %v", ErrMalformed, name, err)
+}
+
+func claimString(value []byte) (string, error) {
 	s, err := strictjson.DecodeString(value)
 	if err != nil {
-		return "", fmt.Errorf("%w: claim %q must be a string", ErrMalformed, name)
+		return "", errNotString
 	}
 	return unsafe.String(unsafe.SliceData(s), len(s)), nil
 }
 
+var errAudience = fmt.Errorf("%w: claim \"aud\" must be a string or an array of strings", ErrMalformed)
+
+// decodeAudience decodes "aud", a string or an array of strings.
 func decodeAudience(value []byte) (Audience, error) {
 	switch strictjson.KindOf(value) {
 	case strictjson.String:
-		s, err := claimString(claimAud, value)
+		s, err := claimString(value)
 		if err != nil {
-			return nil, err
+			return nil, errAudience
 		}
 		return Audience{s}, nil
 	case strictjson.Array:
 		var aud Audience
 		err := strictjson.ForEachElement(value, 0, func(v []byte) error {
-			s, err := strictjson.DecodeString(v)
+			s, err := claimString(v)
 			if err != nil {
-				return fmt.Errorf("%w: claim \"aud\" must be a string or an array of strings", ErrMalformed)
+				return errAudience
 			}
-			aud = append(aud, unsafe.String(unsafe.SliceData(s), len(s)))
+			aud = append(aud, s)
 			return nil
 		})
-		return aud, err
+		if err != nil {
+			return nil, errAudience
+		}
+		return aud, nil
 	}
-	return nil, fmt.Errorf("%w: claim \"aud\" must be a string or an array of strings", ErrMalformed)
+	return nil, errAudience
 }
 
 // numericDate decodes a NumericDate: a JSON number (never a string) of
 // seconds since the epoch, possibly fractional, in [0, 9999-12-31].
-func numericDate(name string, value []byte) (time.Time, error) {
+func numericDate(value []byte) (time.Time, error) {
 	if strictjson.KindOf(value) != strictjson.Number {
-		return time.Time{}, fmt.Errorf("%w: claim %q must be a number", ErrMalformed, name)
+		return time.Time{}, errNotNumber
 	}
 	if secs, err := strictjson.Int64(value); err == nil {
 		if secs < 0 || secs > maxNumericDate {
-			return time.Time{}, fmt.Errorf("%w: claim %q is out of range", ErrMalformed, name)
+			return time.Time{}, errRange
 		}
 		return time.Unix(secs, 0), nil
 	}
 	f, err := strictjson.Float64(value)
 	if err != nil || math.IsNaN(f) || f < 0 || f > maxNumericDate {
-		return time.Time{}, fmt.Errorf("%w: claim %q is out of range", ErrMalformed, name)
+		return time.Time{}, errRange
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), nil

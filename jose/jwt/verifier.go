@@ -372,7 +372,7 @@ func decodeClaims(payload []byte, maxDepth int, required []string, c *Claims, cu
 		}
 	}
 	err = strictjson.ForEachMember(payload, maxDepth, func(name, value []byte) error {
-		bit, err := decodeRegistered(c, string(name), value)
+		bit, err := decodeRegistered(c, name, value)
 		if err != nil {
 			return err
 		}
