@@ -9,7 +9,9 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/asn1"
 	"errors"
+	"math/big"
 	"strconv"
 	"sync"
 	"testing"
@@ -162,4 +164,49 @@ func handToken(t testing.TB, header, payload string, key jwk.SigningKey, alg jwk
 	t.Helper()
 	input := b64(header) + "." + b64(payload)
 	return input + "." + base64url.EncodeToString(rawSign(t, key, alg, []byte(input)))
+}
+
+// derOf returns the ASN.1 DER form of the R || S signature raw.
+func derOf(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	half := len(raw) / 2
+	r := new(big.Int).SetBytes(raw[:half])
+	s := new(big.Int).SetBytes(raw[half:])
+	der, err := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// signPSSSalt signs input with RSASSA-PSS using a salt of exactly saltLen
+// bytes (RFC 8017, Section 9.1.1), including zero, which crypto/rsa cannot
+// produce: its SaltLength 0 means PSSSaltLengthAuto.
+func signPSSSalt(t testing.TB, priv *rsa.PrivateKey, h crypto.Hash, input []byte, saltLen int) []byte {
+	t.Helper()
+	mHash := hashOf(h, input)
+	hLen := h.Size()
+	emBits := priv.N.BitLen() - 1
+	emLen := (emBits + 7) / 8
+	salt := make([]byte, saltLen)
+	rand.Read(salt)
+	mPrime := append(append(make([]byte, 8), mHash...), salt...)
+	hh := hashOf(h, mPrime)
+	db := make([]byte, emLen-hLen-1)
+	db[emLen-saltLen-hLen-2] = 1
+	copy(db[emLen-saltLen-hLen-1:], salt)
+	// MGF1 (RFC 8017, Appendix B.2.1).
+	var mask []byte
+	for counter := uint32(0); len(mask) < len(db); counter++ {
+		c := []byte{byte(counter >> 24), byte(counter >> 16), byte(counter >> 8), byte(counter)}
+		mask = append(mask, hashOf(h, append(append([]byte(nil), hh...), c...))...)
+	}
+	for i := range db {
+		db[i] ^= mask[i]
+	}
+	db[0] &= 0xff >> (8*emLen - emBits)
+	em := append(append(db, hh...), 0xbc)
+	m := new(big.Int).SetBytes(em)
+	s := new(big.Int).Exp(m, priv.D, priv.N)
+	return s.FillBytes(make([]byte, priv.Size()))
 }
