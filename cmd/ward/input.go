@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// readToken returns the token named by the positional arguments of decode
+// and verify: the argument itself, standard input for "-" (or for no
+// argument when standard input is not a terminal), or the content of the
+// file the argument names if it exists. One trailing newline ("\n" or
+// "\r\n") is trimmed from standard input and files, never anything inside
+// the token, and a leading "Bearer " (as in an Authorization header) is
+// dropped.
+func readToken(e *env, cmd string, pos []string) (string, error) {
+	var tok string
+	switch {
+	case len(pos) > 1:
+		return "", usagef(nil, "%s takes one token, not %d arguments", cmd, len(pos))
+	case len(pos) == 0 && isTerminal(e.stdin):
+		return "", usagef([]string{"pass the token as an argument, as a file name, or on standard input (\"-\")"}, "no token given")
+	case len(pos) == 0 || pos[0] == "-":
+		data, err := readFile(e, "-")
+		if err != nil {
+			return "", err
+		}
+		tok = trimNewline(string(data))
+	case isFile(pos[0]):
+		data, err := readFile(e, pos[0])
+		if err != nil {
+			return "", err
+		}
+		tok = trimNewline(string(data))
+	default:
+		tok = pos[0]
+	}
+	if len(tok) >= len("Bearer ") && strings.EqualFold(tok[:len("Bearer ")], "Bearer ") {
+		tok = tok[len("Bearer "):]
+	}
+	return tok, nil
+}
+
+// trimNewline removes one trailing "\n" or "\r\n".
+func trimNewline(s string) string {
+	if t, ok := strings.CutSuffix(s, "\n"); ok {
+		return strings.TrimSuffix(t, "\r")
+	}
+	return s
+}
+
+// isFile reports whether name is an existing regular file.
+func isFile(name string) bool {
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// isTerminal reports whether r is a terminal (a character device).
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// parseTime parses an instant given as RFC 3339 or as Unix seconds.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(secs, 0), nil
+	}
+	return time.Time{}, errors.New("want an RFC 3339 time (2006-01-02T15:04:05Z) or Unix seconds")
+}
+
+// timeFlag is a flag holding an instant; its zero value means "now".
+type timeFlag struct {
+	t time.Time
+}
+
+func (f *timeFlag) String() string {
+	if f.t.IsZero() {
+		return ""
+	}
+	return f.t.Format(time.RFC3339)
+}
+
+func (f *timeFlag) Set(s string) error {
+	t, err := parseTime(s)
+	if err != nil {
+		return err
+	}
+	f.t = t
+	return nil
+}
+
+// now returns the instant of the flag, or the current time.
+func (f *timeFlag) now() time.Time {
+	if f.t.IsZero() {
+		return time.Now()
+	}
+	return f.t
+}
+
+// humanDuration formats d, rounded down, for "expires in 9m" and the like.
+func humanDuration(d time.Duration) string {
+	d = d.Abs()
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return strconv.Itoa(h) + "h"
+		}
+		return strconv.Itoa(h) + "h" + strconv.Itoa(m) + "m"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+}

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/wardauth/ward/internal/strictjson"
+	"github.com/wardauth/ward/jose/jwk"
+)
+
+// maxFileSize bounds every file ward reads: key files, JWK Sets, claims and
+// tokens. It is the size of the largest JWK Set package jwk accepts.
+const maxFileSize = jwk.MaxSetSize
+
+// readFile reads the file at path, or standard input if path is "-", and
+// fails if it is larger than [maxFileSize].
+func readFile(e *env, path string) ([]byte, error) {
+	r := e.stdin
+	name := "standard input"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, failf("%v", err)
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return nil, failf("reading %s: %v", name, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, failf("%s is larger than %d bytes", name, maxFileSize)
+	}
+	return data, nil
+}
+
+// keyFile is the content of a key file: one key, or a JWK Set.
+type keyFile struct {
+	keys []jwk.Key
+	set  bool // a JWK Set ({"keys":[...]})
+	pem  bool
+}
+
+// parseKeyFile parses a JWK, a JWK Set or a PEM key, telling them apart by
+// their first bytes: "{" is JSON, a set if it has a "keys" member; a line
+// "-----BEGIN" is PEM. A single key is bound to alg if alg is not empty; a
+// set's keys keep their own "alg".
+func parseKeyFile(name string, data []byte, alg jwk.Algorithm) (*keyFile, error) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	switch {
+	case bytes.HasPrefix(trimmed, []byte("{")):
+		if hasMember(trimmed, "keys") {
+			set, err := jwk.ParseSet(data)
+			if err != nil {
+				return nil, &fileError{name, err}
+			}
+			return &keyFile{keys: set.Keys(), set: true}, nil
+		}
+		k, err := jwk.ParseKey(data, alg)
+		if err != nil {
+			return nil, &fileError{name, err}
+		}
+		return &keyFile{keys: []jwk.Key{k}}, nil
+	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")):
+		k, err := jwk.ParsePEM(data, alg)
+		if err != nil {
+			return nil, &fileError{name, err}
+		}
+		return &keyFile{keys: []jwk.Key{k}, pem: true}, nil
+	}
+	return nil, failf("%s is not a JWK, a JWK Set or a PEM key", name)
+}
+
+// hasMember reports whether data is a JSON object with a member called name
+// (compared exactly). Invalid JSON has no members: the key parsers report
+// why it is invalid.
+func hasMember(data []byte, name string) bool {
+	found := false
+	_ = strictjson.ForEachMember(data, 0, func(n, _ []byte) error {
+		if string(n) == name {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// parseAlg checks an --alg value.
+func parseAlg(s string) (jwk.Algorithm, error) {
+	a := jwk.Algorithm(s)
+	if !a.Known() {
+		if strings.EqualFold(s, "none") {
+			return "", usagef(nil, "algorithm %q is not supported: unsigned tokens cannot be made or verified", s)
+		}
+		return "", usagef([]string{"the algorithms are " + algList("")}, "unknown algorithm %q", s)
+	}
+	return a, nil
+}
+
+// algList returns the supported algorithms for keys of type kty (all of
+// them if kty is ""), as a readable list.
+func algList(kty string) string {
+	var names []string
+	for _, a := range jwk.Algorithms() {
+		if kty == "" || a.KeyType() == kty {
+			names = append(names, string(a))
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// keyError turns an error from the key parsers into a usage error when the
+// command line can fix it (a missing or contradicting --alg), and leaves
+// other errors (a malformed or weak key) as failed operations.
+func keyError(err error, kty string) error {
+	switch {
+	case errors.Is(err, jwk.ErrUnbound):
+		return usagef([]string{"name its algorithm with --alg: " + algList(kty)}, "%s", reason(err))
+	case errors.Is(err, jwk.ErrAlgorithmConflict), errors.Is(err, jwk.ErrKeyMismatch):
+		return usagef(nil, "%s", reason(err))
+	}
+	return err
+}
+
+// loadSigningKey reads a key that can sign: a private JWK or PEM key, or an
+// oct JWK. alg may be "" if the key carries its own algorithm.
+func loadSigningKey(e *env, path string, alg jwk.Algorithm) (jwk.SigningKey, error) {
+	data, err := readFile(e, path)
+	if err != nil {
+		return nil, err
+	}
+	kf, err := parseKeyFile(path, data, alg)
+	if err != nil {
+		return nil, keyError(err, jwk.KeyTypeRSA)
+	}
+	if kf.set {
+		return nil, usagef(nil, "%s is a JWK Set; signing takes a file with one key", path)
+	}
+	switch k := kf.keys[0].(type) {
+	case *jwk.PrivateKey:
+		return k, nil
+	case *jwk.SecretKey:
+		if k.Algorithm() == "" {
+			return nil, usagef([]string{"name its algorithm with --alg: " + algList(jwk.KeyTypeOct)}, "%s: the oct key has no \"alg\"", path)
+		}
+		return k, nil
+	}
+	return nil, usagef([]string{"sign with the private key; the public key is for \"ward verify\""}, "%s holds a public key", path)
+}
+
+// loadSecret reads an HMAC secret: the raw bytes of the whole file.
+func loadSecret(e *env, path string, alg jwk.Algorithm) (*jwk.SecretKey, error) {
+	if alg.KeyType() != jwk.KeyTypeOct {
+		return nil, usagef(nil, "--secret-file needs an HMAC algorithm (%s), not %s", algList(jwk.KeyTypeOct), alg)
+	}
+	data, err := readFile(e, path)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.HasSuffix(data, []byte("\n")) {
+		e.warnf("%s ends with a newline, which is part of the secret", path)
+	}
+	k, err := jwk.NewSecretKey(data, alg)
+	if err != nil {
+		return nil, &fileError{path, err}
+	}
+	return k, nil
+}
+
+// loadVerificationKeys reads the keys a verifier may use: a JWK, a JWK Set
+// or a PEM key. Private keys are replaced by their public halves. Keys
+// parsed without an algorithm (RSA public keys, oct keys) are kept unbound
+// for the [jwt.Verifier] to bind, if exactly one of algs fits them; others
+// are skipped with a warning, and no usable key at all is a usage error.
+func loadVerificationKeys(e *env, path string, algs []jwk.Algorithm) ([]jwk.Key, error) {
+	data, err := readFile(e, path)
+	if err != nil {
+		return nil, err
+	}
+	kf, err := parseKeyFile(path, data, "")
+	if errors.Is(err, jwk.ErrUnbound) {
+		// An RSA private key needs an algorithm to be parsed at all.
+		if fit := fitting(jwk.KeyTypeRSA, algs); len(fit) == 1 {
+			kf, err = parseKeyFile(path, data, fit[0])
+		}
+	}
+	if err != nil {
+		return nil, keyError(err, jwk.KeyTypeRSA)
+	}
+	return usableKeys(e, path, kf, algs)
+}
+
+// usableKeys returns the keys of kf that a verifier can use with algs,
+// as [loadVerificationKeys] describes.
+func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.Key, error) {
+	var keys []jwk.Key
+	skipped := 0
+	for _, k := range kf.keys {
+		if p, ok := k.(*jwk.PrivateKey); ok {
+			k = p.Public()
+		}
+		if k.Algorithm() == "" && len(fitting(k.KeyType(), algs)) != 1 {
+			what := fmt.Sprintf("the %s key", k.KeyType())
+			if k.KeyID() != "" {
+				what = fmt.Sprintf("the %s key %q", k.KeyType(), k.KeyID())
+			}
+			if !kf.set {
+				return nil, usagef([]string{"name its algorithm with exactly one --alg: " + algList(k.KeyType())}, "%s: %s has no \"alg\"", path, what)
+			}
+			e.warnf("%s: %s has no \"alg\" and is skipped (name its algorithm with exactly one --alg)", path, what)
+			skipped++
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		if skipped > 0 {
+			return nil, usagef([]string{"name the algorithm of its keys with --alg"}, "%s holds no key bound to an algorithm", path)
+		}
+		return nil, failf("%s holds no usable key", path)
+	}
+	return keys, nil
+}
+
+// fitting returns the algorithms of algs that use keys of type kty.
+func fitting(kty string, algs []jwk.Algorithm) []jwk.Algorithm {
+	var out []jwk.Algorithm
+	for _, a := range algs {
+		if a.KeyType() == kty {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// fileError is an error about the content of a named file.
+type fileError struct {
+	name string
+	err  error
+}
+
+func (f *fileError) Error() string { return f.name + ": " + reason(f.err) }
+func (f *fileError) Unwrap() error { return f.err }
