@@ -32,21 +32,30 @@ func Generate(alg Algorithm) (SigningKey, error) {
 	case KeyTypeOct:
 		secret := make([]byte, info.hash.Size())
 		rand.Read(secret) // never fails, see crypto/rand.Read
-		return NewSecretKey(secret, alg)
+		return signingKey(NewSecretKey(secret, alg))
 	case KeyTypeRSA:
-		return GenerateRSA(alg, DefaultRSABits)
+		return signingKey(GenerateRSA(alg, DefaultRSABits))
 	case KeyTypeEC:
 		priv, err := ecdsa.GenerateKey(curveByName(info.crv), rand.Reader)
 		if err != nil {
 			return nil, fmt.Errorf("jwk: generating %s key: %w", alg, err)
 		}
-		return NewPrivateKey(priv, alg)
+		return signingKey(NewPrivateKey(priv, alg))
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("jwk: generating %s key: %w", alg, err)
 	}
-	return NewPrivateKey(priv, alg)
+	return signingKey(NewPrivateKey(priv, alg))
+}
+
+// signingKey converts k to a SigningKey, so that a nil *PrivateKey or
+// *SecretKey becomes a nil interface, not a typed nil.
+func signingKey[K SigningKey](k K, err error) (SigningKey, error) {
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 // GenerateRSA returns a new random RSA key of the given modulus size for

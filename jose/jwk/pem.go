@@ -69,7 +69,11 @@ func ParsePEM(data []byte, alg Algorithm) (Key, error) {
 		default:
 			return nil, fmt.Errorf("%w: public key of type %T", ErrUnsupportedKeyType, pub)
 		}
-		return newPublicKey(pub, alg)
+		k, err := newPublicKey(pub, alg)
+		if err != nil {
+			return nil, err // not a typed nil in the Key interface
+		}
+		return k, nil
 	}
 	switch s := signer.(type) {
 	case *rsa.PrivateKey:
