@@ -33,25 +33,57 @@ func DecodedLen(n int) int {
 // EncodedLen returns the length of the encoding of n bytes.
 func EncodedLen(n int) int { return enc.EncodedLen(n) }
 
+// decodeMap maps an alphabet byte to its 6-bit value and every other byte
+// to 0xFF.
+var decodeMap = func() (m [256]byte) {
+	for i := range m {
+		m[i] = 0xFF
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range len(alphabet) {
+		m[alphabet[i]] = byte(i)
+	}
+	return m
+}()
+
 // Decode decodes src into dst, which must have room for DecodedLen(len(src))
-// bytes, and returns the number of bytes written.
+// bytes, and returns the number of bytes written. Unlike encoding/base64 it
+// skips nothing: CR, LF, '=' and every other byte outside the alphabet are
+// errors, and so are non-zero unused bits in the last character.
 func Decode(dst, src []byte) (int, error) {
-	if DecodedLen(len(src)) < 0 {
+	n := DecodedLen(len(src))
+	if n < 0 || len(dst) < n {
 		return 0, ErrInvalid
 	}
-	// encoding/base64 skips '\r' and '\n' anywhere in its input; every other
-	// byte outside the alphabet is already an error there, and Strict makes
-	// it check the trailing bits.
-	for _, c := range src {
-		if c == '\r' || c == '\n' {
+	di, si := 0, 0
+	for ; len(src)-si >= 4; si += 4 {
+		a, b, c, d := decodeMap[src[si]], decodeMap[src[si+1]], decodeMap[src[si+2]], decodeMap[src[si+3]]
+		if (a|b|c|d)&0xC0 != 0 {
 			return 0, ErrInvalid
 		}
+		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+		_ = dst[di+2]
+		dst[di], dst[di+1], dst[di+2] = byte(v>>16), byte(v>>8), byte(v)
+		di += 3
 	}
-	n, err := enc.Decode(dst, src)
-	if err != nil {
-		return 0, ErrInvalid
+	switch len(src) - si {
+	case 2:
+		a, b := decodeMap[src[si]], decodeMap[src[si+1]]
+		if (a|b)&0xC0 != 0 || b&0x0F != 0 {
+			return 0, ErrInvalid
+		}
+		dst[di] = a<<2 | b>>4
+		di++
+	case 3:
+		a, b, c := decodeMap[src[si]], decodeMap[src[si+1]], decodeMap[src[si+2]]
+		if (a|b|c)&0xC0 != 0 || c&0x03 != 0 {
+			return 0, ErrInvalid
+		}
+		v := uint32(a)<<10 | uint32(b)<<4 | uint32(c)>>2
+		dst[di], dst[di+1] = byte(v>>8), byte(v)
+		di += 2
 	}
-	return n, nil
+	return di, nil
 }
 
 // DecodeString decodes s into a new byte slice.
