@@ -1,6 +1,8 @@
 package strictjson
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 	"unsafe"
 )
@@ -88,3 +90,132 @@ func BenchmarkValidate(b *testing.B) {
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+
+var claimsStructJSON = []byte(`{"iss":"https://auth.example.com","sub":"user-1234567890","exp":1735689600,"roles":["admin","editor","viewer"],"tenant":"acme","email_verified":true}`)
+
+func TestStructDecodeAllocs(t *testing.T) {
+	opts := DecodeOptions{AliasStrings: true}
+	var c testClaims
+	n := testing.AllocsPerRun(100, func() {
+		c = testClaims{}
+		if err := Unmarshal(claimsStructJSON, &c, opts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 1 {
+		t.Errorf("Unmarshal allocated %v times per run, want 1 (the []string)", n)
+	}
+	if len(c.Roles) != 3 || c.Tenant != "acme" {
+		t.Errorf("got %+v", c)
+	}
+	// The same through PlanFor, Field and ForEachMember.
+	plan, err := PlanFor(reflect.TypeFor[testClaims](), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n = testing.AllocsPerRun(100, func() {
+		c = testClaims{}
+		ptr := unsafe.Pointer(&c)
+		err := ForEachMember(claimsStructJSON, 0, func(name, value []byte) error {
+			if f := plan.Field(name); f != nil {
+				return f.Decode(ptr, value, opts)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 1 {
+		t.Errorf("ForEachMember+Field.Decode allocated %v times per run, want 1", n)
+	}
+}
+
+func TestStructEncodeAllocs(t *testing.T) {
+	c := &testClaims{Roles: []string{"admin", "editor"}, Tenant: "acme"}
+	buf := make([]byte, 0, 256)
+	n := testing.AllocsPerRun(100, func() {
+		out, err := Append(buf[:0], c)
+		if err != nil || len(out) == 0 {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("Append allocated %v times per run", n)
+	}
+	plan, _ := PlanFor(reflect.TypeFor[testClaims](), nil)
+	n = testing.AllocsPerRun(100, func() {
+		if _, _, err := plan.AppendMembers(buf[:0], unsafe.Pointer(c), true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("AppendMembers allocated %v times per run", n)
+	}
+}
+
+func BenchmarkUnmarshalClaims(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(claimsStructJSON)))
+	opts := DecodeOptions{AliasStrings: true}
+	for b.Loop() {
+		var c testClaims
+		if err := Unmarshal(claimsStructJSON, &c, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshalClaimsCopy(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(claimsStructJSON)))
+	for b.Loop() {
+		var c testClaims
+		if err := Unmarshal(claimsStructJSON, &c, DecodeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshalClaimsEncodingJSON(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(claimsStructJSON)))
+	for b.Loop() {
+		var c testClaims
+		if err := json.Unmarshal(claimsStructJSON, &c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAppendClaims(b *testing.B) {
+	b.ReportAllocs()
+	c := &testClaims{Roles: []string{"admin", "editor", "viewer"}, Tenant: "acme"}
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		if _, err := Append(buf[:0], c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAppendClaimsEncodingJSON(b *testing.B) {
+	b.ReportAllocs()
+	c := &testClaims{Roles: []string{"admin", "editor", "viewer"}, Tenant: "acme"}
+	for b.Loop() {
+		if _, err := json.Marshal(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshalAny(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(claimsJSON)))
+	for b.Loop() {
+		var m map[string]any
+		if err := Unmarshal(claimsJSON, &m, DecodeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -148,18 +148,24 @@ func emptyFunc(t reflect.Type) func(unsafe.Pointer) bool {
 // zeroFunc returns the ",omitzero" test for t, as in encoding/json: the
 // IsZero method if t has one, and the zero value otherwise.
 func zeroFunc(t reflect.Type) func(unsafe.Pointer) bool {
+	type isZeroer = interface{ IsZero() bool }
 	switch {
-	case t.Kind() != reflect.Interface && t.Implements(isZeroerType):
+	case t.Kind() == reflect.Pointer && t.Implements(isZeroerType):
 		return func(p unsafe.Pointer) bool {
 			v := reflect.NewAt(t, p).Elem()
-			if t.Kind() == reflect.Pointer && v.IsNil() {
-				return true
-			}
-			return v.Interface().(interface{ IsZero() bool }).IsZero()
+			return v.IsNil() || v.Interface().(isZeroer).IsZero()
 		}
-	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(isZeroerType):
+	case t.Kind() == reflect.Interface && t.Implements(isZeroerType):
 		return func(p unsafe.Pointer) bool {
-			return reflect.NewAt(t, p).Interface().(interface{ IsZero() bool }).IsZero()
+			v := reflect.NewAt(t, p).Elem()
+			return v.IsNil() || (v.Elem().Kind() == reflect.Pointer && v.Elem().IsNil()) ||
+				v.Interface().(isZeroer).IsZero()
+		}
+	case t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(isZeroerType):
+		// *T has the methods of T too, and converting *T to an interface
+		// does not allocate.
+		return func(p unsafe.Pointer) bool {
+			return reflect.NewAt(t, p).Interface().(isZeroer).IsZero()
 		}
 	}
 	return func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() }

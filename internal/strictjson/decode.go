@@ -49,7 +49,7 @@ func Unmarshal(data []byte, v any, opts DecodeOptions) error {
 	}
 	t := rv.Type().Elem()
 	ptr := rv.UnsafePointer()
-	if t.Kind() == reflect.Struct && !reflect.PointerTo(t).Implements(unmarshalerType) {
+	if pt := reflect.PointerTo(t); t.Kind() == reflect.Struct && !pt.Implements(unmarshalerType) && !pt.Implements(textUnmarshalerType) {
 		plan, err := PlanFor(t, nil)
 		if err != nil {
 			return err

@@ -1,8 +1,10 @@
 package strictjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -51,6 +53,61 @@ func FuzzValidate(f *testing.F) {
 			if (aerr == nil) != (err == nil) {
 				t.Fatalf("ForEachElement: %v, Validate: %v", aerr, err)
 			}
+		}
+	})
+}
+
+// FuzzUnmarshal checks that Unmarshal never panics, that what it accepts
+// re-encodes and decodes again to the same encoding, and that decoding into
+// an interface agrees with encoding/json.
+func FuzzUnmarshal(f *testing.F) {
+	for _, in := range crossCheckInputs {
+		f.Add([]byte(in))
+	}
+	for _, tt := range validateTests {
+		f.Add([]byte(tt.in))
+	}
+	f.Add(claimsJSON)
+	f.Add(claimsStructJSON)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v allTypes
+		if err := Unmarshal(data, &v, DecodeOptions{AliasStrings: true}); err == nil {
+			enc1, err := Append(nil, &v)
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) {
+					return // a MarshalJSON method refused the value
+				}
+				t.Fatalf("Append after Unmarshal(%q): %v", data, err)
+			}
+			var v2 allTypes
+			if err := Unmarshal(enc1, &v2, DecodeOptions{}); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", enc1, err)
+			}
+			enc2, err := Append(nil, &v2)
+			if err != nil || !bytes.Equal(enc1, enc2) {
+				t.Fatalf("unstable encoding:\n%s\n%s (%v)", enc1, enc2, err)
+			}
+		}
+
+		var a any
+		if err := Unmarshal(data, &a, DecodeOptions{}); err != nil {
+			return
+		}
+		var std any
+		if err := json.Unmarshal(data, &std); err != nil {
+			t.Fatalf("encoding/json rejects %q: %v", data, err)
+		}
+		if !reflect.DeepEqual(a, std) {
+			t.Fatalf("Unmarshal(%q) = %#v, encoding/json = %#v", data, a, std)
+		}
+		enc, err := Append(nil, a)
+		if err != nil {
+			t.Fatalf("Append(%#v): %v", a, err)
+		}
+		var back any
+		if err := Unmarshal(enc, &back, DecodeOptions{}); err != nil || !reflect.DeepEqual(back, a) {
+			t.Fatalf("round trip of %s: %#v, %v", enc, back, err)
 		}
 	})
 }

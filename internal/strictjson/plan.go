@@ -106,6 +106,9 @@ func (p *Plan) Field(name []byte) *Field {
 // member path; errors from [json.Unmarshaler] implementations are returned
 // as they are.
 func (f *Field) Decode(structPtr unsafe.Pointer, raw []byte, opts DecodeOptions) error {
+	if len(raw) == 0 {
+		return &Error{Err: ErrSyntax, Offset: 0, Path: f.Name, Msg: "unexpected end of input"}
+	}
 	p, err := f.addr(structPtr)
 	if err != nil {
 		return err
