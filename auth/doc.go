@@ -1,0 +1,41 @@
+// Package auth is Ward's token service: users with argon2id passwords,
+// sessions whose opaque refresh tokens rotate on every use, access tokens
+// that are JWTs per [RFC 9068], revocation, the signing keyring and the
+// audit log. It knows nothing of HTTP or SQL: the server package is its
+// transport, and stores (auth/sqlite, later PostgreSQL) implement [Store].
+//
+// Most callers use a [Service], built with [NewService] from a [Store], a
+// key-encryption key and a [Config].
+//
+// # Refresh tokens
+//
+// A refresh token is "wrt_" followed by the base64url encoding of a
+// version byte, the session ID (16 random bytes), the session's rotation
+// counter (8 bytes, big-endian) and an HMAC-SHA256 tag over the three,
+// under a secret held in the keyring (encrypted at rest under the
+// key-encryption key; never in the session row). A presented token is
+// checked against one session row. The session stores only its current
+// counter, so a reader of the database alone cannot make a valid token.
+// Each use rotates the token (counter + 1); the previous token presented
+// within [Config.RefreshGrace] of the rotation returns the current token
+// again; any other stale token ends the session, revokes its access tokens
+// and is audited as "refresh_reuse".
+//
+// # Revocation
+//
+// Revocations (one access token by "jti", one session, one user, one
+// signing key) are written to the store in the same transaction as the
+// change that implies them, then applied to an in-memory [Revocations]
+// replica that [Service.Authenticate] checks with no store round trip.
+//
+// # Key management
+//
+// The keyring holds one active signing key, the next key (published in the
+// JWKS at least [Config.JWKSCacheTTL] before it signs anything) and retired
+// keys still needed to verify tokens in flight. Private keys and the
+// refresh-token MAC secret are sealed with AES-256-GCM under the
+// key-encryption key given to [NewService], with "kid" and "alg" as
+// associated data.
+//
+// [RFC 9068]: https://www.rfc-editor.org/rfc/rfc9068
+package auth

@@ -1,0 +1,161 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the durable state of the service: users, sessions, clients,
+// signing keys, secrets, revocations and the audit log. Implementations
+// are auth/sqlite and (later) PostgreSQL; every one must pass the suite in
+// auth/storetest.
+//
+// Every read-modify-write goes through [Store.Update], so that a change,
+// the revocations it implies and its audit events commit together or not
+// at all, and are durable (on disk, synced) when Update returns nil.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it if fn
+	// returns nil; if fn returns an error, the transaction is rolled back
+	// and Update returns that error unchanged. Writes are serialized with
+	// every other writer of the same rows: SQLite takes the write lock up
+	// front (BEGIN IMMEDIATE); PostgreSQL locks rows with SELECT … FOR
+	// UPDATE ([Tx.LockSession], [Tx.LockKeys]). fn may be run more than
+	// once if the store retries a serialization failure, so it must have
+	// no effect outside tx. The Tx must not be used after fn returns.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+
+	// View runs fn in a read-only transaction that sees one consistent
+	// snapshot.
+	View(ctx context.Context, fn func(tx ReadTx) error) error
+
+	// Close releases the store. Calls after Close fail.
+	Close() error
+}
+
+// ReadTx reads the store within a transaction. Every method uses the
+// context given to [Store.Update] or [Store.View]. Lookups of a missing
+// row return an [*Error] with [CodeNotFound].
+type ReadTx interface {
+	// User returns the user with the given ID.
+	User(id string) (*User, error)
+	// UserByEmail returns the user whose [EmailKey] equals EmailKey(email).
+	UserByEmail(email string) (*User, error)
+	// Users returns users ordered by ID, starting after afterID ("" for
+	// the first page), at most limit of them.
+	Users(afterID string, limit int) ([]*User, error)
+
+	// Session returns the session with the given ID.
+	Session(id string) (*Session, error)
+	// Sessions returns the sessions of a user, ended ones included,
+	// newest first.
+	Sessions(userID string) ([]*Session, error)
+
+	// Client returns the OAuth client with the given ID.
+	Client(id string) (*Client, error)
+	// Clients returns every client, ordered by ID.
+	Clients() ([]*Client, error)
+
+	// Keys returns every stored signing key, oldest first.
+	Keys() ([]*KeyRecord, error)
+	// Secret returns the sealed secret stored under name.
+	Secret(name string) ([]byte, error)
+
+	// Revocations returns the revocations that have not expired at now.
+	Revocations(now time.Time) ([]Revocation, error)
+
+	// Audit returns the events that q selects, newest first.
+	Audit(q AuditQuery) ([]AuditEvent, error)
+}
+
+// Tx reads and writes the store within a transaction from [Store.Update].
+type Tx interface {
+	ReadTx
+
+	// LockSession returns the session with the given ID and holds it
+	// locked until the transaction ends, so that concurrent refreshes of
+	// one session are serialized ([CodeNotFound] if there is none).
+	LockSession(id string) (*Session, error)
+	// LockKeys locks the keyring until the transaction ends, so that two
+	// instances never rotate at once.
+	LockKeys() error
+
+	// CreateUser inserts u; [CodeEmailTaken] if its email key is taken,
+	// [CodeConflict] if its ID is.
+	CreateUser(u *User) error
+	// UpdateUser writes every field of u over the row with its ID
+	// ([CodeNotFound] if none; [CodeEmailTaken] if the email collides).
+	UpdateUser(u *User) error
+	// DeleteUser deletes a user and their sessions ([CodeNotFound]).
+	DeleteUser(id string) error
+
+	// CreateSession inserts s ([CodeConflict] if the ID exists;
+	// [CodeNotFound] if its user does not).
+	CreateSession(s *Session) error
+	// UpdateSession writes every field of s over the row with its ID
+	// ([CodeNotFound] if none).
+	UpdateSession(s *Session) error
+
+	// CreateClient inserts c ([CodeConflict] if the ID exists).
+	CreateClient(c *Client) error
+
+	// PutKey inserts k or replaces the key with its KeyID.
+	PutKey(k *KeyRecord) error
+	// DeleteKey deletes the key kid ([CodeNotFound]).
+	DeleteKey(kid string) error
+	// PutSecret stores a sealed secret under name, replacing any.
+	PutSecret(name string, sealed []byte) error
+
+	// AddRevocation stores r. If a revocation of the same kind and
+	// subject exists, the later NotBefore and the later Expires are kept.
+	AddRevocation(r Revocation) error
+
+	// AppendAudit appends ev, assigning its ID.
+	AppendAudit(ev *AuditEvent) error
+
+	// Cleanup deletes what p says has expired and reports how many rows
+	// went.
+	Cleanup(p CleanupPolicy) (CleanupStats, error)
+}
+
+// CleanupPolicy says what [Tx.Cleanup] deletes.
+type CleanupPolicy struct {
+	// Now: revocations whose Expires is before Now, and sessions whose
+	// ExpiresAt is before Now, go.
+	Now time.Time
+	// SessionsBefore: ended sessions with EndedAt before it, and live
+	// sessions last used before it, go. Zero: none by this rule.
+	SessionsBefore time.Time
+	// AuditBefore: audit events older than it go. Zero: none.
+	AuditBefore time.Time
+}
+
+// CleanupStats counts what [Tx.Cleanup] deleted.
+type CleanupStats struct {
+	Revocations, Sessions, AuditEvents int64
+}
+
+// Key states, in the order a key goes through them.
+const (
+	KeyNext    = "next"    // published in the JWKS, not yet signing
+	KeyActive  = "active"  // signs new tokens; exactly one
+	KeyRetired = "retired" // published, verifies tokens in flight, signs nothing
+	KeyRevoked = "revoked" // compromised: not published, its tokens refused
+)
+
+// KeyRecord is a signing key as stored. Private is sealed with AES-256-GCM
+// under the key-encryption key, with the key ID and algorithm as
+// associated data; Public is the public JWK.
+type KeyRecord struct {
+	KeyID     string
+	Algorithm string
+	State     string // one of the Key* constants
+	Private   []byte // sealed private JWK
+	Public    []byte // public JWK (JSON)
+	CreatedAt time.Time
+	// ActivateAt, for a next key, is when a requested rotation promotes
+	// it (zero: on the rotation schedule).
+	ActivateAt  time.Time
+	ActivatedAt time.Time
+	RetiredAt   time.Time
+	RevokedAt   time.Time
+}
