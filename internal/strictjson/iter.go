@@ -7,16 +7,22 @@ package strictjson
 // and whether it has escapes.
 func skipString(data []byte, i int) (int, bool) {
 	esc := false
-	for j := i + 1; j < len(data); j++ {
+	j := i + 1
+	for {
+		j = plainRun(data, j)
+		if j >= len(data) {
+			return len(data), esc
+		}
 		switch data[j] {
 		case '"':
 			return j + 1, esc
 		case '\\':
 			esc = true
+			j += 2
+		default:
 			j++
 		}
 	}
-	return len(data), esc
 }
 
 // skipValue returns the offset just past the value starting at i.

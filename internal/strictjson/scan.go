@@ -223,11 +223,28 @@ func (s *scanner) literal(i int, lit string) (int, error) {
 }
 
 // nameSet detects duplicate member names. The first smallNames names are
-// kept in an array that lives on the stack; beyond that a map is used.
+// kept in arrays that live on the stack, each with a key made of its length
+// and first eight bytes, so that most comparisons are one integer compare;
+// beyond that a map is used.
 type nameSet struct {
 	n     int
+	keys  [smallNames]nameKey
 	small [smallNames][]byte
 	m     map[string]struct{}
+}
+
+type nameKey struct {
+	prefix uint64
+	len    int
+}
+
+func keyOf(name []byte) nameKey {
+	var p uint64
+	n := min(len(name), 8)
+	for i := 0; i < n; i++ {
+		p |= uint64(name[i]) << (8 * i)
+	}
+	return nameKey{p, len(name)}
 }
 
 // add records name and reports whether it was new.
@@ -239,12 +256,14 @@ func (ns *nameSet) add(name []byte) bool {
 		ns.m[string(name)] = struct{}{}
 		return true
 	}
-	for _, prev := range ns.small[:ns.n] {
-		if len(prev) == len(name) && bytes.Equal(prev, name) {
+	k := keyOf(name)
+	for i, prev := range ns.keys[:ns.n] {
+		if prev == k && (k.len <= 8 || bytes.Equal(ns.small[i][8:], name[8:])) {
 			return false
 		}
 	}
 	if ns.n < smallNames {
+		ns.keys[ns.n] = k
 		ns.small[ns.n] = name
 		ns.n++
 		return true

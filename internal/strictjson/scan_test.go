@@ -160,6 +160,9 @@ var validateTests = []struct {
 	{"case differs", `{"a":1,"A":2}`, nil},
 	{"prefix", `{"a":1,"ab":2,"":3}`, nil},
 	{"NUL differs", `{"a":1,"a\u0000":2}`, nil},
+	{"long names same prefix", `{"abcdefghij":1,"abcdefghik":2,"abcdefgh":3,"abcdefghijk":4}`, nil},
+	{"dup long name", `{"abcdefghij":1,"x":2,"abcdefgh\u0069j":3}`, ErrDuplicate},
+	{"dup 8 byte name", `{"abcdefgh":1,"abcdefgh":3}`, ErrDuplicate},
 	// Depth limit (RFC 8259 §9 allows implementations to set one).
 	{"depth 32 arrays", strings.Repeat("[", 32) + strings.Repeat("]", 32), nil},
 	{"depth 33 arrays", strings.Repeat("[", 33) + strings.Repeat("]", 33), ErrDepth},

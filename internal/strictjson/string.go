@@ -1,6 +1,8 @@
 package strictjson
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -14,14 +16,38 @@ var strPlain = func() (t [256]bool) {
 	return t
 }()
 
+// plainRun returns the offset of the first byte at or after i that is not
+// plain (see strPlain), or len(data). It looks at eight bytes at a time.
+func plainRun(data []byte, i int) int {
+	const (
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+	)
+	for i+8 <= len(data) {
+		x := binary.LittleEndian.Uint64(data[i:])
+		q := x ^ (lo * '"')
+		b := x ^ (lo * '\\')
+		// High bit set in a byte that is < 0x20, '"', '\\' or >= 0x80.
+		// Borrows can only mark bytes above a marked one, so the
+		// lowest mark is exact.
+		m := ((x - lo*0x20) | ((q - lo) &^ q) | ((b - lo) &^ b) | x) & hi
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(data) && strPlain[data[i]] {
+		i++
+	}
+	return i
+}
+
 // scanString scans the string starting at i ('"') and returns the offset
 // just past its closing quote and whether it contains escapes.
 func scanString(data []byte, i int) (end int, esc bool, err error) {
 	i++
 	for {
-		for i < len(data) && strPlain[data[i]] {
-			i++
-		}
+		i = plainRun(data, i)
 		if i >= len(data) {
 			return i, esc, newError(ErrSyntax, i, "unexpected end of input in string")
 		}

@@ -173,3 +173,26 @@ func TestNumbers(t *testing.T) {
 		t.Errorf("Uint64(max exp) = %d, %v", u, err)
 	}
 }
+
+func TestPlainRun(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		for pos := range 20 {
+			buf := bytes.Repeat([]byte("a"), 24)
+			buf[pos] = byte(c)
+			want := len(buf)
+			if !strPlain[c] {
+				want = pos
+			}
+			if got := plainRun(buf, 0); got != want {
+				t.Fatalf("plainRun with %#x at %d = %d, want %d", c, pos, got, want)
+			}
+			// Special bytes below the first one must not hide it.
+			buf[pos+1] = 0
+			buf[pos+2] = '"'
+			if got := plainRun(buf, 0); !strPlain[c] && got != pos {
+				t.Fatalf("plainRun with %#x at %d then specials = %d", c, pos, got)
+			}
+		}
+	}
+}
