@@ -370,6 +370,11 @@ func (r *rawJWK) rsaKey(alg Algorithm) (Key, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Each private value is below n. Bounding them before any
+		// arithmetic keeps a hostile JWK from making Validate slow.
+		if len(b) > len(n) {
+			return nil, fmt.Errorf("%w: RSA %q member is longer than the modulus", ErrMalformed, m.name)
+		}
 		ints[i] = new(big.Int).SetBytes(b)
 	}
 	if alg == "" {
