@@ -216,3 +216,19 @@ func TestAppendErrors(t *testing.T) {
 		t.Errorf("path: %v", err)
 	}
 }
+
+func TestAppendDynamic(t *testing.T) {
+	t.Parallel()
+	v := map[string]any{
+		"f32": float32(0.1), "int": -3, "i64": int64(math.MinInt64), "u64": uint64(math.MaxUint64),
+		"strs": []string{"a", "<b>"}, "nilstrs": []string(nil), "num": json.Number("1e3"),
+		"named": myString("n"), "ptr": &inner{X: 1}, "nilptr": (*inner)(nil),
+	}
+	got, err := Append(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := stdMarshal(t, v); string(got) != want {
+		t.Errorf("Append = %s\nencoding/json = %s", got, want)
+	}
+}

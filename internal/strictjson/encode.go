@@ -77,6 +77,29 @@ func appendAny(dst []byte, x any, depth int) ([]byte, error) {
 		return strconv.AppendBool(dst, x), nil
 	case float64:
 		return appendFloat(dst, x, 64)
+	case float32:
+		return appendFloat(dst, float64(x), 32)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case uint64:
+		return strconv.AppendUint(dst, x, 10), nil
+	case []string:
+		if x == nil {
+			return append(dst, "null"...), nil
+		}
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = AppendString(dst, e); err != nil {
+				return dst, withPath(err, "["+strconv.Itoa(i)+"]")
+			}
+		}
+		return append(dst, ']'), nil
 	case []any:
 		if x == nil {
 			return append(dst, "null"...), nil
