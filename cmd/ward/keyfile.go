@@ -47,8 +47,8 @@ type keyFile struct {
 }
 
 // parseKeyFile parses a JWK, a JWK Set or a PEM key, telling them apart by
-// their first bytes: "{" is JSON, a set if it has a "keys" member; a line
-// "-----BEGIN" is PEM. A single key is bound to alg if alg is not empty; a
+// their first bytes: "{" is JSON, a set if it has a "keys" member; else a
+// "-----BEGIN" line, possibly after some text, is PEM. A single key is bound to alg if alg is not empty; a
 // set's keys keep their own "alg".
 func parseKeyFile(name string, data []byte, alg jwk.Algorithm) (*keyFile, error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
@@ -66,7 +66,7 @@ func parseKeyFile(name string, data []byte, alg jwk.Algorithm) (*keyFile, error)
 			return nil, &fileError{name, err}
 		}
 		return &keyFile{keys: []jwk.Key{k}}, nil
-	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")):
+	case bytes.Contains(data, []byte("-----BEGIN")):
 		k, err := jwk.ParsePEM(data, alg)
 		if err != nil {
 			return nil, &fileError{name, err}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -137,5 +136,4 @@ func cmdJSONValid(ts *testscript.TestScript, neg bool, args []string) {
 	if (err == nil) == neg {
 		ts.Fatalf("%s: valid JSON = %v, want %v (%v)", args[0], err == nil, !neg, err)
 	}
-	fmt.Sprint(v)
 }
