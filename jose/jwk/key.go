@@ -78,8 +78,10 @@ type PublicKey struct {
 }
 
 // NewPublicKey returns a public key bound to alg. pub must be an
-// *rsa.PublicKey, an *ecdsa.PublicKey or an ed25519.PublicKey that fits alg.
-// The key ID is the RFC 7638 SHA-256 thumbprint.
+// *rsa.PublicKey, an *ecdsa.PublicKey or an ed25519.PublicKey that fits alg;
+// an empty alg fails with [ErrUnbound], and a key type or curve this package
+// does not implement with [ErrUnsupportedKeyType]. The key ID is the RFC 7638
+// SHA-256 thumbprint.
 func NewPublicKey(pub crypto.PublicKey, alg Algorithm) (*PublicKey, error) {
 	if alg == "" {
 		return nil, fmt.Errorf("%w: no algorithm given", ErrUnbound)

@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,6 +30,36 @@ func thumbprint(t *testing.T, k jwk.Key) string {
 		t.Fatal(err)
 	}
 	return base64url.EncodeToString(tp)
+}
+
+// Every vector file parses: JWK Sets with ParseSet, single keys with
+// ParseKey. The tests below check what each one holds.
+func TestVectorsParse(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil || len(files) < 12 {
+		t.Fatalf("found %d vector files: %v", len(files), err)
+	}
+	// The RSA private key of RFC 7517, Appendix C.1 has no "alg".
+	algs := map[string]jwk.Algorithm{"rfc7517-C.1-plaintext-rsa-private-key.json": jwk.RS256}
+	for _, file := range files {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			data := readTestdata(t, name)
+			if bytes.Contains(data, []byte(`"keys"`)) {
+				s, err := jwk.ParseSet(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Len() == 0 {
+					t.Error("empty set")
+				}
+				return
+			}
+			mustParseKey(t, data, algs[name])
+		})
+	}
 }
 
 // RFC 7517, Appendix A.1: an EC public key for encryption, without "alg",

@@ -1,0 +1,99 @@
+package jwk_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wardauth/ward/internal/strictjson"
+	"github.com/wardauth/ward/jose/jwk"
+)
+
+func TestParseSet(t *testing.T) {
+	t.Parallel()
+	ed := string(readTestdata(t, "rfc8037-A.2-ed25519-public-key.json"))
+	ecKey := string(obj("kty", q("EC"), "crv", q("P-256"), "x", q(a1X), "y", q(a1Y), "kid", q("ec")))
+	t.Run("RFC 7517 5: unsupported keys are skipped", func(t *testing.T) {
+		t.Parallel()
+		data := `{"keys":[
+			{"kty":"OKP","crv":"X25519","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"},
+			{"kty":"OKP","crv":"Ed448","x":"X9dEm1m0Yf0s54fsYWrUah2hNCSFpw4fig6nXYDpZ3jt8SR2m0bHBhvWeD3x5Q9s0foavq_oJWGA"},
+			{"kty":"RSA","alg":"RSA-OAEP","use":"enc","n":"` + rsaA2(t)["n"] + `","e":"AQAB"},
+			{"kty":"EC","crv":"P-192","x":"AA","y":"AA"},
+			{"kty":"oct","alg":"none","k":"` + b64(make([]byte, 32)) + `"},
+			{"kty":"PQC","pub":"…"},
+			` + ed + `,` + ecKey + `],
+			"extra":{"ignored":true}}`
+		s, err := jwk.ParseSet([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Len() != 2 || s.Keys()[0].Algorithm() != jwk.EdDSA || s.Keys()[1].KeyID() != "ec" {
+			t.Errorf("got %d keys: %v", s.Len(), s.Keys())
+		}
+	})
+	t.Run("empty set", func(t *testing.T) {
+		t.Parallel()
+		s, err := jwk.ParseSet([]byte(`{"keys":[]}`))
+		if err != nil || s.Len() != 0 {
+			t.Errorf("ParseSet: %v, %v", s, err)
+		}
+	})
+	errTests := []struct {
+		name string
+		data string
+		want error
+	}{
+		{"RFC 7517 5: missing keys", `{"Keys":[]}`, jwk.ErrMalformed},
+		{"RFC 7517 5.1: keys is an object", `{"keys":{}}`, jwk.ErrMalformed},
+		{"RFC 7517 5: not an object", `[` + ed + `]`, jwk.ErrMalformed},
+		{"RFC 7517 5: a key is a string", `{"keys":["` + a1X + `"]}`, jwk.ErrMalformed},
+		{"RFC 7517 5: a malformed supported key fails the set", `{"keys":[` + ed + `,{"kty":"EC","crv":"P-256","x":"` + a1X[1:] + `","y":"` + a1Y + `"}]}`, jwk.ErrMalformed},
+		{"RFC 7517 5: a weak key fails the set", `{"keys":[{"kty":"oct","alg":"HS256","k":"AAAA"}]}`, jwk.ErrWeakKey},
+		{"RFC 7517 5: a key without kty fails the set", `{"keys":[{"crv":"Ed25519","x":"` + edX + `"}]}`, jwk.ErrMalformed},
+		{"RFC 7517 5: duplicate keys member", `{"keys":[],"keys":[]}`, strictjson.ErrDuplicate},
+		{"RFC 7517 5: duplicate member in a skipped key", `{"keys":[{"kty":"OKP","crv":"X25519","crv":"X25519"}]}`, strictjson.ErrDuplicate},
+		{"RFC 7517 5: bad type of a shared member in a skipped key", `{"keys":[{"kty":"OKP","crv":"X25519","kid":7}]}`, jwk.ErrMalformed},
+		{"RFC 8259: trailing comma", `{"keys":[` + ed + `,]}`, strictjson.ErrSyntax},
+		{"DESIGN 2: same RSA key under RS256 and PS256",
+			`{"keys":[{"kty":"RSA","n":"` + rsaA2(t)["n"] + `","e":"AQAB","alg":"RS256"},{"kty":"RSA","n":"` + rsaA2(t)["n"] + `","e":"AQAB","alg":"PS256"}]}`,
+			jwk.ErrAlgorithmConflict},
+		{"DESIGN 2: same secret under HS256 and HS384",
+			`{"keys":[{"kty":"oct","k":"` + b64(make([]byte, 64)) + `","alg":"HS256"},{"kty":"oct","k":"` + b64(make([]byte, 64)) + `","alg":"HS384"}]}`,
+			jwk.ErrAlgorithmConflict},
+	}
+	for _, tt := range errTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := jwk.ParseSet([]byte(tt.data))
+			t.Log(err)
+			if !errors.Is(err, tt.want) || s != nil {
+				t.Errorf("ParseSet = %v, %v; want nil, %v", s, err, tt.want)
+			}
+		})
+	}
+	t.Run("MaxSetKeys", func(t *testing.T) {
+		t.Parallel()
+		keys := strings.Repeat(`{"kty":"OKP","crv":"X25519","x":"AA"},`, jwk.MaxSetKeys)
+		if _, err := jwk.ParseSet([]byte(`{"keys":[` + keys[:len(keys)-1] + `]}`)); err != nil {
+			t.Errorf("MaxSetKeys keys: %v", err)
+		}
+		if _, err := jwk.ParseSet([]byte(`{"keys":[` + keys + ed + `]}`)); !errors.Is(err, jwk.ErrMalformed) || !strings.Contains(err.Error(), "MaxSetKeys") {
+			t.Errorf("MaxSetKeys+1 keys: %v", err)
+		}
+	})
+	t.Run("MaxSetSize", func(t *testing.T) {
+		t.Parallel()
+		data := []byte(`{"keys":[` + ed + `]}` + strings.Repeat("\n", jwk.MaxSetSize))
+		if _, err := jwk.ParseSet(data); !errors.Is(err, jwk.ErrMalformed) || !strings.Contains(err.Error(), "MaxSetSize") {
+			t.Errorf("oversized set: %v", err)
+		}
+	})
+	t.Run("MaxKeySize within a set", func(t *testing.T) {
+		t.Parallel()
+		big := `{"kty":"OKP","crv":"Ed25519","x":"` + edX + `","pad":"` + strings.Repeat("a", jwk.MaxKeySize) + `"}`
+		if _, err := jwk.ParseSet([]byte(`{"keys":[` + big + `]}`)); !errors.Is(err, jwk.ErrMalformed) || !strings.Contains(err.Error(), "MaxKeySize") {
+			t.Errorf("oversized key in a set: %v", err)
+		}
+	})
+}
