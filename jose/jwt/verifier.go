@@ -154,10 +154,16 @@ func (v *Verifier) prepare() verifierSetup {
 		return fail("%v", err)
 	}
 	s.keys = keys
+	// The claims are parsed with opts.MaxDepth too, so resolve the default
+	// here: left at zero, strictjson would apply its own, deeper, limit.
+	maxDepth := v.MaxDepth
+	if maxDepth <= 0 {
+		maxDepth = jws.DefaultMaxDepth
+	}
 	s.opts = jws.VerifyOptions{
 		Algorithms: v.Algorithms,
 		MaxSize:    v.MaxSize,
-		MaxDepth:   v.MaxDepth,
+		MaxDepth:   maxDepth,
 		Critical:   v.Critical,
 	}
 	return s
