@@ -330,6 +330,7 @@ func (b *builder) decoder(t reflect.Type) (func(unsafe.Pointer, []byte, DecodeOp
 			return nil, err
 		}
 		size := et.Size()
+		alloc := sliceAlloc(et)
 		return func(p unsafe.Pointer, raw []byte, o DecodeOptions) error {
 			sh := (*sliceHeader)(p)
 			switch raw[0] {
@@ -346,9 +347,13 @@ func (b *builder) decoder(t reflect.Type) (func(unsafe.Pointer, []byte, DecodeOp
 				*sh = sliceHeader{data: unsafe.Pointer(&emptyArray)}
 				return nil
 			}
-			sv := reflect.NewAt(t, p).Elem()
-			sv.Grow(n)
-			sv.SetLen(n)
+			if alloc != nil {
+				*sh = sliceHeader{data: alloc(n), len: n, cap: n}
+			} else {
+				sv := reflect.NewAt(t, p).Elem()
+				sv.Grow(n)
+				sv.SetLen(n)
+			}
 			base := sh.data
 			it := newIter(raw)
 			for i := 0; it.next(); i++ {
@@ -482,6 +487,26 @@ func (b *builder) decoder(t reflect.Type) (func(unsafe.Pointer, []byte, DecodeOp
 		}, nil
 	}
 	return nil, unsupported(t, "cannot decode "+kind.String())
+}
+
+// sliceAlloc returns a function allocating n zero elements of type et
+// without reflection, for common element types, or nil.
+func sliceAlloc(et reflect.Type) func(n int) unsafe.Pointer {
+	switch et {
+	case reflect.TypeFor[string]():
+		return func(n int) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(make([]string, n))) }
+	case reflect.TypeFor[any]():
+		return func(n int) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(make([]any, n))) }
+	case reflect.TypeFor[int]():
+		return func(n int) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(make([]int, n))) }
+	case reflect.TypeFor[int64]():
+		return func(n int) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(make([]int64, n))) }
+	case reflect.TypeFor[float64]():
+		return func(n int) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(make([]float64, n))) }
+	case reflect.TypeFor[bool]():
+		return func(n int) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(make([]bool, n))) }
+	}
+	return nil
 }
 
 // decodeAny decodes the validated value raw as encoding/json does into an

@@ -23,10 +23,34 @@
 //
 // Member names are matched case-sensitively ([RFC 7515, Section 4]).
 //
+// # Go values
+//
+// [Unmarshal] and [Append] decode into and encode from Go values with a
+// plan built once per type ([PlanFor]) and cached: field offsets and
+// per-type functions, so that reflection is used only to build the plan
+// and for maps, interfaces and types with JSON methods.
+//
+// # Compatibility
+//
+// Struct fields, tags, embedding, [encoding/json.Marshaler], [encoding/json.Unmarshaler],
+// [encoding.TextMarshaler], [encoding.TextUnmarshaler], [encoding/json.RawMessage]
+// and [encoding/json.Number] work as in [encoding/json], and the output of [Append]
+// is that of [encoding/json.Encoder] with SetEscapeHTML(false), except that:
+//
+//   - member names match fields case-sensitively;
+//   - integral numbers such as 1.0 and 1e3 decode into integer fields;
+//   - the ",string" tag option and maps with non-string keys are not
+//     supported;
+//   - invalid UTF-8 is an error when encoding, not replaced by U+FFFD;
+//   - slices and maps are freshly allocated when decoding, never merged;
+//   - methods with pointer receivers are used when encoding non-pointer
+//     values too.
+//
 // Every error returned by this package is an [*Error] that wraps exactly one
 // of the sentinels [ErrSyntax], [ErrDuplicate], [ErrDepth], [ErrUTF8],
 // [ErrNumber] and [ErrType], so callers branch with [errors.Is]. Errors
-// returned by callbacks are passed through unchanged.
+// returned by callbacks, and by the JSON and text methods of the values
+// being decoded or encoded, are passed through unchanged.
 //
 // [RFC 8259]: https://www.rfc-editor.org/rfc/rfc8259
 // [RFC 8259, Section 8.2]: https://www.rfc-editor.org/rfc/rfc8259#section-8.2
