@@ -209,7 +209,7 @@ func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.K
 		}
 		if k.Algorithm() == "" && len(fitting(k.KeyType(), algs)) != 1 {
 			what := fmt.Sprintf("the %s key", k.KeyType())
-			if k.KeyID() != "" {
+			if kf.set && k.KeyID() != "" {
 				what = fmt.Sprintf("the %s key %q", k.KeyType(), k.KeyID())
 			}
 			if !kf.set {
