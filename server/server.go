@@ -1,0 +1,249 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+)
+
+// Defaults of [Config].
+const (
+	DefaultMaxJSONBody      = 16 << 10 // 16 KiB
+	DefaultMaxFormBody      = 8 << 10  // 8 KiB
+	DefaultKeyCheckInterval = time.Minute
+	DefaultCleanupInterval  = time.Hour
+	DefaultShutdownTimeout  = 10 * time.Second
+)
+
+// Config configures a [Server]. Every zero value selects the documented
+// default, which is the safe choice.
+type Config struct {
+	// EnablePasswordGrant turns on the OAuth password grant ([RFC 6749,
+	// Section 4.3]) at /oauth2/token, for legacy clients only ([RFC 9700,
+	// Section 2.4]). It runs through [auth.Service.PasswordGrant], with the
+	// same limits, timing and audit as login. False (the default): the
+	// grant answers unsupported_grant_type and is not advertised.
+	//
+	// [RFC 6749, Section 4.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+	// [RFC 9700, Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+	EnablePasswordGrant bool
+
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For header is believed. A request whose direct peer is
+	// in one of them gets as client address the right-most address of
+	// X-Forwarded-For that is not itself a trusted proxy. Empty (the
+	// default): X-Forwarded-For is ignored and the client address is the
+	// peer's.
+	TrustedProxies []netip.Prefix
+
+	// Logger receives one access log line per request and the details of
+	// internal errors (never a header, body, token or password). Nil:
+	// discard.
+	Logger *slog.Logger
+
+	// MaxJSONBody limits JSON request bodies, in bytes. Zero:
+	// [DefaultMaxJSONBody].
+	MaxJSONBody int64
+	// MaxFormBody limits form-encoded request bodies (the OAuth
+	// endpoints), in bytes. Zero: [DefaultMaxFormBody].
+	MaxFormBody int64
+
+	// KeyCheckInterval is how often [Server.RunBackground] calls
+	// [auth.Service.MaybeRotateKeys]. Zero: [DefaultKeyCheckInterval].
+	KeyCheckInterval time.Duration
+	// CleanupInterval is how often [Server.RunBackground] calls
+	// [auth.Service.Cleanup]. Zero: [DefaultCleanupInterval].
+	CleanupInterval time.Duration
+	// SyncInterval is how often [Server.RunBackground] calls
+	// [auth.Service.Sync], to pick up revocations and keys written by
+	// other instances sharing the store. Zero: never (one instance).
+	SyncInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.MaxJSONBody <= 0 {
+		c.MaxJSONBody = DefaultMaxJSONBody
+	}
+	if c.MaxFormBody <= 0 {
+		c.MaxFormBody = DefaultMaxFormBody
+	}
+	if c.KeyCheckInterval <= 0 {
+		c.KeyCheckInterval = DefaultKeyCheckInterval
+	}
+	if c.CleanupInterval <= 0 {
+		c.CleanupInterval = DefaultCleanupInterval
+	}
+	return c
+}
+
+// Server is the HTTP API of an [auth.Service]. It is an [http.Handler];
+// [Server.Run] serves it on a listener together with the background loops.
+type Server struct {
+	svc     *auth.Service
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+
+	issuer  string
+	jwksTTL time.Duration
+}
+
+// New returns the HTTP API of svc.
+func New(svc *auth.Service, cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	acfg := svc.Config()
+	s := &Server{
+		svc:     svc,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		issuer:  acfg.Issuer,
+		jwksTTL: acfg.JWKSCacheTTL,
+	}
+	s.routes()
+	s.handler = s.logRequests(s.secureHeaders(s.recoverPanics(http.HandlerFunc(s.route))))
+	return s
+}
+
+// ServeHTTP implements [http.Handler].
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	// OAuth 2.0 (DESIGN §4).
+	m.HandleFunc("POST /oauth2/token", s.handleToken)
+	m.HandleFunc("POST /oauth2/revoke", s.handleRevoke)
+	m.HandleFunc("POST /oauth2/introspect", s.handleIntrospect)
+	m.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	m.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
+
+	// App API, body mode.
+	m.HandleFunc("POST /v1/auth/signup", s.handleSignup)
+	m.HandleFunc("POST /v1/auth/login", s.handleLogin)
+	m.HandleFunc("POST /v1/auth/refresh", s.handleRefresh)
+	m.HandleFunc("POST /v1/auth/logout", s.requireUser(s.handleLogout))
+	m.HandleFunc("GET /v1/me", s.requireUser(s.handleMe))
+	m.HandleFunc("POST /v1/me/password", s.requireUser(s.handlePassword))
+	m.HandleFunc("GET /v1/me/sessions", s.requireUser(s.handleSessions))
+	m.HandleFunc("DELETE /v1/me/sessions/{id}", s.requireUser(s.handleEndSession))
+
+	// Operations.
+	m.HandleFunc("GET /healthz", s.handleHealth)
+	m.HandleFunc("GET /readyz", s.handleReady)
+}
+
+// NewHTTPServer returns an [http.Server] for handler on addr with the
+// timeouts Ward recommends: headers within 5 s, the whole request within
+// 15 s, the response within 30 s (a login may wait for a hashing slot),
+// idle keep-alive connections closed after 2 minutes, and headers of at
+// most 16 KiB.
+func NewHTTPServer(handler http.Handler, addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
+}
+
+// Run serves s on ln with [NewHTTPServer]'s timeouts and runs
+// [Server.RunBackground], until ctx ends; it then stops accepting
+// connections, waits up to [DefaultShutdownTimeout] for requests in
+// flight, and returns nil. It returns early with the error if serving
+// fails.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := NewHTTPServer(s, ln.Addr().String())
+	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+	hs.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+
+	bgCtx, stopBG := context.WithCancel(ctx)
+	bgDone := make(chan struct{})
+	go func() {
+		defer close(bgDone)
+		s.RunBackground(bgCtx)
+	}()
+	defer func() {
+		stopBG()
+		<-bgDone
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// RunBackground runs the service's periodic work until ctx ends:
+// [auth.Service.MaybeRotateKeys] every [Config.KeyCheckInterval],
+// [auth.Service.Cleanup] every [Config.CleanupInterval] and, if
+// [Config.SyncInterval] is set, [auth.Service.Sync]. Failures are logged
+// and retried at the next tick. [Server.Run] calls it; callers that serve
+// s themselves start it in a goroutine.
+func (s *Server) RunBackground(ctx context.Context) {
+	keys := time.NewTicker(s.cfg.KeyCheckInterval)
+	defer keys.Stop()
+	clean := time.NewTicker(s.cfg.CleanupInterval)
+	defer clean.Stop()
+	var syncC <-chan time.Time
+	if s.cfg.SyncInterval > 0 {
+		t := time.NewTicker(s.cfg.SyncInterval)
+		defer t.Stop()
+		syncC = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-keys.C:
+			if rotated, err := s.svc.MaybeRotateKeys(ctx); err != nil {
+				s.backgroundError(ctx, "key rotation check", err)
+			} else if rotated {
+				s.log.LogAttrs(ctx, slog.LevelInfo, "signing key rotated", slog.String("kid", s.svc.ActiveKeyID()))
+			}
+		case <-clean.C:
+			if st, err := s.svc.Cleanup(ctx); err != nil {
+				s.backgroundError(ctx, "cleanup", err)
+			} else {
+				s.log.LogAttrs(ctx, slog.LevelInfo, "cleanup",
+					slog.Int64("revocations", st.Revocations), slog.Int64("sessions", st.Sessions), slog.Int64("audit_events", st.AuditEvents))
+			}
+		case <-syncC:
+			if err := s.svc.Sync(ctx); err != nil {
+				s.backgroundError(ctx, "sync", err)
+			}
+		}
+	}
+}
+
+func (s *Server) backgroundError(ctx context.Context, what string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	s.log.LogAttrs(ctx, slog.LevelError, what+" failed", slog.String("error", err.Error()))
+}

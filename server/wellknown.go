@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// handleJWKS serves the public keys that verify Ward's access tokens
+// ([RFC 7517, Section 5]): the next, active and retired keys, never a
+// revoked one. Verifiers may cache it for the service's JWKS cache
+// lifetime, which the keyring waits before a new key signs.
+//
+// [RFC 7517, Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
+func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	body := s.svc.JWKS()
+	h := w.Header()
+	h.Set("Content-Type", "application/jwk-set+json")
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(s.jwksTTL/time.Second)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// metadataJSON is the authorization server metadata of [RFC 8414,
+// Section 2].
+//
+// response_types_supported is REQUIRED there, yet Ward has no
+// authorization endpoint, so no response type is supported: the member
+// is present, as the RFC asks, and empty, which is the truth. ("code"
+// would send clients to an endpoint that does not exist; "none" is a
+// response type of the authorization endpoint too.)
+//
+// [RFC 8414, Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
+type metadataJSON struct {
+	Issuer                                    string   `json:"issuer"`
+	TokenEndpoint                             string   `json:"token_endpoint"`
+	JWKSURI                                   string   `json:"jwks_uri"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	ResponseTypesSupported                    []string `json:"response_types_supported"`
+	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+}
+
+// handleMetadata serves the OAuth 2.0 authorization server metadata
+// ([RFC 8414]), with every URL built from the configured issuer.
+//
+// [RFC 8414]: https://www.rfc-editor.org/rfc/rfc8414
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	base := strings.TrimSuffix(s.issuer, "/")
+	grants := []string{grantRefreshToken, grantClientCredentials}
+	if s.cfg.EnablePasswordGrant {
+		grants = append(grants, grantPassword)
+	}
+	methods := []string{authMethodClientSecretBasic, authMethodClientSecretPost}
+	md := metadataJSON{
+		Issuer:                                    s.issuer,
+		TokenEndpoint:                             base + "/oauth2/token",
+		JWKSURI:                                   base + "/.well-known/jwks.json",
+		RevocationEndpoint:                        base + "/oauth2/revoke",
+		IntrospectionEndpoint:                     base + "/oauth2/introspect",
+		ResponseTypesSupported:                    []string{},
+		GrantTypesSupported:                       grants,
+		TokenEndpointAuthMethodsSupported:         methods,
+		RevocationEndpointAuthMethodsSupported:    methods,
+		IntrospectionEndpointAuthMethodsSupported: methods,
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	writeJSON(w, http.StatusOK, md)
+}
+
+// handleHealth: GET /healthz → 200 {"status":"ok"} while the process
+// serves.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyTimeout bounds the store check of /readyz.
+const readyTimeout = 2 * time.Second
+
+// handleReady: GET /readyz → 200 {"status":"ready"} once the revocation
+// replica has loaded and the store answers a read; 503 otherwise.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if s.svc.Revocations().LoadedAt().IsZero() {
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": "revocations not loaded"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	// auth has no store ping; listing the (few) signing keys is one read.
+	if _, err := s.svc.ListKeys(ctx); err != nil {
+		s.logInternal(r.Context(), r, err)
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": "store unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
