@@ -233,11 +233,21 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 // exact json tag name; unknown claims are ignored. On error, claims may have
 // been partly written and must not be used.
 func (v *Verifier) VerifyInto(token string, claims any) error {
+	// A nil destination would otherwise be written through (a nil *Claims,
+	// or a nil pointer to a struct embedding Claims) and panic, or be
+	// ignored (an untyped nil) and the claims silently dropped.
+	if rv := reflect.ValueOf(claims); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return fmt.Errorf("%w: nil claims destination %T", ErrMisconfigured, claims)
+	}
 	switch dst := claims.(type) {
 	case *Claims:
 		return v.verify(token, dst, nil)
 	case claimsHolder:
-		return v.verify(token, dst.registeredClaims(), claims)
+		c := dst.registeredClaims() // nil for a nil embedded *Claims
+		if c == nil {
+			return fmt.Errorf("%w: %T embeds a nil *jwt.Claims", ErrMisconfigured, claims)
+		}
+		return v.verify(token, c, claims)
 	}
 	var c Claims
 	return v.verify(token, &c, claims)
