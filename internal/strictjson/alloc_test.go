@@ -219,3 +219,13 @@ func BenchmarkUnmarshalAny(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkValidateEncodingJSON(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(claimsJSON)))
+	for b.Loop() {
+		if !json.Valid(claimsJSON) {
+			b.Fatal("invalid")
+		}
+	}
+}

@@ -32,10 +32,12 @@
 //
 // # Compatibility
 //
-// Struct fields, tags, embedding, [encoding/json.Marshaler], [encoding/json.Unmarshaler],
-// [encoding.TextMarshaler], [encoding.TextUnmarshaler], [encoding/json.RawMessage]
-// and [encoding/json.Number] work as in [encoding/json], and the output of [Append]
-// is that of [encoding/json.Encoder] with SetEscapeHTML(false), except that:
+// Struct fields, tags, embedding, [encoding/json.Marshaler],
+// [encoding/json.Unmarshaler], [encoding.TextMarshaler],
+// [encoding.TextUnmarshaler], [encoding/json.RawMessage] and
+// [encoding/json.Number] work as in [encoding/json], and the output of
+// [Append] is that of [encoding/json.Encoder] with SetEscapeHTML(false),
+// except that:
 //
 //   - member names match fields case-sensitively;
 //   - integral numbers such as 1.0 and 1e3 decode into integer fields;

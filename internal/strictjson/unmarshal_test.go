@@ -476,3 +476,30 @@ func TestDecodeBytesEscaped(t *testing.T) {
 		t.Errorf("B = %q, %v", v.B, err)
 	}
 }
+
+func TestFieldDecode(t *testing.T) {
+	t.Parallel()
+	p, err := PlanFor(reflect.TypeFor[allTypes](), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v allTypes
+	ptr := unsafePointer(&v)
+	if err := p.Field([]byte("p")).Decode(ptr, []byte(`5`), DecodeOptions{}); err != nil || v.EmbPtr == nil || v.P != 5 {
+		t.Errorf("promoted through embedded pointer: %v, %+v", err, v.EmbPtr)
+	}
+	checkErr(t, p.Field([]byte("i")).Decode(ptr, nil, DecodeOptions{}), ErrSyntax)
+	if p.Field([]byte("I")) != nil || p.Field([]byte("Dup")) != nil || p.Field([]byte("Skipped")) != nil {
+		t.Error("Field found a member that should not exist")
+	}
+	if p.Field([]byte("-")) == nil || p.Field([]byte("Untagged")) == nil || p.Field([]byte("BadTag")) == nil {
+		t.Error("Field missed a member")
+	}
+	stop := errors.New("stop")
+	err = p.DecodeMembers(ptr, []byte(`{"i":1}`), DecodeOptions{}, func(name, value []byte) (bool, error) { return false, stop })
+	if err != stop {
+		t.Errorf("claim error: %v", err)
+	}
+	checkErr(t, p.DecodeMembers(ptr, []byte(`[1]`), DecodeOptions{}, nil), ErrType)
+	checkErr(t, p.DecodeMembers(ptr, []byte(`[1`), DecodeOptions{}, nil), ErrSyntax)
+}
