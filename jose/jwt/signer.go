@@ -82,7 +82,7 @@ func (s *Signer) appendClaims(dst []byte, claims any) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("jwt: encoding claims: %w", err)
 		}
-		return b, nil
+		return b, checkRegistered(b)
 	}
 	rv := reflect.ValueOf(claims)
 	if rv.Kind() == reflect.Struct {
@@ -106,7 +106,28 @@ func (s *Signer) appendClaims(dst []byte, claims any) ([]byte, error) {
 			}
 		}
 	}
-	return s.appendObject(dst, reg, plan, rv.UnsafePointer())
+	b, err := s.appendObject(dst, reg, plan, rv.UnsafePointer())
+	if err != nil || reg != nil {
+		return b, err // with Claims embedded, only Claims writes registered claims
+	}
+	return b, checkRegistered(b)
+}
+
+// checkRegistered refuses claims whose registered claims a Verifier would
+// find malformed, such as a time.Time under "exp" in a map, which encodes as
+// a string rather than a NumericDate ([RFC 7519, Section 4.1]).
+//
+// [RFC 7519, Section 4.1]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1
+func checkRegistered(payload []byte) error {
+	var c Claims
+	err := strictjson.ForEachMember(payload, 0, func(name, value []byte) error {
+		_, err := decodeRegistered(&c, name, value)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMisconfigured, err)
+	}
+	return nil
 }
 
 func (s *Signer) appendObject(dst []byte, reg *Claims, plan *strictjson.Plan, ptr unsafe.Pointer) ([]byte, error) {
