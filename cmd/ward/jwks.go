@@ -48,11 +48,14 @@ func isLoopback(host string) bool {
 // that [checkJWKSURL] allows.
 func fetchJWKS(rawURL string) (*jwk.Set, error) {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Scheme == "" {
 		return nil, usagef(nil, "--jwks-url %q is not an absolute URL", rawURL)
 	}
 	if err := checkJWKSURL(u); err != nil {
 		return nil, err
+	}
+	if u.Host == "" {
+		return nil, usagef(nil, "--jwks-url %q has no host", rawURL)
 	}
 	client := &http.Client{
 		Timeout: jwksTimeout,
