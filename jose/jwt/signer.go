@@ -74,6 +74,9 @@ func (s *Signer) appendClaims(dst []byte, claims any) ([]byte, error) {
 	case nil:
 		return nil, fmt.Errorf("%w: nil claims", ErrMisconfigured)
 	case *Claims:
+		if c == nil {
+			return nil, fmt.Errorf("%w: nil claims", ErrMisconfigured)
+		}
 		return s.appendObject(dst, c, nil, nil)
 	case Claims:
 		return s.appendObject(dst, &c, nil, nil)
