@@ -145,6 +145,7 @@ func TestSignMisuse(t *testing.T) {
 		"int":                      42,
 		"string":                   `{"iss":"x"}`,
 		"nil *struct":              (*appClaims)(nil),
+		"nil *Claims":              (*jwt.Claims)(nil),
 		"map[string]string":        map[string]string{"iss": "x"},
 		"field conflicts w/Claims": &conflict{},
 		"channel field":            &struct{ C chan int }{},
