@@ -1,0 +1,194 @@
+// Package sqlite is Ward's embedded default [auth.Store]: one SQLite file
+// in WAL mode with synchronous=FULL, through the pure-Go driver
+// modernc.org/sqlite (no C toolchain). Nothing is acknowledged before it is
+// on disk: every [DB.Update] commit is synced.
+//
+// Writes go through a single connection whose transactions begin with
+// BEGIN IMMEDIATE, so read-modify-write transactions (a refresh, a key
+// rotation) are serialized; reads use a pool of connections that see
+// consistent WAL snapshots. Another process (the CLI) may write to the same
+// file: it waits up to the busy timeout for the write lock.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/wardauth/ward/auth"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// BusyTimeout is how long a writer waits for another process's write lock,
+// in milliseconds.
+const BusyTimeout = 10000
+
+// DB is an [auth.Store] in one SQLite file.
+type DB struct {
+	path   string
+	writer *sql.DB // one connection, BEGIN IMMEDIATE
+	reader *sql.DB
+}
+
+var _ auth.Store = (*DB)(nil)
+
+// Open opens (creating it if needed, with mode 0600) the database file at
+// path and brings its schema up to date. path must be a file, never
+// ":memory:": WAL needs a file.
+func Open(path string) (*DB, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: %q is not a file path", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	} else {
+		f.Close()
+	}
+	dsn := func(txlock string) string {
+		q := url.Values{}
+		q.Set("_txlock", txlock)
+		q.Add("_pragma", "busy_timeout("+strconv.Itoa(BusyTimeout)+")")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+	}
+	db := &DB{path: abs}
+	if db.writer, err = sql.Open("sqlite", dsn("immediate")); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetMaxIdleConns(1)
+	db.writer.SetConnMaxLifetime(0)
+	db.writer.SetConnMaxIdleTime(0)
+	if db.reader, err = sql.Open("sqlite", dsn("deferred")); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.reader.SetMaxOpenConns(n)
+	db.reader.SetMaxIdleConns(n)
+	if err := db.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database. Calls after Close fail.
+func (db *DB) Close() error {
+	return errors.Join(db.writer.Close(), db.reader.Close())
+}
+
+// Pragma returns the value of PRAGMA name (such as "synchronous", which
+// must be 2, FULL, or "journal_mode", "wal") on the writing connection.
+func (db *DB) Pragma(ctx context.Context, name string) (string, error) {
+	for _, c := range name {
+		if !(c == '_' || 'a' <= c && c <= 'z') {
+			return "", fmt.Errorf("sqlite: invalid pragma name %q", name)
+		}
+	}
+	var v string
+	if err := db.writer.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+		return "", fmt.Errorf("sqlite: PRAGMA %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// migrate applies the embedded migrations newer than the schema version,
+// in one transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	var version int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&version); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if version > len(names) {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this program (%d)", version, len(names))
+	}
+	for i := version; i < len(names); i++ {
+		text, err := migrations.ReadFile(names[i])
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(text)); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", names[i], err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, i+1); err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Update implements [auth.Store]: fn runs in a BEGIN IMMEDIATE
+// transaction on the single writing connection.
+func (db *DB) Update(ctx context.Context, fn func(tx auth.Tx) error) error {
+	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	tx := &tx{ctx: ctx, q: sqlTx}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// View implements [auth.Store].
+func (db *DB) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
+	sqlTx, err := db.reader.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	return fn(&tx{ctx: ctx, q: sqlTx})
+}
+
+// constraint returns the SQLite extended result code of a constraint
+// violation in err, or 0.
+func constraint(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_CONSTRAINT {
+		return e.Code()
+	}
+	return 0
+}

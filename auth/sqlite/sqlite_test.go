@@ -1,0 +1,78 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/sqlite"
+	"github.com/wardauth/ward/auth/storetest"
+)
+
+// MustOpen opens a fresh database file in a temporary directory.
+func MustOpen(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "ward.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) auth.Store { return MustOpen(t) })
+}
+
+func TestPragmas(t *testing.T) {
+	db := MustOpen(t)
+	for name, want := range map[string]string{"synchronous": "2", "journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000"} {
+		got, err := db.Pragma(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", name, got, want)
+		}
+	}
+	fi, err := os.Stat(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("database file mode %v is readable by others", fi.Mode())
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ward.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &auth.User{ID: "u1", Email: "a@example.com", PasswordHash: "h"}
+	if err := db.Update(context.Background(), func(tx auth.Tx) error { return tx.CreateUser(u) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = sqlite.Open(path) // migrations are not applied twice
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(context.Background(), func(tx auth.ReadTx) error {
+		_, err := tx.User("u1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRefusesMemory(t *testing.T) {
+	if _, err := sqlite.Open(":memory:"); err == nil {
+		t.Fatal("Open(:memory:) succeeded")
+	}
+}

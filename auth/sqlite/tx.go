@@ -1,0 +1,475 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/wardauth/ward/auth"
+)
+
+// tx implements auth.Tx over a *sql.Tx.
+type tx struct {
+	ctx context.Context
+	q   *sql.Tx
+}
+
+var _ auth.Tx = (*tx)(nil)
+
+// nanos encodes t; the zero Time is 0.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos decodes nanos.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func notFound(what string) error {
+	return &auth.Error{Code: auth.CodeNotFound, Message: "No such " + what + "."}
+}
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.q.ExecContext(t.ctx, query, args...)
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *auth.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+func joinList(s []string) string { return strings.Join(s, " ") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, " ")
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Users.
+
+const userCols = `id, email, password_hash, roles, disabled, created_at, updated_at, password_changed_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*auth.User, error) {
+	var (
+		u                   auth.User
+		roles               string
+		disabled            int
+		created, updated, p int64
+	)
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &roles, &disabled, &created, &updated, &p); err != nil {
+		return nil, err
+	}
+	u.Roles, u.Disabled = splitList(roles), disabled != 0
+	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = fromNanos(created), fromNanos(updated), fromNanos(p)
+	return &u, nil
+}
+
+func (t *tx) User(id string) (*auth.User, error) {
+	u, err := scanUser(t.q.QueryRowContext(t.ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user")
+	}
+	return u, wrap("user", err)
+}
+
+func (t *tx) UserByEmail(email string) (*auth.User, error) {
+	u, err := scanUser(t.q.QueryRowContext(t.ctx, `SELECT `+userCols+` FROM users WHERE email_key = ?`, auth.EmailKey(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user")
+	}
+	return u, wrap("user by email", err)
+}
+
+func (t *tx) Users(afterID string, limit int) ([]*auth.User, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := t.q.QueryContext(t.ctx, `SELECT `+userCols+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, wrap("users", err)
+	}
+	defer rows.Close()
+	var out []*auth.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("users", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("users", rows.Err())
+}
+
+func userConflict(err error) error {
+	switch constraint(err) {
+	case 0:
+		return nil
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &auth.Error{Code: auth.CodeConflict, Message: "A user with this ID exists."}
+	default: // the unique email key
+		return &auth.Error{Code: auth.CodeEmailTaken, Message: "An account with this email address already exists."}
+	}
+}
+
+func (t *tx) CreateUser(u *auth.User) error {
+	_, err := t.exec(`INSERT INTO users (`+userCols+`, email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.PasswordHash, joinList(u.Roles), b2i(u.Disabled), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), auth.EmailKey(u.Email))
+	if e := userConflict(err); e != nil {
+		return e
+	}
+	return wrap("create user", err)
+}
+
+func (t *tx) UpdateUser(u *auth.User) error {
+	res, err := t.exec(`UPDATE users SET email = ?, email_key = ?, password_hash = ?, roles = ?, disabled = ?, created_at = ?, updated_at = ?, password_changed_at = ? WHERE id = ?`,
+		u.Email, auth.EmailKey(u.Email), u.PasswordHash, joinList(u.Roles), b2i(u.Disabled), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), u.ID)
+	if e := userConflict(err); e != nil {
+		return e
+	}
+	return t.affected("update user", "user", res, err)
+}
+
+func (t *tx) affected(op, what string, res sql.Result, err error) error {
+	if err != nil {
+		return wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return nil
+}
+
+func (t *tx) DeleteUser(id string) error {
+	res, err := t.exec(`DELETE FROM users WHERE id = ?`, id)
+	return t.affected("delete user", "user", res, err)
+}
+
+// Sessions.
+
+const sessionCols = `id, user_id, client_id, counter, rotated_at, created_at, last_used_at, expires_at, ended_at, end_reason, ip, user_agent`
+
+func scanSession(row interface{ Scan(...any) error }) (*auth.Session, error) {
+	var (
+		s                                  auth.Session
+		counter                            int64
+		rotated, created, used, exp, ended int64
+	)
+	if err := row.Scan(&s.ID, &s.UserID, &s.ClientID, &counter, &rotated, &created, &used, &exp, &ended, &s.EndReason, &s.IP, &s.UserAgent); err != nil {
+		return nil, err
+	}
+	s.Counter = uint64(counter)
+	s.RotatedAt, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.EndedAt = fromNanos(rotated), fromNanos(created), fromNanos(used), fromNanos(exp), fromNanos(ended)
+	return &s, nil
+}
+
+func (t *tx) Session(id string) (*auth.Session, error) {
+	s, err := scanSession(t.q.QueryRowContext(t.ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("session")
+	}
+	return s, wrap("session", err)
+}
+
+// LockSession is Session: the transaction holds SQLite's write lock since
+// BEGIN IMMEDIATE.
+func (t *tx) LockSession(id string) (*auth.Session, error) { return t.Session(id) }
+
+// LockKeys does nothing: the transaction holds SQLite's write lock.
+func (t *tx) LockKeys() error { return nil }
+
+func (t *tx) Sessions(userID string) ([]*auth.Session, error) {
+	rows, err := t.q.QueryContext(t.ctx, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id`, userID)
+	if err != nil {
+		return nil, wrap("sessions", err)
+	}
+	defer rows.Close()
+	var out []*auth.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, wrap("sessions", err)
+		}
+		out = append(out, s)
+	}
+	return out, wrap("sessions", rows.Err())
+}
+
+func (t *tx) CreateSession(s *auth.Session) error {
+	_, err := t.exec(`INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.ClientID, int64(s.Counter), nanos(s.RotatedAt), nanos(s.CreatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent)
+	switch constraint(err) {
+	case 0:
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return notFound("user")
+	default:
+		return &auth.Error{Code: auth.CodeConflict, Message: "A session with this ID exists."}
+	}
+	return wrap("create session", err)
+}
+
+func (t *tx) UpdateSession(s *auth.Session) error {
+	res, err := t.exec(`UPDATE sessions SET counter = ?, rotated_at = ?, last_used_at = ?, expires_at = ?, ended_at = ?, end_reason = ? WHERE id = ?`,
+		int64(s.Counter), nanos(s.RotatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.ID)
+	return t.affected("update session", "session", res, err)
+}
+
+// Clients.
+
+const clientCols = `id, name, secret_hash, scopes, disabled, created_at`
+
+func scanClient(row interface{ Scan(...any) error }) (*auth.Client, error) {
+	var (
+		c        auth.Client
+		scopes   string
+		disabled int
+		created  int64
+	)
+	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &scopes, &disabled, &created); err != nil {
+		return nil, err
+	}
+	c.Scopes, c.Disabled, c.CreatedAt = splitList(scopes), disabled != 0, fromNanos(created)
+	return &c, nil
+}
+
+func (t *tx) Client(id string) (*auth.Client, error) {
+	c, err := scanClient(t.q.QueryRowContext(t.ctx, `SELECT `+clientCols+` FROM clients WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("client")
+	}
+	return c, wrap("client", err)
+}
+
+func (t *tx) Clients() ([]*auth.Client, error) {
+	rows, err := t.q.QueryContext(t.ctx, `SELECT `+clientCols+` FROM clients ORDER BY id`)
+	if err != nil {
+		return nil, wrap("clients", err)
+	}
+	defer rows.Close()
+	var out []*auth.Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, wrap("clients", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap("clients", rows.Err())
+}
+
+func (t *tx) CreateClient(c *auth.Client) error {
+	_, err := t.exec(`INSERT INTO clients (`+clientCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, c.SecretHash, joinList(c.Scopes), b2i(c.Disabled), nanos(c.CreatedAt))
+	if constraint(err) != 0 {
+		return &auth.Error{Code: auth.CodeConflict, Message: "A client with this ID exists."}
+	}
+	return wrap("create client", err)
+}
+
+// Keys and secrets.
+
+const keyCols = `kid, alg, state, private, public, created_at, activate_at, activated_at, retired_at, revoked_at`
+
+func (t *tx) Keys() ([]*auth.KeyRecord, error) {
+	rows, err := t.q.QueryContext(t.ctx, `SELECT `+keyCols+` FROM signing_keys ORDER BY created_at, seq`)
+	if err != nil {
+		return nil, wrap("keys", err)
+	}
+	defer rows.Close()
+	var out []*auth.KeyRecord
+	for rows.Next() {
+		var (
+			k                                  auth.KeyRecord
+			created, activate, act, ret, revok int64
+		)
+		if err := rows.Scan(&k.KeyID, &k.Algorithm, &k.State, &k.Private, &k.Public, &created, &activate, &act, &ret, &revok); err != nil {
+			return nil, wrap("keys", err)
+		}
+		k.CreatedAt, k.ActivateAt, k.ActivatedAt, k.RetiredAt, k.RevokedAt = fromNanos(created), fromNanos(activate), fromNanos(act), fromNanos(ret), fromNanos(revok)
+		out = append(out, &k)
+	}
+	return out, wrap("keys", rows.Err())
+}
+
+func (t *tx) PutKey(k *auth.KeyRecord) error {
+	_, err := t.exec(`INSERT INTO signing_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kid) DO UPDATE SET alg = excluded.alg, state = excluded.state, private = excluded.private, public = excluded.public,
+		created_at = excluded.created_at, activate_at = excluded.activate_at, activated_at = excluded.activated_at,
+		retired_at = excluded.retired_at, revoked_at = excluded.revoked_at`,
+		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, nanos(k.CreatedAt), nanos(k.ActivateAt), nanos(k.ActivatedAt), nanos(k.RetiredAt), nanos(k.RevokedAt))
+	return wrap("put key", err)
+}
+
+func (t *tx) DeleteKey(kid string) error {
+	res, err := t.exec(`DELETE FROM signing_keys WHERE kid = ?`, kid)
+	return t.affected("delete key", "key", res, err)
+}
+
+func (t *tx) Secret(name string) ([]byte, error) {
+	var b []byte
+	err := t.q.QueryRowContext(t.ctx, `SELECT sealed FROM secrets WHERE name = ?`, name).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("secret")
+	}
+	return b, wrap("secret", err)
+}
+
+func (t *tx) PutSecret(name string, sealed []byte) error {
+	_, err := t.exec(`INSERT INTO secrets (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed`, name, sealed)
+	return wrap("put secret", err)
+}
+
+// Revocations.
+
+func (t *tx) Revocations(now time.Time) ([]auth.Revocation, error) {
+	rows, err := t.q.QueryContext(t.ctx, `SELECT kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY created_at`, nanos(now))
+	if err != nil {
+		return nil, wrap("revocations", err)
+	}
+	defer rows.Close()
+	var out []auth.Revocation
+	for rows.Next() {
+		var (
+			r                auth.Revocation
+			nb, exp, created int64
+		)
+		if err := rows.Scan(&r.Kind, &r.Subject, &nb, &exp, &created); err != nil {
+			return nil, wrap("revocations", err)
+		}
+		r.NotBefore, r.Expires, r.CreatedAt = fromNanos(nb), fromNanos(exp), fromNanos(created)
+		out = append(out, r)
+	}
+	return out, wrap("revocations", rows.Err())
+}
+
+func (t *tx) AddRevocation(r auth.Revocation) error {
+	_, err := t.exec(`INSERT INTO revocations (kind, subject, not_before, expires, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (kind, subject) DO UPDATE SET not_before = max(not_before, excluded.not_before), expires = max(expires, excluded.expires)`,
+		r.Kind, r.Subject, nanos(r.NotBefore), nanos(r.Expires), nanos(r.CreatedAt))
+	return wrap("add revocation", err)
+}
+
+// Audit.
+
+func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
+	res, err := t.exec(`INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail)
+	if err != nil {
+		return wrap("append audit", err)
+	}
+	ev.ID, err = res.LastInsertId()
+	return wrap("append audit", err)
+}
+
+func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if q.UserID != "" {
+		where, args = append(where, "user_id = ?"), append(args, q.UserID)
+	}
+	if q.Type != "" {
+		where, args = append(where, "type = ?"), append(args, q.Type)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "time >= ?"), append(args, nanos(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where, args = append(where, "time < ?"), append(args, nanos(q.Until))
+	}
+	if q.BeforeID > 0 {
+		where, args = append(where, "id < ?"), append(args, q.BeforeID)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	query := `SELECT id, time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail FROM audit_events`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	rows, err := t.q.QueryContext(t.ctx, query, append(args, limit)...)
+	if err != nil {
+		return nil, wrap("audit", err)
+	}
+	defer rows.Close()
+	var out []auth.AuditEvent
+	for rows.Next() {
+		var (
+			ev auth.AuditEvent
+			tm int64
+		)
+		if err := rows.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail); err != nil {
+			return nil, wrap("audit", err)
+		}
+		ev.Time = fromNanos(tm)
+		out = append(out, ev)
+	}
+	return out, wrap("audit", rows.Err())
+}
+
+// Cleanup.
+
+func (t *tx) Cleanup(p auth.CleanupPolicy) (auth.CleanupStats, error) {
+	var st auth.CleanupStats
+	del := func(n *int64, query string, args ...any) error {
+		res, err := t.exec(query, args...)
+		if err != nil {
+			return wrap("cleanup", err)
+		}
+		c, err := res.RowsAffected()
+		*n += c
+		return wrap("cleanup", err)
+	}
+	now := nanos(p.Now)
+	if err := del(&st.Revocations, `DELETE FROM revocations WHERE expires < ?`, now); err != nil {
+		return st, err
+	}
+	if err := del(&st.Sessions, `DELETE FROM sessions WHERE expires_at < ?`, now); err != nil {
+		return st, err
+	}
+	if !p.SessionsBefore.IsZero() {
+		before := nanos(p.SessionsBefore)
+		if err := del(&st.Sessions, `DELETE FROM sessions WHERE (ended_at != 0 AND ended_at < ?) OR last_used_at < ?`, before, before); err != nil {
+			return st, err
+		}
+	}
+	if !p.AuditBefore.IsZero() {
+		if err := del(&st.AuditEvents, `DELETE FROM audit_events WHERE time < ?`, nanos(p.AuditBefore)); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}

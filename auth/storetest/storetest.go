@@ -1,0 +1,636 @@
+// Package storetest is the conformance suite of [auth.Store]: every store
+// (auth/sqlite now, PostgreSQL later) passes [Run].
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+)
+
+// Run runs the suite. open returns a new, empty store for each subtest;
+// the suite closes it.
+func Run(t *testing.T, open func(t *testing.T) auth.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s auth.Store)
+	}{
+		{"Users", testUsers},
+		{"UserPaging", testUserPaging},
+		{"Sessions", testSessions},
+		{"ConcurrentUpdateSession", testConcurrentUpdateSession},
+		{"Rollback", testRollback},
+		{"Clients", testClients},
+		{"Keys", testKeys},
+		{"Secrets", testSecrets},
+		{"Revocations", testRevocations},
+		{"Audit", testAudit},
+		{"Cleanup", testCleanup},
+		{"Closed", testClosed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tt.fn(t, s)
+		})
+	}
+}
+
+// base is a fixed instant with a sub-second part, to check that stores
+// keep nanoseconds.
+var base = time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
+
+func ctx() context.Context { return context.Background() }
+
+func update(t *testing.T, s auth.Store, fn func(tx auth.Tx) error) {
+	t.Helper()
+	if err := s.Update(ctx(), fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+func view(t *testing.T, s auth.Store, fn func(tx auth.ReadTx) error) {
+	t.Helper()
+	if err := s.View(ctx(), fn); err != nil {
+		t.Fatalf("View: %v", err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := auth.ErrorCode(err); got != code {
+		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
+	}
+}
+
+func newUser(id, email string) *auth.User {
+	return &auth.User{ID: id, Email: email, PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		Roles: []string{"admin", "dev"}, CreatedAt: base, UpdatedAt: base, PasswordChangedAt: base}
+}
+
+func sameTime(a, b time.Time) bool { return a.Equal(b) }
+
+func testUsers(t *testing.T, s auth.Store) {
+	u := newUser("u1", "Ann@example.com")
+	update(t, s, func(tx auth.Tx) error { return tx.CreateUser(u) })
+
+	// Email keys are unique case-insensitively; IDs are unique.
+	err := s.Update(ctx(), func(tx auth.Tx) error { return tx.CreateUser(newUser("u2", "ann@EXAMPLE.com")) })
+	wantCode(t, err, auth.CodeEmailTaken)
+	err = s.Update(ctx(), func(tx auth.Tx) error { return tx.CreateUser(newUser("u1", "other@example.com")) })
+	wantCode(t, err, auth.CodeConflict)
+
+	view(t, s, func(tx auth.ReadTx) error {
+		got, err := tx.User("u1")
+		if err != nil {
+			return err
+		}
+		if got.Email != u.Email || got.PasswordHash != u.PasswordHash || !slices.Equal(got.Roles, u.Roles) || got.Disabled ||
+			!sameTime(got.CreatedAt, base) || !sameTime(got.UpdatedAt, base) || !sameTime(got.PasswordChangedAt, base) {
+			t.Errorf("User = %+v, want %+v", got, u)
+		}
+		got, err = tx.UserByEmail("ANN@example.com")
+		if err != nil || got.ID != "u1" {
+			t.Errorf("UserByEmail = %v, %v", got, err)
+		}
+		_, err = tx.User("nope")
+		wantCode(t, err, auth.CodeNotFound)
+		_, err = tx.UserByEmail("nope@example.com")
+		wantCode(t, err, auth.CodeNotFound)
+		return nil
+	})
+
+	// Update every field.
+	u2 := *u
+	u2.Email, u2.PasswordHash, u2.Roles, u2.Disabled = "ann@example.org", "$argon2id$other", nil, true
+	u2.UpdatedAt = base.Add(time.Hour)
+	update(t, s, func(tx auth.Tx) error { return tx.UpdateUser(&u2) })
+	view(t, s, func(tx auth.ReadTx) error {
+		got, err := tx.User("u1")
+		if err != nil {
+			return err
+		}
+		if got.Email != u2.Email || got.PasswordHash != u2.PasswordHash || len(got.Roles) != 0 || !got.Disabled || !sameTime(got.UpdatedAt, u2.UpdatedAt) {
+			t.Errorf("after UpdateUser: %+v", got)
+		}
+		_, err = tx.UserByEmail("ann@example.com")
+		wantCode(t, err, auth.CodeNotFound)
+		return nil
+	})
+	missing := newUser("zz", "zz@example.com")
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.UpdateUser(missing) }), auth.CodeNotFound)
+
+	// An update that takes another user's email collides.
+	update(t, s, func(tx auth.Tx) error { return tx.CreateUser(newUser("u3", "bob@example.com")) })
+	u3 := newUser("u3", "ANN@example.org")
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.UpdateUser(u3) }), auth.CodeEmailTaken)
+
+	// Delete removes the user and their sessions.
+	update(t, s, func(tx auth.Tx) error { return tx.CreateSession(newSession("s1", "u1")) })
+	update(t, s, func(tx auth.Tx) error { return tx.DeleteUser("u1") })
+	view(t, s, func(tx auth.ReadTx) error {
+		_, err := tx.User("u1")
+		wantCode(t, err, auth.CodeNotFound)
+		_, err = tx.Session("s1")
+		wantCode(t, err, auth.CodeNotFound)
+		return nil
+	})
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.DeleteUser("u1") }), auth.CodeNotFound)
+}
+
+func testUserPaging(t *testing.T, s auth.Store) {
+	update(t, s, func(tx auth.Tx) error {
+		for i := range 25 {
+			if err := tx.CreateUser(newUser(fmt.Sprintf("u%02d", i), fmt.Sprintf("u%d@example.com", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var ids []string
+	after := ""
+	for {
+		var page []*auth.User
+		view(t, s, func(tx auth.ReadTx) error {
+			var err error
+			page, err = tx.Users(after, 10)
+			return err
+		})
+		if len(page) == 0 {
+			break
+		}
+		if len(page) > 10 {
+			t.Fatalf("page of %d users, limit 10", len(page))
+		}
+		for _, u := range page {
+			ids = append(ids, u.ID)
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(ids) != 25 || !slices.IsSorted(ids) {
+		t.Errorf("paged IDs = %v", ids)
+	}
+}
+
+func newSession(id, userID string) *auth.Session {
+	return &auth.Session{ID: id, UserID: userID, ClientID: "ward", Counter: 0, RotatedAt: base, CreatedAt: base,
+		LastUsedAt: base, ExpiresAt: base.Add(30 * 24 * time.Hour), IP: "192.0.2.1", UserAgent: "test/1.0"}
+}
+
+func testSessions(t *testing.T, s auth.Store) {
+	update(t, s, func(tx auth.Tx) error { return tx.CreateUser(newUser("u1", "a@example.com")) })
+	s1 := newSession("s1", "u1")
+	update(t, s, func(tx auth.Tx) error { return tx.CreateSession(s1) })
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.CreateSession(newSession("s1", "u1")) }), auth.CodeConflict)
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.CreateSession(newSession("s9", "nobody")) }), auth.CodeNotFound)
+	s2 := newSession("s2", "u1")
+	s2.CreatedAt = base.Add(time.Minute)
+	update(t, s, func(tx auth.Tx) error { return tx.CreateSession(s2) })
+
+	view(t, s, func(tx auth.ReadTx) error {
+		got, err := tx.Session("s1")
+		if err != nil {
+			return err
+		}
+		if got.UserID != "u1" || got.ClientID != "ward" || got.Counter != 0 || !sameTime(got.RotatedAt, base) ||
+			!sameTime(got.ExpiresAt, s1.ExpiresAt) || !got.EndedAt.IsZero() || got.IP != s1.IP || got.UserAgent != s1.UserAgent {
+			t.Errorf("Session = %+v", got)
+		}
+		list, err := tx.Sessions("u1")
+		if err != nil {
+			return err
+		}
+		if len(list) != 2 || list[0].ID != "s2" || list[1].ID != "s1" {
+			t.Errorf("Sessions: want s2, s1 (newest first), got %d", len(list))
+		}
+		_, err = tx.Session("nope")
+		wantCode(t, err, auth.CodeNotFound)
+		return nil
+	})
+
+	update(t, s, func(tx auth.Tx) error {
+		got, err := tx.LockSession("s1")
+		if err != nil {
+			return err
+		}
+		got.Counter = 1<<63 + 5 // the full uint64 range round-trips
+		got.RotatedAt, got.LastUsedAt = base.Add(time.Second), base.Add(2*time.Second)
+		got.EndedAt, got.EndReason = base.Add(3*time.Second), auth.EndLogout
+		return tx.UpdateSession(got)
+	})
+	view(t, s, func(tx auth.ReadTx) error {
+		got, err := tx.Session("s1")
+		if err != nil {
+			return err
+		}
+		if got.Counter != 1<<63+5 || !sameTime(got.RotatedAt, base.Add(time.Second)) || !sameTime(got.LastUsedAt, base.Add(2*time.Second)) ||
+			!sameTime(got.EndedAt, base.Add(3*time.Second)) || got.EndReason != auth.EndLogout {
+			t.Errorf("after UpdateSession: %+v", got)
+		}
+		return nil
+	})
+	err := s.Update(ctx(), func(tx auth.Tx) error {
+		_, err := tx.LockSession("nope")
+		return err
+	})
+	wantCode(t, err, auth.CodeNotFound)
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.UpdateSession(newSession("nope", "u1")) }), auth.CodeNotFound)
+}
+
+// testConcurrentUpdateSession: 50 concurrent read-modify-write
+// transactions on one session never lose an update.
+func testConcurrentUpdateSession(t *testing.T, s auth.Store) {
+	update(t, s, func(tx auth.Tx) error {
+		if err := tx.CreateUser(newUser("u1", "a@example.com")); err != nil {
+			return err
+		}
+		return tx.CreateSession(newSession("s1", "u1"))
+	})
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			errs <- s.Update(ctx(), func(tx auth.Tx) error {
+				sess, err := tx.LockSession("s1")
+				if err != nil {
+					return err
+				}
+				sess.Counter++
+				if err := tx.UpdateSession(sess); err != nil {
+					return err
+				}
+				return tx.AppendAudit(&auth.AuditEvent{Time: base, Type: auth.EventRefresh, Outcome: auth.OutcomeSuccess, SessionID: "s1", Detail: fmt.Sprint(sess.Counter)})
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	view(t, s, func(tx auth.ReadTx) error {
+		got, err := tx.Session("s1")
+		if err != nil {
+			return err
+		}
+		if got.Counter != n {
+			t.Errorf("counter = %d after %d concurrent increments", got.Counter, n)
+		}
+		evs, err := tx.Audit(auth.AuditQuery{Type: auth.EventRefresh, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, ev := range evs {
+			if seen[ev.Detail] {
+				t.Errorf("two transactions saw counter %s", ev.Detail)
+			}
+			seen[ev.Detail] = true
+		}
+		if len(evs) != n {
+			t.Errorf("%d audit events, want %d", len(evs), n)
+		}
+		return nil
+	})
+}
+
+func testRollback(t *testing.T, s auth.Store) {
+	boom := errors.New("boom")
+	err := s.Update(ctx(), func(tx auth.Tx) error {
+		if err := tx.CreateUser(newUser("u1", "a@example.com")); err != nil {
+			return err
+		}
+		if err := tx.AddRevocation(auth.Revocation{Kind: auth.RevokeUser, Subject: "u1", NotBefore: base, Expires: base.Add(time.Hour), CreatedAt: base}); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(&auth.AuditEvent{Time: base, Type: auth.EventSignup, Outcome: auth.OutcomeSuccess}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("Update returned %v, want the error of fn unchanged", err)
+	}
+	view(t, s, func(tx auth.ReadTx) error {
+		_, err := tx.User("u1")
+		wantCode(t, err, auth.CodeNotFound)
+		revs, err := tx.Revocations(base)
+		if err != nil {
+			return err
+		}
+		evs, err := tx.Audit(auth.AuditQuery{})
+		if err != nil {
+			return err
+		}
+		if len(revs) != 0 || len(evs) != 0 {
+			t.Errorf("rolled back transaction left %d revocations and %d events", len(revs), len(evs))
+		}
+		return nil
+	})
+}
+
+func testClients(t *testing.T, s auth.Store) {
+	c := &auth.Client{ID: "wci_1", Name: "billing", SecretHash: bytes.Repeat([]byte{7}, 32), Scopes: []string{"read", "write"}, CreatedAt: base}
+	update(t, s, func(tx auth.Tx) error { return tx.CreateClient(c) })
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.CreateClient(c) }), auth.CodeConflict)
+	update(t, s, func(tx auth.Tx) error {
+		return tx.CreateClient(&auth.Client{ID: "wci_0", Name: "none", SecretHash: make([]byte, 32), CreatedAt: base})
+	})
+	view(t, s, func(tx auth.ReadTx) error {
+		got, err := tx.Client("wci_1")
+		if err != nil {
+			return err
+		}
+		if got.Name != "billing" || !bytes.Equal(got.SecretHash, c.SecretHash) || !slices.Equal(got.Scopes, c.Scopes) || got.Disabled || !sameTime(got.CreatedAt, base) {
+			t.Errorf("Client = %+v", got)
+		}
+		_, err = tx.Client("nope")
+		wantCode(t, err, auth.CodeNotFound)
+		all, err := tx.Clients()
+		if err != nil {
+			return err
+		}
+		if len(all) != 2 || all[0].ID != "wci_0" || len(all[0].Scopes) != 0 {
+			t.Errorf("Clients = %v", all)
+		}
+		return nil
+	})
+}
+
+func testKeys(t *testing.T, s auth.Store) {
+	k1 := &auth.KeyRecord{KeyID: "k1", Algorithm: "ES256", State: auth.KeyActive, Private: []byte{1, 2, 3}, Public: []byte(`{"kty":"EC"}`),
+		CreatedAt: base, ActivatedAt: base}
+	k2 := &auth.KeyRecord{KeyID: "k2", Algorithm: "ES256", State: auth.KeyNext, Private: []byte{4}, Public: []byte(`{}`), CreatedAt: base.Add(time.Second)}
+	update(t, s, func(tx auth.Tx) error {
+		if err := tx.LockKeys(); err != nil {
+			return err
+		}
+		if err := tx.PutKey(k2); err != nil {
+			return err
+		}
+		return tx.PutKey(k1)
+	})
+	view(t, s, func(tx auth.ReadTx) error {
+		keys, err := tx.Keys()
+		if err != nil {
+			return err
+		}
+		if len(keys) != 2 || keys[0].KeyID != "k1" || keys[1].KeyID != "k2" {
+			t.Fatalf("Keys not oldest first: %v", keys)
+		}
+		g := keys[0]
+		if g.Algorithm != "ES256" || g.State != auth.KeyActive || !bytes.Equal(g.Private, k1.Private) || !bytes.Equal(g.Public, k1.Public) ||
+			!sameTime(g.CreatedAt, base) || !sameTime(g.ActivatedAt, base) || !g.RetiredAt.IsZero() || !g.ActivateAt.IsZero() {
+			t.Errorf("key = %+v", g)
+		}
+		return nil
+	})
+	// PutKey replaces by kid.
+	k1.State, k1.RetiredAt = auth.KeyRetired, base.Add(time.Hour)
+	k2.State, k2.ActivatedAt, k2.ActivateAt = auth.KeyActive, base.Add(time.Hour), base.Add(time.Minute)
+	update(t, s, func(tx auth.Tx) error {
+		if err := tx.PutKey(k1); err != nil {
+			return err
+		}
+		return tx.PutKey(k2)
+	})
+	view(t, s, func(tx auth.ReadTx) error {
+		keys, err := tx.Keys()
+		if err != nil {
+			return err
+		}
+		if len(keys) != 2 || keys[0].State != auth.KeyRetired || !sameTime(keys[0].RetiredAt, k1.RetiredAt) ||
+			keys[1].State != auth.KeyActive || !sameTime(keys[1].ActivateAt, k2.ActivateAt) {
+			t.Errorf("after PutKey: %+v %+v", keys[0], keys[1])
+		}
+		return nil
+	})
+	update(t, s, func(tx auth.Tx) error { return tx.DeleteKey("k1") })
+	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.DeleteKey("k1") }), auth.CodeNotFound)
+}
+
+func testSecrets(t *testing.T, s auth.Store) {
+	view(t, s, func(tx auth.ReadTx) error {
+		_, err := tx.Secret("mac")
+		wantCode(t, err, auth.CodeNotFound)
+		return nil
+	})
+	update(t, s, func(tx auth.Tx) error { return tx.PutSecret("mac", []byte("sealed-1")) })
+	update(t, s, func(tx auth.Tx) error { return tx.PutSecret("mac", []byte("sealed-2")) })
+	view(t, s, func(tx auth.ReadTx) error {
+		got, err := tx.Secret("mac")
+		if err != nil || string(got) != "sealed-2" {
+			t.Errorf("Secret = %q, %v", got, err)
+		}
+		return nil
+	})
+}
+
+func testRevocations(t *testing.T, s auth.Store) {
+	h := time.Hour
+	update(t, s, func(tx auth.Tx) error {
+		for _, r := range []auth.Revocation{
+			{Kind: auth.RevokeToken, Subject: "jti1", NotBefore: base, Expires: base.Add(h), CreatedAt: base},
+			{Kind: auth.RevokeSession, Subject: "s1", NotBefore: base, Expires: base.Add(h), CreatedAt: base},
+			{Kind: auth.RevokeUser, Subject: "u1", NotBefore: base, Expires: base.Add(h), CreatedAt: base},
+			{Kind: auth.RevokeKey, Subject: "k1", NotBefore: base, Expires: base.Add(h), CreatedAt: base},
+			{Kind: auth.RevokeToken, Subject: "old", NotBefore: base, Expires: base.Add(-time.Second), CreatedAt: base},
+			// A second revocation of the same subject keeps the later instants.
+			{Kind: auth.RevokeUser, Subject: "u1", NotBefore: base.Add(time.Minute), Expires: base.Add(2 * h), CreatedAt: base},
+			{Kind: auth.RevokeSession, Subject: "s1", NotBefore: base.Add(-time.Minute), Expires: base.Add(h / 2), CreatedAt: base},
+		} {
+			if err := tx.AddRevocation(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx auth.ReadTx) error {
+		revs, err := tx.Revocations(base)
+		if err != nil {
+			return err
+		}
+		got := map[string]auth.Revocation{}
+		for _, r := range revs {
+			got[r.Kind+"/"+r.Subject] = r
+		}
+		if len(revs) != 4 {
+			t.Errorf("Revocations = %d entries, want 4 unexpired: %v", len(revs), revs)
+		}
+		if r := got["user/u1"]; !sameTime(r.NotBefore, base.Add(time.Minute)) || !sameTime(r.Expires, base.Add(2*h)) {
+			t.Errorf("merged user revocation = %+v", r)
+		}
+		if r := got["session/s1"]; !sameTime(r.NotBefore, base) || !sameTime(r.Expires, base.Add(h)) {
+			t.Errorf("merged session revocation = %+v", r)
+		}
+		for _, k := range []string{"token/jti1", "key/k1"} {
+			if _, ok := got[k]; !ok {
+				t.Errorf("missing %s", k)
+			}
+		}
+		return nil
+	})
+	// Load into a replica.
+	r := auth.NewRevocations()
+	if err := r.Load(ctx(), s, base); err != nil {
+		t.Fatal(err)
+	}
+	if r.Len() != 4 || !r.KeyRevoked("k1") {
+		t.Errorf("replica: %d entries", r.Len())
+	}
+}
+
+func testAudit(t *testing.T, s auth.Store) {
+	update(t, s, func(tx auth.Tx) error {
+		for i := range 30 {
+			ev := &auth.AuditEvent{Time: base.Add(time.Duration(i) * time.Minute), Type: auth.EventLogin, Outcome: auth.OutcomeSuccess,
+				UserID: fmt.Sprintf("u%d", i%3), SessionID: "s", ClientID: "c", IP: "192.0.2.1", UserAgent: "ua", Detail: fmt.Sprint(i)}
+			if i%5 == 0 {
+				ev.Type = auth.EventLogout
+			}
+			if err := tx.AppendAudit(ev); err != nil {
+				return err
+			}
+			if ev.ID == 0 {
+				t.Errorf("AppendAudit assigned no ID")
+			}
+		}
+		return nil
+	})
+	q := func(q auth.AuditQuery) []auth.AuditEvent {
+		var evs []auth.AuditEvent
+		view(t, s, func(tx auth.ReadTx) error {
+			var err error
+			evs, err = tx.Audit(q)
+			return err
+		})
+		return evs
+	}
+	all := q(auth.AuditQuery{Limit: 1000})
+	if len(all) != 30 || all[0].Detail != "29" || all[29].Detail != "0" {
+		t.Fatalf("Audit: %d events, want 30 newest first", len(all))
+	}
+	e := all[0]
+	if e.UserID != "u2" || e.SessionID != "s" || e.ClientID != "c" || e.IP != "192.0.2.1" || e.UserAgent != "ua" || !sameTime(e.Time, base.Add(29*time.Minute)) {
+		t.Errorf("event = %+v", e)
+	}
+	// Paging.
+	var paged []string
+	before := int64(0)
+	for {
+		page := q(auth.AuditQuery{BeforeID: before, Limit: 7})
+		if len(page) == 0 {
+			break
+		}
+		for _, ev := range page {
+			paged = append(paged, ev.Detail)
+		}
+		before = page[len(page)-1].ID
+	}
+	if len(paged) != 30 || paged[0] != "29" || paged[29] != "0" {
+		t.Errorf("paged = %v", paged)
+	}
+	if n := len(q(auth.AuditQuery{UserID: "u1", Limit: 100})); n != 10 {
+		t.Errorf("by user: %d, want 10", n)
+	}
+	if n := len(q(auth.AuditQuery{Type: auth.EventLogout, Limit: 100})); n != 6 {
+		t.Errorf("by type: %d, want 6", n)
+	}
+	got := q(auth.AuditQuery{Since: base.Add(10 * time.Minute), Until: base.Add(20 * time.Minute), Limit: 100})
+	if len(got) != 10 || got[0].Detail != "19" || got[9].Detail != "10" {
+		t.Errorf("time range: %d events", len(got))
+	}
+	if n := len(q(auth.AuditQuery{UserID: "u0", Type: auth.EventLogout, Limit: 100})); n != 2 {
+		t.Errorf("user and type: %d, want 2", n) // i = 0, 15
+	}
+}
+
+func testCleanup(t *testing.T, s auth.Store) {
+	now := base.Add(100 * 24 * time.Hour)
+	update(t, s, func(tx auth.Tx) error {
+		if err := tx.CreateUser(newUser("u1", "a@example.com")); err != nil {
+			return err
+		}
+		live := newSession("live", "u1")
+		live.LastUsedAt, live.ExpiresAt = now.Add(-time.Hour), now.Add(time.Hour)
+		expired := newSession("expired", "u1") // absolute lifetime over
+		ended := newSession("ended", "u1")
+		ended.LastUsedAt, ended.ExpiresAt, ended.EndedAt = now.Add(-3*time.Hour), now.Add(time.Hour), now.Add(-2*time.Hour)
+		idle := newSession("idle", "u1")
+		idle.LastUsedAt, idle.ExpiresAt = now.Add(-50*24*time.Hour), now.Add(time.Hour)
+		for _, x := range []*auth.Session{live, expired, ended, idle} {
+			if err := tx.CreateSession(x); err != nil {
+				return err
+			}
+		}
+		for _, r := range []auth.Revocation{
+			{Kind: auth.RevokeToken, Subject: "old", Expires: now.Add(-time.Second)},
+			{Kind: auth.RevokeToken, Subject: "new", Expires: now.Add(time.Second)},
+		} {
+			if err := tx.AddRevocation(r); err != nil {
+				return err
+			}
+		}
+		for _, tm := range []time.Time{now.Add(-100 * 24 * time.Hour), now.Add(-time.Hour)} {
+			if err := tx.AppendAudit(&auth.AuditEvent{Time: tm, Type: auth.EventLogin, Outcome: auth.OutcomeSuccess}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var st auth.CleanupStats
+	update(t, s, func(tx auth.Tx) error {
+		var err error
+		st, err = tx.Cleanup(auth.CleanupPolicy{Now: now, SessionsBefore: now.Add(-time.Hour), AuditBefore: now.Add(-90 * 24 * time.Hour)})
+		return err
+	})
+	if st.Revocations != 1 || st.Sessions != 3 || st.AuditEvents != 1 {
+		t.Errorf("Cleanup stats = %+v, want 1 revocation, 3 sessions, 1 event", st)
+	}
+	view(t, s, func(tx auth.ReadTx) error {
+		list, err := tx.Sessions("u1")
+		if err != nil {
+			return err
+		}
+		if len(list) != 1 || list[0].ID != "live" {
+			t.Errorf("sessions left: %d", len(list))
+		}
+		revs, err := tx.Revocations(time.Time{})
+		if err != nil {
+			return err
+		}
+		if len(revs) != 1 || revs[0].Subject != "new" {
+			t.Errorf("revocations left: %v", revs)
+		}
+		return nil
+	})
+}
+
+// testClosed: a closed store fails; it never reports success.
+func testClosed(t *testing.T, s auth.Store) {
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	err := s.Update(ctx(), func(tx auth.Tx) error {
+		ran = true
+		return tx.CreateUser(newUser("u1", "a@example.com"))
+	})
+	if err == nil {
+		t.Errorf("Update on a closed store succeeded (fn ran: %v)", ran)
+	}
+	if err := s.View(ctx(), func(tx auth.ReadTx) error { return nil }); err == nil {
+		t.Errorf("View on a closed store succeeded")
+	}
+}
