@@ -265,3 +265,11 @@ func basic(id, secret string) []string {
 	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	return []string{"Authorization", req.Header.Get("Authorization")}
 }
+
+func formOf(m map[string]string) url.Values {
+	v := url.Values{}
+	for k, x := range m {
+		v.Set(k, x)
+	}
+	return v
+}
