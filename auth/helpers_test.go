@@ -1,0 +1,160 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/sqlite"
+)
+
+// clock is a settable clock for auth.Config.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// mustOpenStore opens a fresh SQLite file in a temporary directory.
+func mustOpenStore(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "ward.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+var testKEK = bytes.Repeat([]byte{0x42}, auth.KEKSize)
+
+type env struct {
+	svc   *auth.Service
+	db    *sqlite.DB
+	clock *clock
+	logs  *bytes.Buffer
+}
+
+// newEnv returns a service over a fresh store, with a fake clock starting
+// at a fixed instant.
+func newEnv(tb testing.TB, mod func(*auth.Config)) *env {
+	tb.Helper()
+	e := &env{db: mustOpenStore(tb), clock: &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 250_000_000, time.UTC)}, logs: new(bytes.Buffer)}
+	e.svc = e.service(tb, mod)
+	return e
+}
+
+// service returns another service over e's store and clock.
+func (e *env) service(tb testing.TB, mod func(*auth.Config)) *auth.Service {
+	tb.Helper()
+	cfg := auth.Config{
+		Issuer:   "https://auth.example.com",
+		Audience: []string{"https://api.example.com"},
+		Now:      e.clock.Now,
+		Logger:   slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, nil)),
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	svc, err := auth.NewService(context.Background(), e.db, testKEK, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+var (
+	ctx  = context.Background()
+	meta = auth.RequestMeta{IP: "192.0.2.7", UserAgent: "test/1.0"}
+)
+
+const goodPassword = "correct horse battery staple"
+
+func (e *env) signup(tb testing.TB, email string) *auth.User {
+	tb.Helper()
+	u, err := e.svc.Signup(ctx, email, goodPassword, meta)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+func (e *env) login(tb testing.TB, email string) *auth.TokenPair {
+	tb.Helper()
+	p, err := e.svc.Login(ctx, email, goodPassword, meta)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) authn(tb testing.TB, tok string) *auth.AccessClaims {
+	tb.Helper()
+	c, err := e.svc.Authenticate(ctx, tok)
+	if err != nil {
+		tb.Fatalf("Authenticate: %v", err)
+	}
+	return c
+}
+
+func wantCode(tb testing.TB, err error, code string) {
+	tb.Helper()
+	if got := auth.ErrorCode(err); got != code {
+		tb.Fatalf("error = %v (code %q), want code %q", err, got, code)
+	}
+}
+
+func (e *env) session(tb testing.TB, id string) *auth.Session {
+	tb.Helper()
+	var s *auth.Session
+	err := e.db.View(ctx, func(tx auth.ReadTx) error {
+		var err error
+		s, err = tx.Session(id)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func (e *env) auditTypes(tb testing.TB, q auth.AuditQuery) map[string]int {
+	tb.Helper()
+	q.Limit = 1000
+	evs, err := e.svc.Audit(ctx, q)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := map[string]int{}
+	for _, ev := range evs {
+		m[ev.Type+"/"+ev.Outcome]++
+	}
+	return m
+}
