@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // TestMain lets the scripts run "ward" as this test binary, which then
@@ -135,5 +137,54 @@ func cmdJSONValid(ts *testscript.TestScript, neg bool, args []string) {
 	err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &v)
 	if (err == nil) == neg {
 		ts.Fatalf("%s: valid JSON = %v, want %v (%v)", args[0], err == nil, !neg, err)
+	}
+}
+
+// TestUsageExamples checks that every worked example in a usage text is run
+// by testdata/examples.txtar, as a line of the script named after its
+// command ("ward.sh" for the top-level usage).
+func TestUsageExamples(t *testing.T) {
+	t.Parallel()
+	ar, err := txtar.ParseFile("testdata/examples.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripts := map[string][]string{}
+	for _, f := range ar.Files {
+		scripts[f.Name] = strings.Split(string(f.Data), "\n")
+	}
+	// Examples that need the network; verify.txtar covers --jwks-url on a
+	// loopback server instead.
+	needsNetwork := map[string]bool{
+		"ward verify --jwks-url https://auth.example/.well-known/jwks.json --iss https://auth.example --aud api - < token.txt": true,
+	}
+	usages := map[string]string{"ward": usage}
+	for _, cmd := range []string{"keygen", "sign", "verify", "decode", "thumbprint", "help", "version"} {
+		usages[cmd] = commandUsage(cmd)
+	}
+	for cmd, text := range usages {
+		_, examples, ok := strings.Cut(text, "\nExamples:\n")
+		if !ok {
+			t.Errorf("the usage of %s has no examples", cmd)
+			continue
+		}
+		n := 0
+		for line := range strings.Lines(examples) {
+			ex, ok := strings.CutPrefix(strings.TrimSpace(line), "$ ")
+			if !ok {
+				t.Errorf("the usage of %s: example line %q does not start with \"$ \"", cmd, line)
+				continue
+			}
+			n++
+			if needsNetwork[ex] {
+				continue
+			}
+			if !slices.Contains(scripts[cmd+".sh"], ex) {
+				t.Errorf("the usage of %s: example %q is not run by %s.sh in testdata/examples.txtar", cmd, ex, cmd)
+			}
+		}
+		if n == 0 {
+			t.Errorf("the usage of %s has no examples", cmd)
+		}
 	}
 }

@@ -55,9 +55,9 @@ cannot be fetched or read), 2 on a usage error.
 
 Examples:
     $ ward verify --key key.pub.jwk --iss https://auth.example --aud api token.txt
-    $ ward verify --key key.pub.pem --alg PS256 --iss https://auth.example --aud api token.txt
+    $ ward verify --key rsa.pub.pem --alg PS256 --iss https://auth.example --aud api rsa-token.txt
     $ ward verify --jwks-url https://auth.example/.well-known/jwks.json --iss https://auth.example --aud api - < token.txt
-    $ ward verify --secret-file secret.bin --alg HS512 --iss me --aud me --at 2025-01-01T00:00:00Z token.txt
+    $ ward verify --secret-file secret.bin --alg HS512 --iss me --aud me --at 2025-01-01T00:00:00Z hs-token.txt
 `
 
 func runVerify(e *env, args []string) int {
