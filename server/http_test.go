@@ -1,0 +1,146 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBearerChallenges checks the RFC 6750, Section 3 challenges exactly.
+func TestBearerChallenges(t *testing.T) {
+	e := newEnv(t)
+	e.signup("chal@example.com")
+	tk := e.login("chal@example.com", testPassword)
+	const (
+		noCreds = `Bearer realm="ward"`
+		invalid = `Bearer realm="ward", error="invalid_token", error_description="The access token is invalid, expired or revoked."`
+	)
+	tests := []struct {
+		name   string
+		header []string
+		status int
+		chal   string
+		code   string
+	}{
+		{"no Authorization", nil, 401, noCreds, "unauthorized"},
+		{"another scheme", []string{"Authorization", "Basic YTpi"}, 401, noCreds, "unauthorized"},
+		{"valid", bearer(tk.access), 200, "", ""},
+		{"lower-case scheme", []string{"Authorization", "bearer " + tk.access}, 200, "", ""},
+		{"upper-case scheme", []string{"Authorization", "BEARER " + tk.access}, 200, "", ""},
+		{"two spaces", []string{"Authorization", "Bearer  " + tk.access}, 401, invalid, "invalid_token"},
+		{"tab", []string{"Authorization", "Bearer\t" + tk.access}, 401, invalid, "invalid_token"},
+		{"scheme only", []string{"Authorization", "Bearer"}, 401, invalid, "invalid_token"},
+		{"not token68", []string{"Authorization", "Bearer " + tk.access + " x"}, 401, invalid, "invalid_token"},
+		{"garbage", []string{"Authorization", "Bearer abc.def.ghi"}, 401, invalid, "invalid_token"},
+		{"tampered", bearer(tk.access[:len(tk.access)-2] + "AA"), 401, invalid, "invalid_token"},
+		{"refresh token as access token", bearer(tk.refresh), 401, invalid, "invalid_token"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("GET", "/v1/me", nil, tc.header...)
+			expectStatus(t, r, tc.status)
+			if got := r.header.Get("WWW-Authenticate"); got != tc.chal {
+				t.Fatalf("WWW-Authenticate = %q, want %q", got, tc.chal)
+			}
+			if tc.code != "" && r.errorCode(t) != tc.code {
+				t.Fatalf("code %q, want %q", r.errorCode(t), tc.code)
+			}
+		})
+	}
+	// A token in the query string is never read.
+	r := e.do("GET", "/v1/me?access_token="+url.QueryEscape(tk.access), nil)
+	expectStatus(t, r, http.StatusUnauthorized)
+	if got := r.header.Get("WWW-Authenticate"); got != noCreds {
+		t.Fatalf("query token: WWW-Authenticate = %q", got)
+	}
+	// An expired token: the same fixed challenge.
+	e.clock.Advance(10*time.Minute + time.Minute)
+	r = e.do("GET", "/v1/me", nil, bearer(tk.access)...)
+	expectStatus(t, r, http.StatusUnauthorized)
+	if got := r.header.Get("WWW-Authenticate"); got != invalid {
+		t.Fatalf("expired: WWW-Authenticate = %q", got)
+	}
+	// Every Bearer-protected endpoint challenges.
+	for _, ep := range [][2]string{{"POST", "/v1/auth/logout"}, {"GET", "/v1/me/sessions"}, {"POST", "/v1/me/password"}, {"DELETE", "/v1/me/sessions/x"}} {
+		r := e.do(ep[0], ep[1], nil)
+		if r.status != 401 || r.header.Get("WWW-Authenticate") != noCreds {
+			t.Fatalf("%s %s: %d %q", ep[0], ep[1], r.status, r.header.Get("WWW-Authenticate"))
+		}
+	}
+}
+
+// TestSecurityHeaders: every response, errors included, carries the
+// security headers.
+func TestSecurityHeaders(t *testing.T) {
+	e := newEnv(t)
+	want := map[string]string{
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "no-referrer",
+		"X-Frame-Options":         "DENY",
+		"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+	}
+	for _, req := range [][2]string{
+		{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/.well-known/jwks.json"}, {"GET", "/.well-known/oauth-authorization-server"},
+		{"GET", "/v1/me"}, {"POST", "/v1/auth/login"}, {"POST", "/oauth2/token"}, {"GET", "/nope"}, {"PUT", "/v1/auth/login"},
+	} {
+		r := e.do(req[0], req[1], nil)
+		for k, v := range want {
+			if got := r.header.Get(k); got != v {
+				t.Errorf("%s %s: %s = %q, want %q", req[0], req[1], k, got, v)
+			}
+		}
+	}
+}
+
+// TestRouting: unknown paths and methods get JSON errors.
+func TestRouting(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/nope", nil)
+	expectStatus(t, r, http.StatusNotFound)
+	if r.errorCode(t) != "not_found" {
+		t.Fatalf("%s", r.body)
+	}
+	r = e.do("GET", "/v1/auth/login", nil)
+	expectStatus(t, r, http.StatusMethodNotAllowed)
+	if r.errorCode(t) != "method_not_allowed" || !strings.Contains(r.header.Get("Allow"), "POST") {
+		t.Fatalf("%s Allow=%q", r.body, r.header.Get("Allow"))
+	}
+}
+
+// TestHealth checks /healthz and /readyz.
+func TestHealth(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/healthz", nil)
+	expectStatus(t, r, http.StatusOK)
+	if r.str(t, "status") != "ok" {
+		t.Fatalf("%s", r.body)
+	}
+	r = e.do("GET", "/readyz", nil)
+	expectStatus(t, r, http.StatusOK)
+	if r.str(t, "status") != "ready" {
+		t.Fatalf("%s", r.body)
+	}
+}
+
+// TestAccessLog: one line per request with method, path, status and
+// client address, and never a token, password or query string.
+func TestAccessLog(t *testing.T) {
+	e := newEnv(t)
+	e.signup("log@example.com")
+	tk := e.login("log@example.com", testPassword)
+	e.do("GET", "/v1/me?secret=query-secret-value", nil, bearer(tk.access)...)
+	e.refresh(tk.refresh)
+	id, secret := e.addClient("x")
+	e.do("POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, basic(id, secret)...)
+	logs := e.logs.String()
+	for _, s := range []string{testPassword, tk.access, tk.refresh, secret, "query-secret-value", "Bearer", "Basic"} {
+		if strings.Contains(logs, s) {
+			t.Fatalf("the log holds a secret (%.12s…):\n%s", s, logs)
+		}
+	}
+	if !strings.Contains(logs, `msg="http request" method=GET path=/v1/me status=200`) || !strings.Contains(logs, "ip=127.0.0.1") {
+		t.Fatalf("no access log line for GET /v1/me:\n%s", logs)
+	}
+}
