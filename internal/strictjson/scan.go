@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -247,8 +248,21 @@ func keyOf(name []byte) nameKey {
 	return nameKey{p, len(name)}
 }
 
-// add records name and reports whether it was new.
-func (ns *nameSet) add(name []byte) bool {
+// keyAt returns keyOf(data[start:start+n]), reading eight bytes at once
+// when data has them.
+func keyAt(data []byte, start, n int) nameKey {
+	if start+8 > len(data) {
+		return keyOf(data[start : start+n])
+	}
+	p := binary.LittleEndian.Uint64(data[start:])
+	if n < 8 {
+		p &= 1<<(8*n) - 1
+	}
+	return nameKey{p, n}
+}
+
+// add records name, whose key is k, and reports whether it was new.
+func (ns *nameSet) add(name []byte, k nameKey) bool {
 	if ns.m != nil {
 		if _, ok := ns.m[string(name)]; ok {
 			return false
@@ -256,7 +270,6 @@ func (ns *nameSet) add(name []byte) bool {
 		ns.m[string(name)] = struct{}{}
 		return true
 	}
-	k := keyOf(name)
 	for i, prev := range ns.keys[:ns.n] {
 		if prev == k && (k.len <= 8 || bytes.Equal(ns.small[i][8:], name[8:])) {
 			return false
@@ -298,12 +311,15 @@ func (s *scanner) object(i, depth int, fn func(name, value []byte) error) (int, 
 			return end, err
 		}
 		var name []byte
+		var key nameKey
 		if esc {
 			name = unescape(nil, data[i+1:end-1])
+			key = keyOf(name)
 		} else {
 			name = data[i+1 : end-1]
+			key = keyAt(data, i+1, len(name))
 		}
-		if !names.add(name) {
+		if !names.add(name, key) {
 			return nameStart, newError(ErrDuplicate, nameStart, "duplicate member name "+quoteName(name))
 		}
 		i = skipSpace(data, end)
