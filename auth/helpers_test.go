@@ -158,3 +158,7 @@ func (e *env) auditTypes(tb testing.TB, q auth.AuditQuery) map[string]int {
 	}
 	return m
 }
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}

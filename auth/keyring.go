@@ -326,7 +326,59 @@ func stripPrivate(r *KeyRecord) *KeyRecord {
 // The server calls it on a ticker (every minute is plenty). It reports
 // whether the active key changed.
 func (s *Service) MaybeRotateKeys(ctx context.Context) (bool, error) {
+	// Most calls change nothing: find out with a read, without taking the
+	// write lock.
+	now := s.now()
+	var plan *keyPlan
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		recs, err := tx.Keys()
+		if err != nil {
+			return err
+		}
+		sealed, err := tx.Secret(macSecretName)
+		if IsCode(err, CodeNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p := &keyPlan{records: recs}
+		if s.keys.dueAt(p, now) {
+			return nil
+		}
+		if p.mac, err = s.keys.sealer.open(sealed, macSecretAD); err != nil {
+			return err
+		}
+		plan = p
+		return nil
+	})
+	if err != nil {
+		return false, internal("reading keyring", err)
+	}
+	if plan != nil {
+		return false, s.keys.install(plan)
+	}
 	return s.updateKeys(ctx, nil)
+}
+
+// dueAt reports whether [keyring.advance] would change anything at now.
+func (k *keyring) dueAt(p *keyPlan, now time.Time) bool {
+	for _, r := range p.records {
+		if (r.State == KeyRetired && now.After(r.RetiredAt.Add(keyLifetime))) ||
+			(r.State == KeyRevoked && now.After(r.RevokedAt.Add(keyLifetime))) {
+			return true
+		}
+	}
+	active, next := p.find(KeyActive), p.find(KeyNext)
+	if active == nil || next == nil {
+		return true
+	}
+	if now.Before(next.CreatedAt.Add(k.cfg.JWKSCacheTTL)) {
+		return false
+	}
+	requested := !next.ActivateAt.IsZero() && !now.Before(next.ActivateAt)
+	scheduled := !now.Before(active.ActivatedAt.Add(k.cfg.KeyRotationInterval))
+	return requested || scheduled
 }
 
 // updateKeys runs the keyring planning in one transaction, with an optional

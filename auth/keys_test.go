@@ -1,0 +1,273 @@
+package auth_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/jose/jws"
+	"github.com/wardauth/ward/jose/jwt"
+)
+
+func jwksKIDs(t *testing.T, svc *auth.Service) []string {
+	t.Helper()
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(svc.JWKS(), &set); err != nil {
+		t.Fatal(err)
+	}
+	var kids []string
+	for _, k := range set.Keys {
+		if _, ok := k["d"]; ok {
+			t.Fatal("JWKS holds a private key")
+		}
+		kids = append(kids, k["kid"].(string))
+	}
+	return kids
+}
+
+func tokenKID(t *testing.T, tok string) string {
+	t.Helper()
+	u, err := jws.UnsafeDecode(tok, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Header.KeyID
+}
+
+// TestKeyRotationTiming runs the keyring minute by minute through several
+// scheduled and requested rotations and checks that every key was in the
+// JWKS for at least the JWKS cache lifetime before it signed its first
+// token, that tokens signed before a rotation verify until they expire,
+// and that retired keys leave the JWKS once no token can need them.
+func TestKeyRotationTiming(t *testing.T) {
+	const cacheTTL, interval = 5 * time.Minute, 2 * time.Hour
+	e := newEnv(t, func(c *auth.Config) {
+		c.JWKSCacheTTL = cacheTTL
+		c.KeyRotationInterval = interval
+	})
+	client, secret, err := e.svc.AddClient(ctx, "rotation", []string{"read"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := map[string]time.Time{} // kid → first seen in JWKS
+	firstSigned := map[string]time.Time{}
+	type issued struct {
+		tok string
+		exp time.Time
+	}
+	var tokens []issued
+	retiredGone := 0
+	check := func() {
+		now := e.clock.Now()
+		kids := jwksKIDs(t, e.svc)
+		for _, k := range kids {
+			if _, ok := published[k]; !ok {
+				published[k] = now
+			}
+		}
+		p, err := e.svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kid := tokenKID(t, p.AccessToken)
+		if _, ok := firstSigned[kid]; !ok {
+			firstSigned[kid] = now
+		}
+		tokens = append(tokens, issued{p.AccessToken, p.ExpiresAt})
+		for _, tk := range tokens {
+			_, err := e.svc.Authenticate(ctx, tk.tok)
+			switch {
+			case now.Before(tk.exp) && err != nil:
+				t.Fatalf("at %v a token signed by %s before a rotation fails: %v", now, tokenKID(t, tk.tok), err)
+			case !now.Before(tk.exp.Add(auth.Leeway)) && !errors.Is(err, jwt.ErrExpired) && err == nil:
+				t.Fatalf("an expired token verifies")
+			}
+		}
+		tokens = slices.DeleteFunc(tokens, func(tk issued) bool { return now.After(tk.exp.Add(time.Hour)) })
+		if len(kids) > 4 {
+			t.Fatalf("JWKS holds %d keys: retired keys are not dropped", len(kids))
+		}
+	}
+	// Initially: an active key and a published next key.
+	if kids := jwksKIDs(t, e.svc); len(kids) != 2 {
+		t.Fatalf("initial JWKS has %d keys, want active + next", len(kids))
+	}
+	first := e.svc.ActiveKeyID()
+	// An immediate rotation request must wait for the next key's cache time.
+	res, err := e.svc.RotateKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rotated || res.ActiveKeyID != first || res.ActivateAt.Before(e.clock.Now().Add(cacheTTL-time.Second)) {
+		t.Fatalf("RotateKeys right after start: %+v", res)
+	}
+	rotations := 0
+	for minute := 0; minute < 8*60; minute++ {
+		check()
+		if minute == 200 {
+			// On-demand rotation: the next key has been published for long.
+			res, err := e.svc.RotateKeys(ctx)
+			if err != nil || !res.Rotated {
+				t.Fatalf("RotateKeys at minute %d: %+v, %v", minute, res, err)
+			}
+			rotations++
+			check()
+			// A second request right after: the new next key is fresh.
+			res, err = e.svc.RotateKeys(ctx)
+			if err != nil || res.Rotated {
+				t.Fatalf("second RotateKeys: %+v, %v", res, err)
+			}
+		}
+		e.clock.Advance(time.Minute)
+		rotated, err := e.svc.MaybeRotateKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rotated {
+			rotations++
+		}
+	}
+	if rotations < 4 {
+		t.Fatalf("%d rotations in 8 hours with a 2-hour interval", rotations)
+	}
+	for kid, signed := range firstSigned {
+		if kid == first {
+			continue // the first key signs from the start: no verifier can have cached anything
+		}
+		if pub := published[kid]; signed.Sub(pub) < cacheTTL {
+			t.Errorf("key %s signed %v after it was published, want at least %v", kid, signed.Sub(pub), cacheTTL)
+		}
+	}
+	kids := jwksKIDs(t, e.svc)
+	if slices.Contains(kids, first) {
+		t.Errorf("the first key is still published hours after it retired")
+	}
+	keys, err := e.svc.ListKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]int{}
+	for _, k := range keys {
+		states[k.State]++
+	}
+	if states[auth.KeyActive] != 1 || states[auth.KeyNext] != 1 || len(keys) > 4 {
+		t.Errorf("keys at the end: %v", states)
+	}
+	_ = retiredGone
+	if n := e.auditTypes(t, auth.AuditQuery{Type: auth.EventKeyRotate})["key_rotate/success"]; n < rotations {
+		t.Errorf("%d key_rotate events for %d rotations", n, rotations)
+	}
+}
+
+func TestRevokeKey(t *testing.T) {
+	e := newEnv(t, nil)
+	e.signup(t, "k@example.com")
+	p := e.login(t, "k@example.com")
+	old := e.svc.ActiveKeyID()
+	if err := e.svc.RevokeKey(ctx, old, meta); err != nil {
+		t.Fatal(err)
+	}
+	if e.svc.ActiveKeyID() == old {
+		t.Fatal("the revoked key still signs")
+	}
+	if slices.Contains(jwksKIDs(t, e.svc), old) {
+		t.Fatal("the revoked key is still published")
+	}
+	if _, err := e.svc.Authenticate(ctx, p.AccessToken); err == nil {
+		t.Fatal("a token signed by the revoked key verifies")
+	}
+	// Refresh tokens do not depend on signing keys: the session goes on
+	// with tokens from the new key.
+	q, err := e.svc.Refresh(ctx, p.RefreshToken, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.authn(t, q.AccessToken)
+	if len(jwksKIDs(t, e.svc)) != 2 {
+		t.Fatal("want the new active key and a new next key")
+	}
+	// Another instance over the same store refuses the revoked key too.
+	svc2 := e.service(t, nil)
+	if _, err := svc2.Authenticate(ctx, p.AccessToken); err == nil {
+		t.Fatal("a new instance accepts the revoked key")
+	}
+	wantCode(t, e.svc.RevokeKey(ctx, "no-such-kid", meta), auth.CodeNotFound)
+	if err := e.svc.RevokeKey(ctx, old, meta); err != nil {
+		t.Fatalf("revoking twice: %v", err)
+	}
+}
+
+// TestKeysSealedAtRest: the database holds no private key or MAC secret in
+// the clear, and a wrong key-encryption key cannot start the service.
+func TestKeysSealedAtRest(t *testing.T) {
+	e := newEnv(t, nil)
+	var recs []*auth.KeyRecord
+	var mac []byte
+	err := e.db.View(ctx, func(tx auth.ReadTx) error {
+		var err error
+		if recs, err = tx.Keys(); err != nil {
+			return err
+		}
+		mac, err = tx.Secret("refresh_mac")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if bytes.Contains(r.Private, []byte(`"d"`)) || bytes.Contains(r.Private, []byte("kty")) {
+			t.Fatal("private key stored in the clear")
+		}
+		if bytes.Contains(r.Public, []byte(`"d"`)) {
+			t.Fatal("public JWK holds the private part")
+		}
+	}
+	if len(mac) < 32+12+16 {
+		t.Fatalf("sealed MAC secret is %d bytes", len(mac))
+	}
+	// Swapping two sealed keys (kid/alg bound as associated data) fails.
+	wrong := bytes.Repeat([]byte{7}, auth.KEKSize)
+	if _, err := auth.NewService(ctx, e.db, wrong, auth.Config{Issuer: "https://auth.example.com", Now: e.clock.Now}); err == nil {
+		t.Fatal("a wrong key-encryption key started the service")
+	}
+	if len(recs) >= 2 {
+		recs[0].Private, recs[1].Private = recs[1].Private, recs[0].Private
+		err := e.db.Update(ctx, func(tx auth.Tx) error {
+			for _, r := range recs[:2] {
+				if err := tx.PutKey(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := auth.NewService(ctx, e.db, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: e.clock.Now}); err == nil {
+			t.Fatal("swapped sealed keys were accepted")
+		}
+	}
+}
+
+func TestKEKText(t *testing.T) {
+	text := auth.NewKEK()
+	if !strings.HasPrefix(text, "WARD-KEK-1:") {
+		t.Fatal(text)
+	}
+	k, err := auth.ParseKEK(" " + text + "\n")
+	if err != nil || len(k) != auth.KEKSize {
+		t.Fatal(k, err)
+	}
+	for _, bad := range []string{"", "WARD-KEK-1:", "WARD-KEK-1:AAAA", text[11:], "WARD-KEK-2:" + text[11:]} {
+		if _, err := auth.ParseKEK(bad); err == nil {
+			t.Errorf("ParseKEK(%q) succeeded", bad)
+		}
+	}
+}

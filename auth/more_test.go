@@ -1,0 +1,331 @@
+package auth_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+)
+
+func TestWeakPasswords(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, tc := range []struct{ password, reason string }{
+		{"short1!", "too short: use at least 10"},
+		{strings.Repeat("ab1é", 65), "too long: use at most 256"},
+		{"aaaaaaaaaaaa", "too few different characters"},
+		{"abcabcabcabc", "too few different characters"},
+		{"abcdabcdabcd", "short pattern repeated"},
+		{"1234567890", "simple sequence"},
+		{"abcdefghijkl", "simple sequence"},
+		{"qwertyuiop", "simple sequence"},
+		{"0987654321", "simple sequence"},
+		{"password1234", "common"},
+		{"Password2024!", "common word"},
+		{"P@ssw0rd2024", "common word"},
+		{"iloveyou12345", "common"},
+		{"superman1987!", "common"},
+		{"xyz-annsmith-99", "contains your email"},
+		{"tab\there-password", "control character"},
+	} {
+		_, err := e.svc.Signup(ctx, "AnnSmith@example.com", tc.password, meta)
+		wantCode(t, err, auth.CodeWeakPassword)
+		if !strings.Contains(auth.ErrorMessage(err), tc.reason) {
+			t.Errorf("%q: reason %q, want it to mention %q", tc.password, auth.ErrorMessage(err), tc.reason)
+		}
+	}
+	for _, good := range []string{goodPassword, "Tr0ub4dor&3-extended", "mauve elephant 77 sings", "ünïcödé-pässwörd"} {
+		if err := e.svc.CheckPassword(good, "ann@example.com"); err != nil {
+			t.Errorf("%q refused: %v", good, err)
+		}
+	}
+	// Length counts characters, not bytes.
+	if err := e.svc.CheckPassword("ééééé-ñññ!", ""); err == nil || !strings.Contains(err.Error(), "too few") && !strings.Contains(err.Error(), "short") {
+		if err != nil && strings.Contains(err.Error(), "too short") {
+			t.Error("10 runes counted as too short")
+		}
+	}
+	if err := e.svc.CheckPassword("日本語のパスワード長い", ""); err != nil {
+		t.Errorf("11 CJK runes refused: %v", err)
+	}
+	_, err := e.svc.Signup(ctx, "not-an-email", goodPassword, meta)
+	wantCode(t, err, auth.CodeInvalidRequest)
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		" Ann.Lee@Example.COM ": "Ann.Lee@example.com",
+		"x+tag@sub.example.org": "x+tag@sub.example.org",
+		"üser@exämple.de":       "üser@exämple.de",
+	} {
+		got, err := auth.NormalizeEmail(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "@", "a@", "@b.c", "a@@b.c", "a b@c.d", "a@b..c", ".a@b.c", "a@-b.c", "a@b_c.d", "a\x00@b.c", strings.Repeat("a", 65) + "@b.c"} {
+		if _, err := auth.NormalizeEmail(bad); auth.ErrorCode(err) != auth.CodeInvalidRequest {
+			t.Errorf("NormalizeEmail(%q) = %v", bad, err)
+		}
+	}
+}
+
+// TestStoreErrorsNeverSucceed closes the database under the service: every
+// call fails with an internal error, none reports success.
+func TestStoreErrorsNeverSucceed(t *testing.T) {
+	e := newEnv(t, nil)
+	e.signup(t, "s@example.com")
+	p := e.login(t, "s@example.com")
+	c := e.authn(t, p.AccessToken)
+	client, secret, err := e.svc.AddClient(ctx, "c", []string{"read"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.db.Close()
+	checks := map[string]error{}
+	_, checks["signup"] = e.svc.Signup(ctx, "t@example.com", goodPassword, meta)
+	_, checks["login"] = e.svc.Login(ctx, "s@example.com", goodPassword, meta)
+	_, checks["refresh"] = e.svc.Refresh(ctx, p.RefreshToken, meta)
+	checks["logout"] = e.svc.Logout(ctx, c, auth.LogoutAll, meta)
+	checks["password"] = e.svc.ChangePassword(ctx, c, goodPassword, "another fine passphrase", meta)
+	_, checks["me"] = e.svc.Me(ctx, c)
+	_, checks["sessions"] = e.svc.Sessions(ctx, c.Subject)
+	checks["end session"] = e.svc.EndSession(ctx, c, p.SessionID, meta)
+	_, checks["client credentials"] = e.svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+	checks["revoke refresh"] = e.svc.RevokeToken(ctx, p.RefreshToken, meta)
+	checks["revoke access"] = e.svc.RevokeToken(ctx, p.AccessToken, meta)
+	_, checks["introspect"] = e.svc.Introspect(ctx, p.RefreshToken)
+	checks["disable"] = e.svc.DisableUser(ctx, c.Subject, meta)
+	checks["roles"] = e.svc.SetRoles(ctx, c.Subject, []string{"x"}, meta)
+	checks["delete"] = e.svc.DeleteUser(ctx, c.Subject, meta)
+	_, checks["rotate"] = e.svc.RotateKeys(ctx)
+	_, checks["maybe rotate"] = e.svc.MaybeRotateKeys(ctx)
+	checks["revoke key"] = e.svc.RevokeKey(ctx, e.svc.ActiveKeyID(), meta)
+	_, _, checks["add client"] = e.svc.AddClient(ctx, "d", nil, meta)
+	_, checks["audit"] = e.svc.Audit(ctx, auth.AuditQuery{})
+	_, checks["cleanup"] = e.svc.Cleanup(ctx)
+	checks["sync"] = e.svc.Sync(ctx)
+	for name, err := range checks {
+		if auth.ErrorCode(err) != auth.CodeInternal {
+			t.Errorf("%s with a closed store: %v (code %q), want an internal error", name, err, auth.ErrorCode(err))
+		}
+	}
+	// Authenticate needs no store: the token is still valid.
+	e.authn(t, p.AccessToken)
+}
+
+// TestRehashOnLogin: a hash made with weaker parameters is upgraded at the
+// next successful login.
+func TestRehashOnLogin(t *testing.T) {
+	e := newEnv(t, nil)
+	u := e.signup(t, "r@example.com")
+	hashOf := func() string {
+		var h string
+		e.db.View(ctx, func(tx auth.ReadTx) error {
+			x, err := tx.User(u.ID)
+			if err == nil {
+				h = x.PasswordHash
+			}
+			return err
+		})
+		return h
+	}
+	before := hashOf()
+	if !strings.HasPrefix(before, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash = %q", before)
+	}
+	stronger := e.service(t, func(c *auth.Config) { c.Argon2 = auth.Argon2Params{Memory: 19456, Time: 3, Threads: 1} })
+	if _, err := stronger.Login(ctx, "r@example.com", goodPassword, meta); err != nil {
+		t.Fatal(err)
+	}
+	after := hashOf()
+	if !strings.HasPrefix(after, "$argon2id$v=19$m=19456,t=3,p=1$") {
+		t.Fatalf("hash after login = %q, want t=3", after)
+	}
+	if _, err := stronger.Login(ctx, "r@example.com", goodPassword, meta); err != nil {
+		t.Fatal(err)
+	}
+	if hashOf() != after {
+		t.Fatal("hash recomputed although the parameters match")
+	}
+	// A wrong password never rehashes.
+	weaker := e.service(t, nil)
+	weaker.Login(ctx, "r@example.com", "wrong password 456", meta)
+	if hashOf() != after {
+		t.Fatal("a failed login changed the hash")
+	}
+	if _, err := weaker.Login(ctx, "r@example.com", goodPassword, meta); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHashConcurrencyCap(t *testing.T) {
+	h, err := auth.NewHasher(auth.Argon2Params{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := h.Hash(ctx, goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, rehash, err := h.Verify(ctx, goodPassword, hash)
+	if !ok || rehash || err != nil {
+		t.Fatalf("Verify = %v %v %v", ok, rehash, err)
+	}
+	if ok, _, _ := h.Verify(ctx, "wrong", hash); ok {
+		t.Fatal("wrong password verified")
+	}
+	if ok, _, _ := h.Verify(ctx, goodPassword, ""); ok {
+		t.Fatal("empty hash verified")
+	}
+	// With the only slot taken, a caller whose context ends gets
+	// unavailable instead of waiting forever.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 3 {
+			h.Hash(ctx, goodPassword)
+		}
+	}()
+	time.Sleep(5 * time.Millisecond)
+	short, cancel := contextWithTimeout(time.Microsecond)
+	defer cancel()
+	var sawBusy bool
+	for range 20 {
+		if _, err := h.Hash(short, goodPassword); auth.ErrorCode(err) == auth.CodeUnavailable {
+			sawBusy = true
+			break
+		}
+	}
+	<-done
+	if !sawBusy {
+		t.Error("a caller with an expired context was never refused")
+	}
+	if _, err := auth.NewHasher(auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}, 1); err == nil {
+		t.Error("parameters below the minimum were accepted")
+	}
+}
+
+func TestClientCredentials(t *testing.T) {
+	e := newEnv(t, nil)
+	c, secret, err := e.svc.AddClient(ctx, "billing", []string{"invoices:read", "invoices:write"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, "wcs_") || len(secret) < 40 || !strings.HasPrefix(c.ID, "wci_") || c.SecretHash != nil {
+		t.Fatalf("AddClient = %+v %q", c, secret)
+	}
+	p, err := e.svc.ClientCredentials(ctx, c.ID, secret, []string{"invoices:read"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.RefreshToken != "" || p.SessionID != "" || p.Scope != "invoices:read" {
+		t.Fatalf("pair = %+v", p)
+	}
+	claims := e.authn(t, p.AccessToken)
+	if claims.Subject != c.ID || claims.ClientID != c.ID || claims.Scope != "invoices:read" || claims.SessionID != "" {
+		t.Fatalf("claims = %+v", claims)
+	}
+	p, err = e.svc.ClientCredentials(ctx, c.ID, secret, nil, meta)
+	if err != nil || p.Scope != "invoices:read invoices:write" {
+		t.Fatalf("all scopes: %+v %v", p, err)
+	}
+	_, err = e.svc.ClientCredentials(ctx, c.ID, secret, []string{"admin"}, meta)
+	wantCode(t, err, auth.CodeInvalidScope)
+	_, err = e.svc.ClientCredentials(ctx, c.ID, secret+"x", nil, meta)
+	wantCode(t, err, auth.CodeInvalidCredentials)
+	_, err = e.svc.ClientCredentials(ctx, "wci_nope", secret, nil, meta)
+	wantCode(t, err, auth.CodeInvalidCredentials)
+	wantCode(t, e.svc.Logout(ctx, claims, auth.LogoutSession, meta), auth.CodeInvalidRequest)
+	// The secret itself is not stored.
+	e.db.View(ctx, func(tx auth.ReadTx) error {
+		got, err := tx.Client(c.ID)
+		if err != nil || strings.Contains(string(got.SecretHash), secret) || len(got.SecretHash) != 32 {
+			t.Errorf("stored client: %+v %v", got, err)
+		}
+		return nil
+	})
+	clients, err := e.svc.Clients(ctx)
+	if err != nil || len(clients) != 1 || clients[0].SecretHash != nil {
+		t.Fatalf("Clients = %v %v", clients, err)
+	}
+}
+
+func TestRevokeAndIntrospect(t *testing.T) {
+	e := newEnv(t, nil)
+	e.signup(t, "i@example.com")
+	p := e.login(t, "i@example.com")
+	in, err := e.svc.Introspect(ctx, p.AccessToken)
+	if err != nil || !in.Active || in.TokenType != "access_token" || in.SessionID != p.SessionID || in.ClientID != "ward" {
+		t.Fatalf("Introspect(access) = %+v %v", in, err)
+	}
+	in, err = e.svc.Introspect(ctx, p.RefreshToken)
+	if err != nil || !in.Active || in.TokenType != "refresh_token" {
+		t.Fatalf("Introspect(refresh) = %+v %v", in, err)
+	}
+	for _, bad := range []string{"", "garbage", "wrt_AAAA", p.AccessToken + "x"} {
+		in, err := e.svc.Introspect(ctx, bad)
+		if err != nil || in.Active {
+			t.Errorf("Introspect(%q) = %+v %v", bad, in, err)
+		}
+		if err := e.svc.RevokeToken(ctx, bad, meta); err != nil {
+			t.Errorf("RevokeToken(%q) = %v, want nil (RFC 7009)", bad, err)
+		}
+	}
+	// Revoke the access token alone: the session lives.
+	if err := e.svc.RevokeToken(ctx, p.AccessToken, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authenticate(ctx, p.AccessToken); err == nil {
+		t.Fatal("revoked access token verifies")
+	}
+	in, _ = e.svc.Introspect(ctx, p.AccessToken)
+	if in.Active {
+		t.Fatal("revoked access token introspects active")
+	}
+	q, err := e.svc.Refresh(ctx, p.RefreshToken, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.authn(t, q.AccessToken)
+	// The previous refresh token is no longer active.
+	if in, _ := e.svc.Introspect(ctx, p.RefreshToken); in.Active {
+		t.Fatal("rotated refresh token introspects active")
+	}
+	// Revoke the refresh token: the session ends.
+	if err := e.svc.RevokeToken(ctx, q.RefreshToken, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authenticate(ctx, q.AccessToken); err == nil {
+		t.Fatal("access token of a revoked session verifies")
+	}
+	_, err = e.svc.Refresh(ctx, q.RefreshToken, meta)
+	wantCode(t, err, auth.CodeSessionEnded)
+	if err := e.svc.RevokeToken(ctx, q.RefreshToken, meta); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCleanup(t *testing.T) {
+	e := newEnv(t, func(c *auth.Config) { c.SessionIdleTTL = 24 * time.Hour })
+	e.signup(t, "c@example.com")
+	p := e.login(t, "c@example.com")
+	if err := e.svc.Logout(ctx, e.authn(t, p.AccessToken), auth.LogoutSession, meta); err != nil {
+		t.Fatal(err)
+	}
+	n := e.svc.Revocations().Len()
+	if n == 0 {
+		t.Fatal("logout left no revocation")
+	}
+	e.clock.Advance(100 * 24 * time.Hour)
+	st, err := e.svc.Cleanup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Revocations == 0 || st.Sessions != 1 || st.AuditEvents == 0 {
+		t.Fatalf("Cleanup = %+v", st)
+	}
+	if e.svc.Revocations().Len() != 0 {
+		t.Fatal("replica not pruned")
+	}
+}
