@@ -221,7 +221,12 @@ func appendRegistered(dst []byte, c *Claims) ([]byte, bool, error) {
 	switch len(c.Audience) {
 	case 0:
 	case 1:
-		str(claimAud, c.Audience[0])
+		// Not str, which omits "": Audience{""} is one (empty) audience.
+		sep()
+		dst = append(dst, `"aud":`...)
+		if err == nil {
+			dst, err = strictjson.AppendString(dst, c.Audience[0])
+		}
 	default:
 		sep()
 		dst = append(dst, `"aud":[`...)
