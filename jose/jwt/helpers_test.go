@@ -17,6 +17,7 @@ import (
 
 	"github.com/wardauth/ward/internal/base64url"
 	"github.com/wardauth/ward/jose/jwk"
+	"github.com/wardauth/ward/jose/jws"
 )
 
 // now is the fixed instant of the tests: 2023-11-14T22:13:20Z.
@@ -171,4 +172,13 @@ func handToken(t testing.TB, header, claims string, key jwk.SigningKey, alg jwk.
 	t.Helper()
 	input := b64(header) + "." + b64(claims)
 	return input + "." + base64url.EncodeToString(rawSign(t, key, alg, []byte(input)))
+}
+
+// headerAlg returns the "alg" of a token's header, or "".
+func headerAlg(token string) jwk.Algorithm {
+	u, err := jws.UnsafeDecode(token, 0)
+	if err != nil {
+		return ""
+	}
+	return u.Header.Algorithm
 }
