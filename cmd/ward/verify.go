@@ -27,6 +27,7 @@ The keys come from one of
                         (public or private; a private key is used through
                         its public half)
     --secret-file FILE  an HMAC secret: the raw bytes of the whole file
+                        (it is the key for any "kid" the token names)
     --jwks-url URL      a JWK Set fetched over https (plain http only for
                         127.0.0.1, localhost and [::1]); 10 s timeout,
                         at most 1 MiB
@@ -107,11 +108,18 @@ func runVerify(e *env, args []string) int {
 	if err != nil {
 		return e.fail("verify", err)
 	}
-	set, err := jwk.NewSet(keys...)
+	tok, err := readToken(e, "verify", pos)
 	if err != nil {
 		return e.fail("verify", err)
 	}
-	tok, err := readToken(e, "verify", pos)
+	if sk, ok := keys[0].(*jwk.SecretKey); ok && *secretFile != "" {
+		// A raw secret has no key ID; it is the key for whatever "kid"
+		// the token names, as the user said by giving it.
+		if u, err := jws.UnsafeDecode(tok, len(tok)); err == nil && u.Header.KeyID != "" {
+			keys[0] = sk.WithKeyID(u.Header.KeyID)
+		}
+	}
+	set, err := jwk.NewSet(keys...)
 	if err != nil {
 		return e.fail("verify", err)
 	}
