@@ -44,7 +44,8 @@ func TestScripts(t *testing.T) {
 //
 // -status answers with status N; -big appends spaces to the file so that
 // the body exceeds 1 MiB; -redirect answers every request with a redirect
-// to URL (FILE is then ignored).
+// to URL (FILE is then ignored). VAR_LOCALHOST is set to the same URL with
+// the host name "localhost".
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! serve")
@@ -71,6 +72,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 	ts.Defer(srv.Close)
 	ts.Setenv(fs.Arg(1), srv.URL+"/jwks.json")
+	ts.Setenv(fs.Arg(1)+"_LOCALHOST", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)+"/jwks.json")
 }
 
 // cmdPerm checks the permission bits of a file: perm FILE MODE (octal).
