@@ -72,8 +72,10 @@ func NewRevocations() *Revocations {
 	}
 }
 
-// Load replaces the replica's contents with the unexpired revocations in
-// store at now, and records now as the load time.
+// Load adds the unexpired revocations in store at now to the replica, and
+// records now as the load time. Entries already in the replica are kept
+// (revocations are never withdrawn; [Revocations.Prune] drops expired
+// ones), so a revocation applied while Load runs is not lost.
 func (r *Revocations) Load(ctx context.Context, store Store, now time.Time) error {
 	var revs []Revocation
 	err := store.View(ctx, func(tx ReadTx) error {
@@ -87,9 +89,20 @@ func (r *Revocations) Load(ctx context.Context, store Store, now time.Time) erro
 	fresh := NewRevocations()
 	fresh.add(revs)
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	// Keep what the replica holds: an entry added after the store snapshot
+	// was taken is not in it, and revocations are never withdrawn (Prune
+	// drops expired ones).
+	for jti, exp := range r.tokens {
+		fresh.add([]Revocation{{Kind: RevokeToken, Subject: jti, Expires: exp}})
+	}
+	for _, m := range []map[string]Revocation{r.sessions, r.users, r.keys} {
+		for _, v := range m {
+			fresh.add([]Revocation{v})
+		}
+	}
 	r.tokens, r.sessions, r.users, r.keys = fresh.tokens, fresh.sessions, fresh.users, fresh.keys
 	r.loadedAt = now
-	r.mu.Unlock()
 	return nil
 }
 
