@@ -100,6 +100,9 @@ func runSign(e *env, args []string) int {
 	if (*keyFile == "") == (*secretFile == "") {
 		return usageError(e, "sign", "give exactly one of --key FILE and --secret-file FILE")
 	}
+	if len(pos) == 1 && pos[0] == "-" && (*keyFile == "-" || *secretFile == "-") {
+		return usageError(e, "sign", "the key and the claims cannot both come from standard input")
+	}
 	var alg jwk.Algorithm
 	if *algName != "" {
 		var err error

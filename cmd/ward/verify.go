@@ -103,6 +103,9 @@ func runVerify(e *env, args []string) int {
 	if len(pos) > 1 {
 		return usageError(e, "verify", "verify takes one token, not %d arguments", len(pos))
 	}
+	if (len(pos) == 0 || pos[0] == "-") && (*keyFile == "-" || *secretFile == "-") {
+		return usageError(e, "verify", "the key and the token cannot both come from standard input")
+	}
 
 	keys, err := verificationKeys(e, *keyFile, *secretFile, *jwksURL, algs)
 	if err != nil {
