@@ -51,8 +51,11 @@ func TestRun(t *testing.T) {
 // rotation falls due.
 func TestRunBackground(t *testing.T) {
 	e := newEnv(t, envOptions{
-		auth:   func(c *auth.Config) { c.JWKSCacheTTL = time.Minute; c.KeyRotationInterval = time.Hour },
-		server: func(c *server.Config) { c.KeyCheckInterval = 5 * time.Millisecond; c.CleanupInterval = 5 * time.Millisecond },
+		auth: func(c *auth.Config) { c.JWKSCacheTTL = time.Minute; c.KeyRotationInterval = time.Hour },
+		server: func(c *server.Config) {
+			c.KeyCheckInterval = 5 * time.Millisecond
+			c.CleanupInterval = 5 * time.Millisecond
+		},
 	})
 	before := e.svc.ActiveKeyID()
 	ctx, cancel := context.WithCancel(context.Background())
