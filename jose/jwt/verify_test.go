@@ -2,6 +2,7 @@ package jwt_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -92,5 +93,48 @@ func TestVerifyIntoDestinations(t *testing.T) {
 	// ... but Verify, which decodes only the registered claims, accepts it.
 	if _, err := v.Verify(bad); err != nil {
 		t.Errorf("Verify: %v", err)
+	}
+}
+
+// TestVerifierConcurrent shares one Verifier between goroutines from its
+// first use on (run with -race).
+func TestVerifierConcurrent(t *testing.T) {
+	hs := testKey(t, jwk.HS256)
+	es := testKey(t, jwk.ES256)
+	v := newVerifier(setOf(t, hs, es), nil)
+	good := handToken(t, `{"alg":"HS256"}`, baseClaims(`,"tenant":"t1"`), hs, jwk.HS256)
+	goodES := handToken(t, `{"alg":"ES256"}`, baseClaims(`,"tenant":"t2"`), es, jwk.ES256)
+	expired := handToken(t, `{"alg":"HS256"}`, `{"iss":"`+issuer+`","aud":"api","exp":1}`, hs, jwk.HS256)
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			var err error
+			for i := range 50 {
+				var c appClaims
+				switch (g + i) % 3 {
+				case 0:
+					if err = v.VerifyInto(good, &c); err == nil && c.Tenant != "t1" {
+						err = errors.New("wrong tenant")
+					}
+				case 1:
+					if err = v.VerifyInto(goodES, &c); err == nil && c.Tenant != "t2" {
+						err = errors.New("wrong tenant")
+					}
+				case 2:
+					if _, e := v.Verify(expired); !errors.Is(e, jwt.ErrExpired) {
+						err = fmt.Errorf("expired token: got %v", e)
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
