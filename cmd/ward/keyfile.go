@@ -118,13 +118,14 @@ func algList(kty string) string {
 }
 
 // keyError turns an error from the key parsers into a usage error when the
-// command line can fix it (a missing or contradicting --alg), and leaves
-// other errors (a malformed or weak key) as failed operations.
-func keyError(err error, kty string) error {
+// command line can fix it: a missing --alg, or an --alg (given is true) that
+// contradicts the key. Other errors (a malformed or weak key, a key that
+// contradicts itself) stay failed operations.
+func keyError(err error, kty string, given bool) error {
 	switch {
 	case errors.Is(err, jwk.ErrUnbound):
 		return usagef([]string{"name its algorithm with --alg: " + algList(kty)}, "%s", reason(err))
-	case errors.Is(err, jwk.ErrAlgorithmConflict), errors.Is(err, jwk.ErrKeyMismatch):
+	case given && (errors.Is(err, jwk.ErrAlgorithmConflict) || errors.Is(err, jwk.ErrKeyMismatch)):
 		return usagef(nil, "%s", reason(err))
 	}
 	return err
@@ -139,7 +140,7 @@ func loadSigningKey(e *env, path string, alg jwk.Algorithm) (jwk.SigningKey, err
 	}
 	kf, err := parseKeyFile(path, data, alg)
 	if err != nil {
-		return nil, keyError(err, jwk.KeyTypeRSA)
+		return nil, keyError(err, jwk.KeyTypeRSA, alg != "")
 	}
 	if kf.set {
 		return nil, usagef(nil, "%s is a JWK Set; signing takes a file with one key", path)
@@ -178,8 +179,8 @@ func loadSecret(e *env, path string, alg jwk.Algorithm) (*jwk.SecretKey, error) 
 // loadVerificationKeys reads the keys a verifier may use: a JWK, a JWK Set
 // or a PEM key. Private keys are replaced by their public halves. Keys
 // parsed without an algorithm (RSA public keys, oct keys) are kept unbound
-// for the [jwt.Verifier] to bind, if exactly one of algs fits them; others
-// are skipped with a warning, and no usable key at all is a usage error.
+// for the [jwt.Verifier] to bind, if exactly one of algs fits them; others,
+// and keys marked "use":"enc", are skipped with a warning.
 func loadVerificationKeys(e *env, path string, algs []jwk.Algorithm) ([]jwk.Key, error) {
 	data, err := readFile(e, path)
 	if err != nil {
@@ -193,7 +194,7 @@ func loadVerificationKeys(e *env, path string, algs []jwk.Algorithm) ([]jwk.Key,
 		}
 	}
 	if err != nil {
-		return nil, keyError(err, jwk.KeyTypeRSA)
+		return nil, keyError(err, jwk.KeyTypeRSA, false)
 	}
 	return usableKeys(e, path, kf, algs)
 }
@@ -207,11 +208,16 @@ func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.K
 		if p, ok := k.(*jwk.PrivateKey); ok {
 			k = p.Public()
 		}
+		what := fmt.Sprintf("the %s key", k.KeyType())
+		if kf.set && k.KeyID() != "" {
+			what = fmt.Sprintf("the %s key %q", k.KeyType(), k.KeyID())
+		}
+		if p, ok := k.(*jwk.PublicKey); ok && p.Use() == "enc" {
+			// RFC 7517, Section 4.2: not a key for checking signatures.
+			e.warnf("%s: %s is marked \"use\":\"enc\" and is not used to verify signatures", path, what)
+			continue
+		}
 		if k.Algorithm() == "" && len(fitting(k.KeyType(), algs)) != 1 {
-			what := fmt.Sprintf("the %s key", k.KeyType())
-			if kf.set && k.KeyID() != "" {
-				what = fmt.Sprintf("the %s key %q", k.KeyType(), k.KeyID())
-			}
 			if !kf.set {
 				return nil, usagef([]string{"name its algorithm with exactly one --alg: " + algList(k.KeyType())}, "%s: %s has no \"alg\"", path, what)
 			}
