@@ -105,6 +105,12 @@ func setRetryAfter(w http.ResponseWriter, code string) {
 }
 
 func (s *Server) logInternal(ctx context.Context, r *http.Request, err error) {
+	if ctx.Err() != nil {
+		// The client went away; the store call failed because of it.
+		s.log.LogAttrs(ctx, slog.LevelWarn, "request canceled",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		return
+	}
 	s.log.LogAttrs(ctx, slog.LevelError, "internal error",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 }
