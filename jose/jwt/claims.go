@@ -207,7 +207,11 @@ func appendRegistered(dst []byte, c *Claims) ([]byte, bool, error) {
 		dst, err = strictjson.AppendString(dst, v)
 	}
 	date := func(name string, t time.Time) {
-		if t.IsZero() {
+		if t.IsZero() || err != nil {
+			return
+		}
+		if secs := t.Unix(); secs < 0 || secs > maxNumericDate {
+			err = fmt.Errorf("%w: claim %q: %v is outside 1970 to 9999", ErrMisconfigured, name, t)
 			return
 		}
 		sep()

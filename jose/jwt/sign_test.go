@@ -183,3 +183,18 @@ func TestSignMisuse(t *testing.T) {
 		t.Error("unbound key signed")
 	}
 }
+
+// TestSignDateRange: a date that the Verifier would refuse as malformed is
+// refused when signing, rather than producing a token nobody accepts.
+func TestSignDateRange(t *testing.T) {
+	key, err := jwk.Generate(jwk.HS256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, when := range []time.Time{time.Unix(-1, 0), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		_, err := jwt.Sign(&jwt.Claims{ExpiresAt: when}, key)
+		if !errors.Is(err, jwt.ErrMisconfigured) {
+			t.Errorf("exp %v: got %v, want ErrMisconfigured", when, err)
+		}
+	}
+}
