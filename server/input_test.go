@@ -34,6 +34,9 @@ func TestBadInput(t *testing.T) {
 		{"form content type", "/v1/auth/signup", "application/x-www-form-urlencoded", "email=new%40example.com&password=" + testPassword, false, 415, "unsupported_media_type"},
 		{"text content type", "/v1/auth/signup", "text/plain", okBody, false, 415, "unsupported_media_type"},
 		{"oversized", "/v1/auth/signup", "application/json", big, false, 413, "body_too_large"},
+		{"nested too deep", "/v1/auth/signup", "application/json", `{"email":[[[[[["x"]]]]]],"password":"` + testPassword + `"}`, false, 400, "invalid_request"},
+		{"invalid UTF-8", "/v1/auth/signup", "application/json", "{\"email\":\"a\xff@example.com\",\"password\":\"" + testPassword + "\"}", false, 400, "invalid_request"},
+		{"JSON null", "/v1/auth/signup", "application/json", `null`, false, 400, "invalid_request"},
 		{"invalid email", "/v1/auth/signup", "application/json", `{"email":"new-at-example.com","password":"` + testPassword + `"}`, false, 400, "invalid_request"},
 		{"login malformed", "/v1/auth/login", "application/json", `{"email":`, false, 400, "invalid_request"},
 		{"login unknown field", "/v1/auth/login", "application/json", `{"email":"kim@example.com","password":"` + testPassword + `","remember":true}`, false, 400, "invalid_request"},
@@ -86,6 +89,9 @@ func TestBadInput(t *testing.T) {
 	if n := e.auditCount(); n > audit+1 {
 		t.Fatalf("%d audit events after bad requests, want at most %d", n, audit+1)
 	}
+	// A media type with parameters, in any case, is JSON too.
+	r := e.do("POST", "/v1/auth/signup", okBody, "Content-Type", "Application/JSON; charset=utf-8")
+	expectStatus(t, r, http.StatusCreated)
 }
 
 func (tk tokens) userID(t *testing.T, e *env) string {
