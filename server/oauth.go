@@ -9,10 +9,9 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-// OAuth error codes ([RFC 6749, Section 5.2]; [RFC 7009, Section 2.2.1]).
+// OAuth error codes ([RFC 6749, Section 5.2]).
 //
 // [RFC 6749, Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-// [RFC 7009, Section 2.2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1
 const (
 	oauthInvalidRequest       = "invalid_request"
 	oauthInvalidClient        = "invalid_client"
@@ -20,22 +19,19 @@ const (
 	oauthUnauthorizedClient   = "unauthorized_client"
 	oauthUnsupportedGrantType = "unsupported_grant_type"
 	oauthInvalidScope         = "invalid_scope"
-	oauthUnsupportedTokenType = "unsupported_token_type"
 	// Not in RFC 6749, Section 5.2, which lists no server-side failures;
 	// these are the codes its Section 4.1.2.1 defines for them.
 	oauthServerError            = "server_error"
 	oauthTemporarilyUnavailable = "temporarily_unavailable"
 )
 
-// Grant types, client authentication methods and token type hints.
+// Grant types and client authentication methods.
 const (
 	grantRefreshToken           = "refresh_token"
 	grantClientCredentials      = "client_credentials"
 	grantPassword               = "password"
 	authMethodClientSecretBasic = "client_secret_basic"
 	authMethodClientSecretPost  = "client_secret_post"
-	tokenTypeHintAccessToken    = "access_token"
-	tokenTypeHintRefreshToken   = "refresh_token"
 )
 
 const (
@@ -314,12 +310,9 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) *oauthError {
 	if tok == "" {
 		return badRequest(oauthInvalidRequest, "token is required.")
 	}
-	switch form.Get("token_type_hint") {
-	case "", tokenTypeHintAccessToken, tokenTypeHintRefreshToken:
-	default:
-		// Section 2.2.1 allows unsupported_token_type, but an unknown
-		// hint is only a hint: the token is looked up anyway.
-	}
+	// token_type_hint is only a hint (Section 2.1): Ward tells its two
+	// token types apart by their form, so it is not needed, and an
+	// unknown hint is ignored rather than answered unsupported_token_type.
 	if len(tok) > maxOAuthParam {
 		return nil
 	}
