@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -41,8 +42,13 @@ const BusyTimeout = 10000
 // DB is an [auth.Store] in one SQLite file.
 type DB struct {
 	path   string
-	writer *sql.DB // one connection, BEGIN IMMEDIATE
+	writer *sql.DB // one connection, BEGIN IMMEDIATE, used by writeLoop only
 	reader *sql.DB
+
+	writes    chan *writeReq
+	closing   chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
 }
 
 var _ auth.Store = (*DB)(nil)
@@ -88,9 +94,14 @@ func Open(path string) (*DB, error) {
 	db.reader.SetMaxOpenConns(n)
 	db.reader.SetMaxIdleConns(n)
 	if err := db.migrate(context.Background()); err != nil {
-		db.Close()
+		db.writer.Close()
+		db.reader.Close()
 		return nil, err
 	}
+	db.writes = make(chan *writeReq)
+	db.closing = make(chan struct{})
+	db.stopped = make(chan struct{})
+	go db.writeLoop()
 	return db, nil
 }
 
@@ -99,7 +110,13 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes the database. Calls after Close fail.
 func (db *DB) Close() error {
-	return errors.Join(db.writer.Close(), db.reader.Close())
+	var err error
+	db.closeOnce.Do(func() {
+		close(db.closing)
+		<-db.stopped
+		err = errors.Join(db.writer.Close(), db.reader.Close())
+	})
+	return err
 }
 
 // Pragma returns the value of PRAGMA name (such as "synchronous", which
@@ -155,22 +172,158 @@ func (db *DB) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// Update implements [auth.Store]: fn runs in a BEGIN IMMEDIATE
-// transaction on the single writing connection.
+// Update implements [auth.Store]. Concurrent calls are committed in
+// groups: the writer runs the functions waiting for it one after another
+// in one BEGIN IMMEDIATE transaction, each inside its own SAVEPOINT (so an
+// error undoes only its own writes), and syncs them with one commit. Each
+// function sees the writes of those before it, exactly as if they had run
+// in separate transactions in that order, and no call returns before its
+// writes are durable. A function that returns an error is rolled back to
+// its savepoint and its error returned unchanged.
 func (db *DB) Update(ctx context.Context, fn func(tx auth.Tx) error) error {
-	sqlTx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	tx := &tx{ctx: ctx, q: sqlTx}
-	if err := fn(tx); err != nil {
-		sqlTx.Rollback()
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.writes <- req:
+	case <-db.closing:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
+	// Once queued, wait for the outcome even if ctx ends: the writer may
+	// already have committed the writes.
+	return <-req.done
+}
+
+var errClosed = errors.New("sqlite: database is closed")
+
+// maxGroup bounds the number of functions committed together.
+const maxGroup = 128
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx auth.Tx) error
+	done chan error
+}
+
+// writeLoop is the single writer: it takes waiting requests in groups and
+// commits each group with one transaction.
+func (db *DB) writeLoop() {
+	defer close(db.stopped)
+	group := make([]*writeReq, 0, maxGroup)
+	for {
+		var first *writeReq
+		select {
+		case first = <-db.writes:
+		case <-db.closing:
+			db.drain()
+			return
+		}
+		group = append(group[:0], first)
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case r := <-db.writes:
+				group = append(group, r)
+			default:
+				break fill
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// drain fails the requests still queued at Close.
+func (db *DB) drain() {
+	for {
+		select {
+		case r := <-db.writes:
+			r.done <- errClosed
+		default:
+			return
+		}
+	}
+}
+
+func (db *DB) commitGroup(group []*writeReq) {
+	results := make([]error, len(group))
+	fail := func(err error) {
+		for _, r := range group {
+			r.done <- err
+		}
+	}
+	// The group's statements must not be interrupted by one caller's
+	// context: SQLite rolls back the whole transaction when an INSERT or
+	// UPDATE is interrupted.
+	bg := context.Background()
+	sqlTx, err := db.writer.BeginTx(bg, nil)
+	if err != nil {
+		fail(fmt.Errorf("sqlite: begin: %w", err))
+		return
+	}
+	ran := 0
+	for i, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if len(group) == 1 {
+			results[i] = runFn(r, &tx{ctx: context.WithoutCancel(r.ctx), q: sqlTx})
+			if results[i] != nil {
+				sqlTx.Rollback()
+				r.done <- results[i]
+				return
+			}
+			ran++
+			continue
+		}
+		if _, err := sqlTx.ExecContext(bg, "SAVEPOINT w"); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("sqlite: savepoint: %w", err))
+			return
+		}
+		results[i] = runFn(r, &tx{ctx: context.WithoutCancel(r.ctx), q: sqlTx})
+		if results[i] != nil {
+			if _, err := sqlTx.ExecContext(bg, "ROLLBACK TO w"); err != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("sqlite: rollback to savepoint: %w", err))
+				return
+			}
+		} else {
+			ran++
+		}
+		if _, err := sqlTx.ExecContext(bg, "RELEASE w"); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("sqlite: release savepoint: %w", err))
+			return
+		}
+	}
+	if ran == 0 {
+		sqlTx.Rollback()
+	} else if err := sqlTx.Commit(); err != nil {
+		err = fmt.Errorf("sqlite: commit: %w", err)
+		for i := range results {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
+	}
+	for i, r := range group {
+		r.done <- results[i]
+	}
+}
+
+// runFn runs one request's function, turning a panic into an error so that
+// the writer survives it.
+func runFn(r *writeReq, t *tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlite: panic in Update: %v", p)
+		}
+	}()
+	return r.fn(t)
 }
 
 // View implements [auth.Store].

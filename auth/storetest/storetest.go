@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) auth.Store) {
 		{"Sessions", testSessions},
 		{"ConcurrentUpdateSession", testConcurrentUpdateSession},
 		{"Rollback", testRollback},
+		{"ConcurrentMixedOutcomes", testConcurrentMixedOutcomes},
 		{"Clients", testClients},
 		{"Keys", testKeys},
 		{"Secrets", testSecrets},
@@ -338,6 +339,67 @@ func testRollback(t *testing.T, s auth.Store) {
 		}
 		return nil
 	})
+}
+
+// testConcurrentMixedOutcomes: among concurrent transactions, those whose
+// function fails leave nothing behind and do not disturb the others (a
+// store that commits writers in groups must undo exactly the failed ones).
+func testConcurrentMixedOutcomes(t *testing.T, s auth.Store) {
+	const n = 100
+	boom := errors.New("boom")
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.Update(ctx(), func(tx auth.Tx) error {
+				if err := tx.CreateUser(newUser(fmt.Sprintf("u%03d", i), fmt.Sprintf("u%d@example.com", i))); err != nil {
+					return err
+				}
+				if err := tx.AppendAudit(&auth.AuditEvent{Time: base, Type: auth.EventSignup, Outcome: auth.OutcomeSuccess, UserID: fmt.Sprintf("u%03d", i)}); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return boom
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	want := 0
+	for i, err := range errs {
+		switch {
+		case i%3 == 0 && err != boom:
+			t.Errorf("transaction %d: %v, want its own error", i, err)
+		case i%3 != 0 && err != nil:
+			t.Errorf("transaction %d: %v", i, err)
+		case i%3 != 0:
+			want++
+		}
+	}
+	view(t, s, func(tx auth.ReadTx) error {
+		users, err := tx.Users("", 1000)
+		if err != nil {
+			return err
+		}
+		evs, err := tx.Audit(auth.AuditQuery{Limit: 1000})
+		if err != nil {
+			return err
+		}
+		if len(users) != want || len(evs) != want {
+			t.Errorf("%d users and %d events committed, want %d", len(users), len(evs), want)
+		}
+		for _, u := range users {
+			var i int
+			fmt.Sscanf(u.ID, "u%d", &i)
+			if i%3 == 0 {
+				t.Errorf("failed transaction %d left its user", i)
+			}
+		}
+		return nil
+	})
+	// A failing transaction's unique key is free again.
+	update(t, s, func(tx auth.Tx) error { return tx.CreateUser(newUser("u000", "u0@example.com")) })
 }
 
 func testClients(t *testing.T, s auth.Store) {
