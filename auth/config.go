@@ -84,6 +84,14 @@ type Config struct {
 	// creation.
 	PasswordPolicy PasswordPolicy
 
+	// MaxRevocationStaleness, if positive, makes [Service.Authenticate]
+	// refuse tokens ([CodeUnavailable]) and [Service.Ready] fail when the
+	// revocation replica was last loaded from the store longer ago than
+	// this, so that an instance that cannot reach the store stops trusting
+	// what it has. It needs [Service.Sync] on a ticker shorter than it.
+	// Zero: no limit (a single instance sees every revocation it makes).
+	MaxRevocationStaleness time.Duration
+
 	// AuditRetention is how long audit events are kept by
 	// [Service.Cleanup]. Zero: [DefaultAuditRetention]; negative: forever.
 	AuditRetention time.Duration

@@ -329,3 +329,32 @@ func TestCleanup(t *testing.T) {
 		t.Fatal("replica not pruned")
 	}
 }
+
+func TestRevocationStaleness(t *testing.T) {
+	e := newEnv(t, func(c *auth.Config) { c.MaxRevocationStaleness = time.Minute })
+	e.signup(t, "st@example.com")
+	p := e.login(t, "st@example.com")
+	if err := e.svc.Ready(); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Minute)
+	_, err := e.svc.Authenticate(ctx, p.AccessToken)
+	wantCode(t, err, auth.CodeUnavailable)
+	wantCode(t, e.svc.Ready(), auth.CodeUnavailable)
+	if err := e.svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.authn(t, p.AccessToken)
+	// Sync picks up another instance's revocations.
+	other := e.service(t, nil)
+	if err := other.Logout(ctx, e.authn(t, p.AccessToken), auth.LogoutAll, meta); err != nil {
+		t.Fatal(err)
+	}
+	e.authn(t, p.AccessToken) // not yet seen here
+	if err := e.svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authenticate(ctx, p.AccessToken); err == nil {
+		t.Fatal("Sync did not load the other instance's revocation")
+	}
+}

@@ -137,11 +137,40 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (*Access
 	if err != nil {
 		return nil, err
 	}
+	if err := s.fresh(); err != nil {
+		return nil, err
+	}
 	c := new(AccessClaims)
 	if err := st.verifier.VerifyInto(accessToken, c); err != nil {
 		return nil, unauthorized(err)
 	}
 	return c, nil
+}
+
+// fresh returns an error if the revocation replica is older than
+// [Config.MaxRevocationStaleness].
+func (s *Service) fresh() error {
+	if s.cfg.MaxRevocationStaleness <= 0 {
+		return nil
+	}
+	if age := s.now().Sub(s.revs.LoadedAt()); age > s.cfg.MaxRevocationStaleness {
+		return &Error{Code: CodeUnavailable, Message: "The revocation list is out of date; try again later."}
+	}
+	return nil
+}
+
+// Ready returns nil when the service can verify tokens: its keyring is
+// loaded and its revocation replica is loaded and, with
+// [Config.MaxRevocationStaleness], fresh enough. The server's readiness
+// probe reports it.
+func (s *Service) Ready() error {
+	if _, err := s.keys.state(); err != nil {
+		return err
+	}
+	if s.revs.LoadedAt().IsZero() {
+		return &Error{Code: CodeUnavailable, Message: "The revocation list is not loaded yet."}
+	}
+	return s.fresh()
 }
 
 func unauthorized(err error) error {
