@@ -1,0 +1,65 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// FuzzBearerToken: bearerToken never panics, and what it accepts is
+// exactly "Bearer" (any case), one space and a token68.
+func FuzzBearerToken(f *testing.F) {
+	for _, s := range []string{"Bearer abc", "bearer a.b.c", "Bearer  x", "Bearer", "Basic YTpi", "Bearer a==", "Bearer =", "BEARER ~+/-._"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		r := &http.Request{Header: http.Header{"Authorization": {h}}}
+		tok, present, ok := bearerToken(r)
+		if ok {
+			if !present || !isToken68(tok) || !strings.EqualFold(h[:7], "bearer ") || h[7:] != tok {
+				t.Fatalf("%q accepted as %q", h, tok)
+			}
+		} else if tok != "" {
+			t.Fatalf("%q refused but returned %q", h, tok)
+		}
+	})
+}
+
+// FuzzClientIP: clientIP never panics and always returns either the
+// peer's address or an address from X-Forwarded-For.
+func FuzzClientIP(f *testing.F) {
+	f.Add("10.0.0.1:1", "198.51.100.1, 10.0.0.2")
+	f.Add("[::1]:1", "bogus, 2001:db8::1")
+	f.Add("garbage", "")
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := &http.Request{RemoteAddr: remote, Header: http.Header{"X-Forwarded-For": {xff}}}
+		ip := clientIP(r, trusted)
+		if ip == "" && remote != "" {
+			t.Fatalf("empty address for %q %q", remote, xff)
+		}
+	})
+}
+
+// FuzzDecodeJSON: decoding never panics, and a body it accepts is one
+// JSON object with only known members.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"email":"a@b.c","password":"x"}`, `{"email":1}`, `{}`, `[]`, `{"email":"a","email":"b"}`, `{"x":1}`, "{\"email\":\"\\ud800\"}"} {
+		f.Add(s)
+	}
+	s := &Server{cfg: Config{}.withDefaults()}
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var v struct {
+			Email    string `json:"email"`
+			Password string `json:"password"`
+		}
+		err := s.decodeJSON(httptest.NewRecorder(), r, &v, false)
+		if err == nil && !strings.HasPrefix(strings.TrimLeft(body, " \t\r\n"), "{") {
+			t.Fatalf("accepted %q", body)
+		}
+	})
+}
