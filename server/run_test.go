@@ -104,3 +104,32 @@ func TestTrustedProxies(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleRevocations: with a maximum staleness, an instance whose
+// revocation replica has not been reloaded in time is not ready and
+// answers protected requests 503 (never 200 on stale data, never 401),
+// until a sync.
+func TestStaleRevocations(t *testing.T) {
+	e := newEnv(t, envOptions{auth: func(c *auth.Config) { c.MaxRevocationStaleness = time.Minute }})
+	e.signup("stale@example.com")
+	tk := e.login("stale@example.com", testPassword)
+	expectStatus(t, e.do("GET", "/readyz", nil), http.StatusOK)
+
+	e.clock.Advance(2 * time.Minute)
+	r := e.do("GET", "/readyz", nil)
+	expectStatus(t, r, http.StatusServiceUnavailable)
+	if r.str(t, "status") != "not_ready" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("/readyz: %v %s", r.header, r.body)
+	}
+	r = e.do("GET", "/v1/me", nil, bearer(tk.access)...)
+	expectStatus(t, r, http.StatusServiceUnavailable)
+	if r.errorCode(t) != "unavailable" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("/v1/me: %v %s", r.header, r.body)
+	}
+
+	if err := e.svc.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, e.do("GET", "/readyz", nil), http.StatusOK)
+	expectStatus(t, e.do("GET", "/v1/me", nil, bearer(tk.access)...), http.StatusOK)
+}

@@ -63,7 +63,10 @@ type Config struct {
 	CleanupInterval time.Duration
 	// SyncInterval is how often [Server.RunBackground] calls
 	// [auth.Service.Sync], to pick up revocations and keys written by
-	// other instances sharing the store. Zero: never (one instance).
+	// other instances sharing the store. Zero: a third of the service's
+	// [auth.Config.MaxRevocationStaleness] if that is set (so that the
+	// replica never goes stale while the store answers), else never (one
+	// instance sees every revocation it makes).
 	SyncInterval time.Duration
 }
 
@@ -103,6 +106,9 @@ type Server struct {
 func New(svc *auth.Service, cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	acfg := svc.Config()
+	if cfg.SyncInterval <= 0 && acfg.MaxRevocationStaleness > 0 {
+		cfg.SyncInterval = max(acfg.MaxRevocationStaleness/3, time.Second)
+	}
 	s := &Server{
 		svc:     svc,
 		cfg:     cfg,

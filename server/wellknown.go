@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardauth/ward/auth"
 )
 
 // handleJWKS serves the public keys that verify Ward's access tokens
@@ -84,13 +86,24 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // readyTimeout bounds the store check of /readyz.
 const readyTimeout = 2 * time.Second
 
-// handleReady: GET /readyz → 200 {"status":"ready"} once the revocation
-// replica has loaded and the store answers a read; 503 otherwise.
+// handleReady: GET /readyz → 200 {"status":"ready"} once the service can
+// verify tokens ([auth.Service.Ready]: keyring and revocation replica
+// loaded, and the replica fresh enough under
+// [auth.Config.MaxRevocationStaleness]) and the store answers a read;
+// otherwise 503 {"status":"not_ready","reason":…} with Retry-After.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if s.svc.Revocations().LoadedAt().IsZero() {
+	notReady := func(reason string) {
 		w.Header().Set("Retry-After", retryAfterUnavailable)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": "revocations not loaded"})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": reason})
+	}
+	if err := s.svc.Ready(); err != nil {
+		if auth.ErrorCode(err) == auth.CodeInternal {
+			s.logInternal(r.Context(), r, err)
+			notReady("service not ready")
+			return
+		}
+		notReady(auth.ErrorMessage(err))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
@@ -98,8 +111,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	// auth has no store ping; listing the (few) signing keys is one read.
 	if _, err := s.svc.ListKeys(ctx); err != nil {
 		s.logInternal(r.Context(), r, err)
-		w.Header().Set("Retry-After", retryAfterUnavailable)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": "store unavailable"})
+		notReady("store unavailable")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
