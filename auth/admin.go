@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -212,9 +211,12 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 	return out, err
 }
 
-// Cleanup deletes expired revocations, sessions past their lifetimes (and
-// ended sessions a day after they ended) and audit events older than
-// [Config.AuditRetention], and prunes the revocation replica. The server
+// Cleanup deletes expired revocations, sessions past their absolute
+// lifetime, ended and idle sessions once [Config.SessionIdleTTL] (at least
+// a day) has passed since their end or last use (until then their stale
+// refresh tokens still get [CodeSessionEnded] or [CodeTokenReused] rather
+// than [CodeInvalidToken]), and audit events older than
+// [Config.AuditRetention]; it also prunes the revocation replica. The server
 // calls it on a ticker (hourly is plenty).
 func (s *Service) Cleanup(ctx context.Context) (CleanupStats, error) {
 	s.cleanMu.Lock()
@@ -235,6 +237,21 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupStats, error) {
 	}
 	s.revs.Prune(now)
 	return stats, nil
+}
+
+// ApplyRevocations applies revocations received from another instance
+// (through a [RevocationBus] subscriber) to the replica; a signing key
+// revocation also reloads the keyring, so that the key stops verifying at
+// once. The revocations must already be durable in the shared store.
+func (s *Service) ApplyRevocations(ctx context.Context, revs []Revocation) error {
+	s.revs.Add(revs...)
+	for _, r := range revs {
+		if r.Kind == RevokeKey {
+			_, err := s.MaybeRotateKeys(ctx)
+			return err
+		}
+	}
+	return nil
 }
 
 // Sync reloads the revocation replica and the keyring from the store, to
@@ -359,5 +376,3 @@ func (s *Service) RevokeToken(ctx context.Context, token string, meta RequestMet
 		return nil
 	})
 }
-
-var _ = fmt.Sprintf

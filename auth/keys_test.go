@@ -271,3 +271,38 @@ func TestKEKText(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyKeyRevocation: an instance that receives a key revocation from
+// another (the RevocationBus path) stops accepting the key at once.
+func TestApplyKeyRevocation(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.service(t, nil)
+	c, secret, err := e.svc.AddClient(ctx, "x", nil, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.svc.ClientCredentials(ctx, c.ID, secret, nil, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, p.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	kid := e.svc.ActiveKeyID()
+	if err := e.svc.RevokeKey(ctx, kid, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, p.AccessToken); err != nil {
+		t.Fatal("instance b refused before it heard of the revocation: test is wrong")
+	}
+	now := e.clock.Now()
+	if err := b.ApplyRevocations(ctx, []auth.Revocation{{Kind: auth.RevokeKey, Subject: kid, NotBefore: now, Expires: now.Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, p.AccessToken); err == nil {
+		t.Fatal("instance b accepts a revoked key after ApplyRevocations")
+	}
+	if b.ActiveKeyID() == kid {
+		t.Fatal("instance b still signs with the revoked key")
+	}
+}
