@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/sqlite"
+	"github.com/wardauth/ward/jose/jwk"
 )
 
 // clock is a settable clock for auth.Config.Now.
@@ -162,3 +163,5 @@ func (e *env) auditTypes(tb testing.TB, q auth.AuditQuery) map[string]int {
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+func jwkAlg(s string) jwk.Algorithm { return jwk.Algorithm(s) }

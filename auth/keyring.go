@@ -77,6 +77,20 @@ func keyInfo(r *KeyRecord) KeyInfo {
 		ActivateAt: r.ActivateAt, ActivatedAt: r.ActivatedAt, RetiredAt: r.RetiredAt, RevokedAt: r.RevokedAt}
 }
 
+// take returns a new key record in state at now: a spare if there is one.
+func (k *keyring) take(p *keyPlan, state string, now time.Time) (*KeyRecord, error) {
+	if len(p.spares) == 0 {
+		return k.newKeyRecord(state, now)
+	}
+	r := p.spares[0]
+	p.spares = p.spares[1:]
+	r.State, r.CreatedAt = state, now
+	if state == KeyActive {
+		r.ActivatedAt = now
+	}
+	return r, nil
+}
+
 // newKeyRecord generates a key and seals its private half.
 func (k *keyring) newKeyRecord(state string, now time.Time) (*KeyRecord, error) {
 	sk, err := jwk.Generate(k.cfg.SigningAlg)
@@ -112,6 +126,9 @@ func (k *keyring) newKeyRecord(state string, now time.Time) (*KeyRecord, error) 
 
 // keyPlan is the outcome of planning the keyring in a transaction.
 type keyPlan struct {
+	// spares are keys generated before the transaction, so that slow key
+	// generation (RSA) does not hold the store's write lock.
+	spares  []*KeyRecord
 	records []*KeyRecord
 	mac     []byte
 	events  []AuditEvent
@@ -209,7 +226,7 @@ func (k *keyring) advance(tx Tx, p *keyPlan, now time.Time) error {
 	case active == nil:
 		// First start: no verifier can hold a key yet, so there is no
 		// cache to wait for.
-		r, err := k.newKeyRecord(KeyActive, now)
+		r, err := k.take(p, KeyActive, now)
 		if err != nil {
 			return err
 		}
@@ -233,7 +250,7 @@ func (k *keyring) advance(tx Tx, p *keyPlan, now time.Time) error {
 		}
 	}
 	if next == nil {
-		r, err := k.newKeyRecord(KeyNext, now)
+		r, err := k.take(p, KeyNext, now)
 		if err != nil {
 			return err
 		}
@@ -385,12 +402,23 @@ func (k *keyring) dueAt(p *keyPlan, now time.Time) bool {
 // change applied before the schedule, then installs the result.
 func (s *Service) updateKeys(ctx context.Context, change func(tx Tx, p *keyPlan, now time.Time) error) (bool, error) {
 	now := s.now()
+	// At most two keys are made per update (a first start, or revoking the
+	// active key with no next key).
+	var spares []*KeyRecord
+	for range 2 {
+		r, err := s.keys.newKeyRecord(KeyNext, now)
+		if err != nil {
+			return false, err
+		}
+		spares = append(spares, r)
+	}
 	var plan *keyPlan
 	err := s.store.Update(ctx, func(tx Tx) error {
 		p, err := s.keys.loadForUpdate(tx, now)
 		if err != nil {
 			return err
 		}
+		p.spares = slices.Clone(spares)
 		if change != nil {
 			if err := change(tx, p, now); err != nil {
 				return err
@@ -447,7 +475,7 @@ func (s *Service) RotateKeys(ctx context.Context) (*RotateResult, error) {
 	rotated, err := s.updateKeys(ctx, func(tx Tx, p *keyPlan, now time.Time) error {
 		next := p.find(KeyNext)
 		if next == nil {
-			r, err := s.keys.newKeyRecord(KeyNext, now)
+			r, err := s.keys.take(p, KeyNext, now)
 			if err != nil {
 				return err
 			}

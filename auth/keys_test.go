@@ -306,3 +306,30 @@ func TestApplyKeyRevocation(t *testing.T) {
 		t.Fatal("instance b still signs with the revoked key")
 	}
 }
+
+func TestSigningAlgorithms(t *testing.T) {
+	for _, alg := range []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "PS256"} {
+		t.Run(alg, func(t *testing.T) {
+			e := newEnv(t, func(c *auth.Config) { c.SigningAlg = jwkAlg(alg) })
+			c, secret, err := e.svc.AddClient(ctx, "x", nil, meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := e.svc.ClientCredentials(ctx, c.ID, secret, nil, meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.authn(t, p.AccessToken)
+			u, err := jws.UnsafeDecode(p.AccessToken, 0)
+			if err != nil || string(u.Header.Algorithm) != alg {
+				t.Fatalf("header alg %v, %v", u.Header.Algorithm, err)
+			}
+		})
+	}
+	for _, bad := range []string{"HS256", "none", "XX"} {
+		_, err := auth.NewService(ctx, mustOpenStore(t), testKEK, auth.Config{Issuer: "https://a.example", SigningAlg: jwkAlg(bad)})
+		if err == nil {
+			t.Errorf("SigningAlg %s accepted", bad)
+		}
+	}
+}
