@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardauth/ward/server"
 )
 
 // TestBearerChallenges checks the RFC 6750, Section 3 challenges exactly.
@@ -142,5 +144,38 @@ func TestAccessLog(t *testing.T) {
 	}
 	if !strings.Contains(logs, `msg="http request" method=GET path=/v1/me status=200`) || !strings.Contains(logs, "ip=127.0.0.1") {
 		t.Fatalf("no access log line for GET /v1/me:\n%s", logs)
+	}
+}
+
+// TestCORS: off by default; with an allowed origin, its requests and
+// preflights to the app API get CORS headers, and other origins do not.
+func TestCORS(t *testing.T) {
+	const app = "https://app.example"
+	off := newEnv(t)
+	r := off.do("OPTIONS", "/v1/auth/login", nil, "Origin", app, "Access-Control-Request-Method", "POST")
+	if r.header.Get("Access-Control-Allow-Origin") != "" || r.status == http.StatusNoContent {
+		t.Fatalf("CORS is on by default: %d %v", r.status, r.header)
+	}
+
+	e := newEnv(t, envOptions{server: func(c *server.Config) { c.CORSOrigins = []string{app} }})
+	r = e.do("OPTIONS", "/v1/auth/login", nil, "Origin", app, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
+	expectStatus(t, r, http.StatusNoContent)
+	if r.header.Get("Access-Control-Allow-Origin") != app || !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "Authorization") ||
+		r.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("preflight headers %v", r.header)
+	}
+	e.signup("cors@example.com")
+	r = e.do("POST", "/v1/auth/login", map[string]string{"email": "cors@example.com", "password": testPassword}, "Origin", app)
+	expectStatus(t, r, http.StatusOK)
+	if r.header.Get("Access-Control-Allow-Origin") != app || !strings.Contains(strings.Join(r.header.Values("Vary"), ","), "Origin") {
+		t.Fatalf("response headers %v", r.header)
+	}
+	r = e.do("POST", "/v1/auth/login", map[string]string{"email": "cors@example.com", "password": testPassword}, "Origin", "https://evil.example")
+	if r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("another origin was allowed: %v", r.header)
+	}
+	r = e.do("OPTIONS", "/v1/auth/login", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	if r.status == http.StatusNoContent || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("another origin's preflight: %d %v", r.status, r.header)
 	}
 }

@@ -43,6 +43,15 @@ type Config struct {
 	// peer's.
 	TrustedProxies []netip.Prefix
 
+	// CORSOrigins are the origins ("https://app.example", scheme, host
+	// and port exactly as browsers send them in Origin) whose scripts may
+	// call the app API under /v1/ with the Fetch API: their requests get
+	// Access-Control-Allow-Origin, and their preflight requests are
+	// answered. Credentials (cookies) are not allowed: body mode sends
+	// tokens in the Authorization header. Empty (the default): CORS is
+	// off, and browsers keep other origins out.
+	CORSOrigins []string
+
 	// Logger receives one access log line per request and the details of
 	// internal errors (never a header, body, token or password). Nil:
 	// discard.
@@ -118,7 +127,7 @@ func New(svc *auth.Service, cfg Config) *Server {
 		jwksTTL: acfg.JWKSCacheTTL,
 	}
 	s.routes()
-	s.handler = s.logRequests(s.secureHeaders(s.recoverPanics(http.HandlerFunc(s.route))))
+	s.handler = s.logRequests(s.secureHeaders(s.recoverPanics(s.cors(http.HandlerFunc(s.route)))))
 	return s
 }
 
