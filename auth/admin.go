@@ -64,7 +64,12 @@ func (s *Service) revokeUser(tx Tx, l *txlog, userID string, now time.Time, reas
 	if _, err := s.endUserSessions(tx, l, userID, "", now, reason, meta); err != nil {
 		return err
 	}
-	l.revoke(Revocation{Kind: RevokeUser, Subject: userID, NotBefore: now, Expires: now.Add(keyLifetime), CreatedAt: now})
+	// The user's tokens all name a session, and each session revocation
+	// covers tokens issued up to the end of its second ("iat" has whole
+	// seconds). The user revocation is a second line that must not refuse
+	// the tokens of a login made just after it: it starts at the whole
+	// second.
+	l.revoke(Revocation{Kind: RevokeUser, Subject: userID, NotBefore: now.Truncate(time.Second), Expires: now.Add(keyLifetime), CreatedAt: now})
 	return nil
 }
 

@@ -185,12 +185,14 @@ func (r *Revocations) KeyRevoked(kid string) bool {
 
 // Check returns an error wrapping [jwt.ErrRevoked] if the token with
 // claims c, session ID sid ("" if none) and key ID kid ("" if unknown) is
-// revoked: its "jti" is revoked, or it was issued before its session's or
-// its subject's not-before instant, or its key is revoked.
-//
-// "iat" has a resolution of one second, so a token issued in the same
-// second as a session or user revocation, even just after it, is revoked
-// too: safe, and harmless because the session has ended.
+// revoked: its "jti" is revoked, or it was issued ("iat") before its
+// session's or its subject's not-before instant, or its key is revoked.
+// "iat" has whole seconds, so a not-before instant inside a second covers
+// the tokens issued in that second. The service puts a session's
+// not-before at the end of the second it ended in, and a user's at the
+// start of the second of the revocation (their tokens are also covered by
+// their sessions' revocations), so that a login just after a role change
+// is not refused.
 func (r *Revocations) Check(c *jwt.Claims, sid, kid string) error {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -220,5 +222,10 @@ func issuedBefore(iat, nb time.Time) bool {
 	if ceil.Before(nb) {
 		ceil = ceil.Add(time.Second)
 	}
-	return iat.Before(ceil) || iat.Equal(nb)
+	return iat.Before(ceil)
 }
+
+// endOfSecond returns the start of the second after the one t is in: the
+// NotBefore of a session revocation at t, which so covers every token
+// issued in t's second, before or at t.
+func endOfSecond(t time.Time) time.Time { return t.Truncate(time.Second).Add(time.Second) }

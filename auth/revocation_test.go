@@ -70,3 +70,35 @@ func TestRevocationsLoadKeepsLocal(t *testing.T) {
 		t.Fatal("LoadedAt not set")
 	}
 }
+
+// TestSameSecondRevocation: a frozen clock on a whole second (as in tests
+// of the server) still revokes a token issued at the instant of logout,
+// and a new session in the same second is not refused.
+func TestSameSecondRevocation(t *testing.T) {
+	e := newEnv(t, nil)
+	e.clock.Advance(750 * time.Millisecond) // 09:00:01.000
+	e.signup(t, "same@example.com")
+	p := e.login(t, "same@example.com")
+	if err := e.svc.Logout(ctx, e.authn(t, p.AccessToken), auth.LogoutSession, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authenticate(ctx, p.AccessToken); !errors.Is(err, jwt.ErrRevoked) {
+		t.Fatalf("token of a session ended in the same instant: %v", err)
+	}
+	q := e.login(t, "same@example.com")
+	e.authn(t, q.AccessToken)
+	u, err := e.svc.UserByEmail(ctx, "same@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SetRoles(ctx, u.ID, []string{"ops"}, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authenticate(ctx, q.AccessToken); !errors.Is(err, jwt.ErrRevoked) {
+		t.Fatalf("token issued before a role change in the same instant: %v", err)
+	}
+	r := e.login(t, "same@example.com")
+	if c := e.authn(t, r.AccessToken); !c.HasRole("ops") {
+		t.Fatal("new token lacks the new role")
+	}
+}
