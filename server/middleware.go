@@ -167,12 +167,16 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), clientIPKey, ip))
 		lw := &logWriter{ResponseWriter: w}
 		next.ServeHTTP(lw, r)
-		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
-			return
-		}
 		status := lw.status
 		if !lw.wrote {
 			status = http.StatusOK
+		}
+		if s.metrics != nil {
+			// The mux sets r.Pattern on the request it routes, which is r.
+			s.metrics.observe(r.Pattern, status, time.Since(start))
+		}
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			return
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
 			slog.String("method", r.Method),

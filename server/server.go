@@ -43,6 +43,13 @@ type Config struct {
 	// peer's.
 	TrustedProxies []netip.Prefix
 
+	// EnableMetrics serves GET /metrics: request counts by route and
+	// status, request duration histograms by route, and the size of the
+	// revocation replica, in the Prometheus text format. It reveals
+	// traffic volumes, so it is off by default; expose it to the scraper
+	// only.
+	EnableMetrics bool
+
 	// CORSOrigins are the origins ("https://app.example", scheme, host
 	// and port exactly as browsers send them in Origin) whose scripts may
 	// call the app API under /v1/ with the Fetch API: their requests get
@@ -106,6 +113,7 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
+	metrics *metrics // nil unless Config.EnableMetrics
 
 	issuer  string
 	jwksTTL time.Duration
@@ -125,6 +133,9 @@ func New(svc *auth.Service, cfg Config) *Server {
 		mux:     http.NewServeMux(),
 		issuer:  acfg.Issuer,
 		jwksTTL: acfg.JWKSCacheTTL,
+	}
+	if cfg.EnableMetrics {
+		s.metrics = newMetrics()
 	}
 	s.routes()
 	s.handler = s.logRequests(s.secureHeaders(s.recoverPanics(s.cors(http.HandlerFunc(s.route)))))
@@ -158,6 +169,9 @@ func (s *Server) routes() {
 	// Operations.
 	m.HandleFunc("GET /healthz", s.handleHealth)
 	m.HandleFunc("GET /readyz", s.handleReady)
+	if s.metrics != nil {
+		m.HandleFunc("GET /metrics", s.handleMetrics)
+	}
 }
 
 // NewHTTPServer returns an [http.Server] for handler on addr with the
