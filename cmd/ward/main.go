@@ -1,4 +1,5 @@
-// Command ward makes keys, signs, verifies and decodes JSON Web Tokens.
+// Command ward makes keys, signs, verifies and decodes JSON Web Tokens, and
+// runs and administers Ward's auth server.
 //
 // Run "ward help" for the list of commands, and "ward help COMMAND" for the
 // flags and worked examples of one.
@@ -18,6 +19,10 @@ Commands:
     verify      verify a token and print its claims
     decode      show what a token contains, without verifying it
     thumbprint  print the RFC 7638 thumbprint of a key
+    serve       run the auth server
+    user        manage accounts: add, list, set-role, disable, enable
+    keys        manage signing keys: list, rotate; new-kek
+    client      manage OAuth clients: add, list
     version     print the version of ward
     help        show the usage of a command
 
@@ -50,8 +55,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmd, args := args[0], args[1:]
-	// One case per command, each in its own file. The server-side commands
-	// (serve, user, keys, client) join this switch and [commandUsage].
+	// One case per command, each in its own file.
 	switch cmd {
 	case "keygen":
 		return runKeygen(e, args)
@@ -63,6 +67,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runDecode(e, args)
 	case "thumbprint":
 		return runThumbprint(e, args)
+	case "serve":
+		return runServe(e, args)
+	case "user":
+		return runUser(e, args)
+	case "keys":
+		return runKeys(e, args)
+	case "client":
+		return runClient(e, args)
 	case "version", "-version", "--version":
 		return runVersion(e, args)
 	case "help", "-h", "-help", "--help":
@@ -87,6 +99,14 @@ func commandUsage(cmd string) string {
 		return decodeUsage
 	case "thumbprint":
 		return thumbprintUsage
+	case "serve":
+		return serveUsage
+	case "user":
+		return userUsage
+	case "keys":
+		return keysUsage
+	case "client":
+		return clientUsage
 	case "version":
 		return versionUsage
 	case "help":

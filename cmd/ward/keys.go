@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/jose/jwk"
+)
+
+const keysUsage = `Usage: ward keys list [--json]
+       ward keys rotate [--signing-alg ALG]
+       ward keys new-kek FILE
+
+Manages the server's signing keys in the store directly, without the
+server; it is safe while ward serve runs on the same data directory.
+
+    list     lists the signing keys: kid, algorithm, state (next: published,
+             not yet signing; active: signs new tokens; retired: verifies
+             tokens in flight; revoked) and their times
+    rotate   asks for a rotation now. The next key becomes active at once
+             if it has been published in the JWKS for at least the JWKS
+             cache lifetime (5m), so that every verifier already holds it;
+             otherwise its promotion is scheduled for that moment, and the
+             running server carries it out. A new next key (of
+             --signing-alg, env WARD_SIGNING_ALG, default ES256) is made
+             when needed
+    new-kek  writes a new key-encryption key to FILE (mode 0600, never
+             overwritten), for --kek-file; the key is never printed
+
+A running server picks up keys changed here within its --sync-interval
+(default 5s).
+
+Flags:
+` + stateFlagsUsage + `    --signing-alg ALG  (rotate) algorithm of a new next key
+    --json             (list) print a JSON array
+    -h, --help         show this help
+
+Exit status: 0 on success, 1 if the operation fails, 2 on a usage error.
+
+Examples:
+    $ ward keys list --data-dir ./ward-data
+    $ ward keys rotate --data-dir ./ward-data
+    $ ward keys new-kek kek.txt
+`
+
+func runKeys(e *env, args []string) int {
+	if len(args) == 0 {
+		return usageError(e, "keys", "keys needs a subcommand: list, rotate or new-kek")
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(e.stdout, keysUsage)
+		return exitOK
+	case "list", "rotate", "new-kek":
+	default:
+		return usageError(e, "keys", "unknown subcommand %q of keys: use list, rotate or new-kek", sub)
+	}
+	fs := newFlagSet("keys")
+	var state stateOptions
+	state.register(fs)
+	alg := fs.String("signing-alg", "", "")
+	asJSON := fs.Bool("json", false, "")
+	pos, code := parseFlags(e, fs, args, keysUsage)
+	if code >= 0 {
+		return code
+	}
+	if sub == "new-kek" {
+		if len(pos) != 1 || fs.NFlag() != 0 {
+			return usageError(e, "keys", "keys new-kek takes one FILE and no flags")
+		}
+		if err := newKEKFile(e, pos[0]); err != nil {
+			return e.fail("keys", err)
+		}
+		return exitOK
+	}
+	if len(pos) != 0 {
+		return usageError(e, "keys", "keys %s takes no arguments", sub)
+	}
+	if err := applyEnv(fs, os.Getenv, map[string]string{"signing-alg": "WARD_SIGNING_ALG"}); err != nil {
+		return e.fail("keys", err)
+	}
+	if err := state.resolve(fs, os.Getenv); err != nil {
+		return e.fail("keys", err)
+	}
+	var cfg auth.Config
+	if *alg != "" {
+		a, err := parseAlg(*alg)
+		if err != nil {
+			return e.fail("keys", err)
+		}
+		if a.KeyType() == jwk.KeyTypeOct {
+			return usageError(e, "keys", "--signing-alg %s is a shared-secret algorithm", a)
+		}
+		cfg.SigningAlg = a
+	}
+	var err error
+	if sub == "list" {
+		err = keysList(e, &state, *asJSON)
+	} else {
+		err = keysRotate(e, &state, cfg)
+	}
+	if err != nil {
+		return e.fail("keys", err)
+	}
+	return exitOK
+}
+
+type keyJSON struct {
+	KeyID       string     `json:"kid"`
+	Algorithm   string     `json:"alg"`
+	State       string     `json:"state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ActivateAt  *time.Time `json:"activate_at,omitempty"`
+	ActivatedAt *time.Time `json:"activated_at,omitempty"`
+	RetiredAt   *time.Time `json:"retired_at,omitempty"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func keysList(e *env, state *stateOptions, asJSON bool) error {
+	ctx := context.Background()
+	svc, store, err := state.openService(ctx, e, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	keys, err := svc.ListKeys(ctx)
+	if err != nil {
+		return authError(err)
+	}
+	out := []keyJSON{}
+	for _, k := range keys {
+		out = append(out, keyJSON{KeyID: k.KeyID, Algorithm: k.Algorithm, State: k.State, CreatedAt: k.CreatedAt.UTC(),
+			ActivateAt: optTime(k.ActivateAt), ActivatedAt: optTime(k.ActivatedAt), RetiredAt: optTime(k.RetiredAt), RevokedAt: optTime(k.RevokedAt)})
+	}
+	if asJSON {
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KID\tALG\tSTATE\tCREATED\tSINCE")
+	for _, k := range out {
+		since := "-"
+		for _, t := range []*time.Time{k.RevokedAt, k.RetiredAt, k.ActivatedAt, k.ActivateAt} {
+			if t != nil {
+				since = t.Format(time.RFC3339)
+				if t == k.ActivateAt {
+					since = "activates " + since
+				}
+				break
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.KeyID, k.Algorithm, k.State, k.CreatedAt.Format(time.RFC3339), since)
+	}
+	return tw.Flush()
+}
+
+func keysRotate(e *env, state *stateOptions, cfg auth.Config) error {
+	ctx := context.Background()
+	svc, store, err := state.openService(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, err := svc.RotateKeys(ctx)
+	if err != nil {
+		return authError(err)
+	}
+	if res.Rotated {
+		fmt.Fprintf(e.stdout, "rotated: %s signs new tokens now; the next key is %s\n", res.ActiveKeyID, res.NextKeyID)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "scheduled: %s becomes the active key at %s, once verifiers have had time to fetch it; %s signs until then\n",
+		res.NextKeyID, res.ActivateAt.UTC().Format(time.RFC3339), res.ActiveKeyID)
+	return nil
+}
+
+// newKEKFile writes a new key-encryption key to a new file with mode 0600.
+func newKEKFile(e *env, name string) error {
+	f, err := createExclusive(name, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := writeSync(f, []byte(auth.NewKEK()+"\n")); err != nil {
+		f.Close()
+		os.Remove(name)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return failf("%v", err)
+	}
+	fmt.Fprintf(e.stderr, "Key-encryption key written to %s\n", name)
+	e.hintf("keep it apart from the database, and give it to ward serve with --kek-file %s or WARD_KEK_FILE", shellQuote(name))
+	return nil
+}

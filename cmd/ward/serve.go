@@ -1,0 +1,493 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/jose/jwk"
+	"github.com/wardauth/ward/server"
+)
+
+const serveUsage = `Usage: ward serve [flags]
+
+Runs the auth server: the OAuth 2.0 endpoints, the app API under /v1/, the
+JWKS and /healthz. With no flags it listens on 127.0.0.1:8080 and keeps
+its SQLite database and keys in the data directory, generating a
+key-encryption key there (DIR/kek) on first use. That generated key is
+for loopback only: on any other address ward serve refuses to start
+unless the key is the operator's own (--kek-file FILE outside the data
+directory, or WARD_KEK).
+
+Every flag has an environment variable; a flag wins over its variable.
+Secrets come from files or the environment, never from flags.
+
+Flags:
+    --addr HOST:PORT       listen address (env WARD_ADDR; default
+                           127.0.0.1:8080); port 0 picks a free port, and
+                           the address chosen is printed
+` + stateFlagsUsage + `    --issuer URL           the "iss" of tokens and the base of the metadata
+                           URLs (env WARD_ISSUER). Default on loopback:
+                           http://ADDR (https with TLS); required elsewhere
+    --audience AUD         the "aud" of access tokens; repeatable or a
+                           comma-separated list (env WARD_AUDIENCE).
+                           Default: the issuer
+    --access-ttl D         access token lifetime, 1m to 60m (env
+                           WARD_ACCESS_TTL; default 10m)
+    --refresh-grace D      window in which the previous refresh token
+                           returns the current one again, at most 5m
+                           (env WARD_REFRESH_GRACE; default 10s; 0s turns
+                           it off: any stale token ends the session)
+    --signing-alg ALG      algorithm of new signing keys (env
+                           WARD_SIGNING_ALG; default ES256): RS256, RS384,
+                           RS512, PS256, PS384, PS512, ES256, ES384, ES512
+                           or EdDSA
+    --tls-cert FILE        serve HTTPS with this PEM certificate chain (env
+    --tls-key FILE         WARD_TLS_CERT) and key (env WARD_TLS_KEY)
+    --trusted-proxy CIDR   believe X-Forwarded-For from this reverse proxy
+                           (an address or a CIDR); repeatable or a
+                           comma-separated list (env WARD_TRUSTED_PROXY)
+    --enable-password-grant  turn on the OAuth password grant for legacy
+                           clients (env WARD_ENABLE_PASSWORD_GRANT=true)
+    --sync-interval D      how often to reload revocations and keys from
+                           the store, to see what other processes (the
+                           admin commands) wrote (env WARD_SYNC_INTERVAL;
+                           default 5s; 0s: never)
+    --log-level LEVEL      debug, info, warn or error (env WARD_LOG_LEVEL;
+                           default info)
+    --log-format FORMAT    text or json (env WARD_LOG_FORMAT; default text)
+    -h, --help             show this help
+
+Logs go to standard error; they never hold a password, a secret or a
+token. SIGINT or SIGTERM stops the server gracefully: it stops
+accepting connections, lets requests in flight finish (for up to 10s),
+stops its background work and closes the database, then exits 0.
+
+Exit status: 0 after a graceful stop, 1 if the server cannot start or
+fails, 2 on a usage error (including a non-loopback address without the
+operator's own key-encryption key).
+
+Examples:
+    $ ward serve
+    $ ward serve --addr 127.0.0.1:0 --data-dir ./ward-data --access-ttl 5m
+    $ WARD_KEK_FILE=/etc/ward/kek ward serve --addr :443 --issuer https://auth.example.com --tls-cert cert.pem --tls-key key.pem
+`
+
+// serveConfig is the configuration of ward serve. [newServeConfig] holds
+// the defaults; [parseServeFlags] fills it from flags and the environment.
+type serveConfig struct {
+	stateOptions
+	Addr                string
+	Issuer              string   // "": http(s)://ADDR, on loopback only
+	Audience            []string // empty: the issuer
+	AccessTTL           time.Duration
+	RefreshGrace        time.Duration // 0: off
+	SigningAlg          jwk.Algorithm
+	TLSCert, TLSKey     string
+	TrustedProxies      []netip.Prefix
+	EnablePasswordGrant bool
+	SyncInterval        time.Duration // 0: never
+	LogLevel            slog.Level
+	LogFormat           string // "text" or "json"
+	ShutdownTimeout     time.Duration
+}
+
+// newServeConfig returns the defaults of ward serve (without a data
+// directory).
+func newServeConfig() serveConfig {
+	return serveConfig{
+		Addr:            "127.0.0.1:8080",
+		AccessTTL:       auth.DefaultAccessTTL,
+		RefreshGrace:    auth.DefaultRefreshGrace,
+		SigningAlg:      auth.DefaultSigningAlg,
+		SyncInterval:    5 * time.Second,
+		LogLevel:        slog.LevelInfo,
+		LogFormat:       "text",
+		ShutdownTimeout: server.DefaultShutdownTimeout,
+	}
+}
+
+var serveEnv = map[string]string{
+	"addr":                  "WARD_ADDR",
+	"issuer":                "WARD_ISSUER",
+	"audience":              "WARD_AUDIENCE",
+	"access-ttl":            "WARD_ACCESS_TTL",
+	"refresh-grace":         "WARD_REFRESH_GRACE",
+	"signing-alg":           "WARD_SIGNING_ALG",
+	"tls-cert":              "WARD_TLS_CERT",
+	"tls-key":               "WARD_TLS_KEY",
+	"trusted-proxy":         "WARD_TRUSTED_PROXY",
+	"enable-password-grant": "WARD_ENABLE_PASSWORD_GRANT",
+	"sync-interval":         "WARD_SYNC_INTERVAL",
+	"log-level":             "WARD_LOG_LEVEL",
+	"log-format":            "WARD_LOG_FORMAT",
+}
+
+// parseServeFlags returns the configuration that args and the environment
+// (read with getenv) give, or an exit status when the command must stop.
+func parseServeFlags(e *env, args []string, getenv func(string) string) (serveConfig, int) {
+	cfg := newServeConfig()
+	fs := newFlagSet("serve")
+	cfg.stateOptions.register(fs)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "")
+	fs.StringVar(&cfg.Issuer, "issuer", "", "")
+	var audience, proxies stringList
+	fs.Var(&audience, "audience", "")
+	fs.DurationVar(&cfg.AccessTTL, "access-ttl", cfg.AccessTTL, "")
+	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", cfg.RefreshGrace, "")
+	alg := fs.String("signing-alg", string(cfg.SigningAlg), "")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "")
+	fs.Var(&proxies, "trusted-proxy", "")
+	fs.BoolVar(&cfg.EnablePasswordGrant, "enable-password-grant", false, "")
+	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
+	level := fs.String("log-level", "info", "")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
+	pos, code := parseFlags(e, fs, args, serveUsage)
+	if code >= 0 {
+		return cfg, code
+	}
+	if len(pos) != 0 {
+		return cfg, usageError(e, "serve", "serve takes no arguments, only flags")
+	}
+	if err := applyEnv(fs, getenv, serveEnv); err != nil {
+		return cfg, e.fail("serve", err)
+	}
+	if err := cfg.stateOptions.resolve(fs, getenv); err != nil {
+		return cfg, e.fail("serve", err)
+	}
+	for _, a := range audience {
+		for _, s := range strings.Split(a, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				cfg.Audience = append(cfg.Audience, s)
+			}
+		}
+	}
+	for _, p := range proxies {
+		for _, s := range strings.Split(p, ",") {
+			prefix, err := parsePrefix(strings.TrimSpace(s))
+			if err != nil {
+				return cfg, usageError(e, "serve", "--trusted-proxy %q is neither an address nor a CIDR prefix", s)
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
+		}
+	}
+	a, err := parseAlg(*alg)
+	if err != nil {
+		return cfg, e.fail("serve", err)
+	}
+	cfg.SigningAlg = a
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, usageError(e, "serve", "--log-level %q: use debug, info, warn or error", *level)
+	}
+	if err := cfg.check(); err != nil {
+		return cfg, e.fail("serve", err)
+	}
+	return cfg, -1
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	return p.Masked(), err
+}
+
+// check validates the values that need no file or network.
+func (c *serveConfig) check() error {
+	switch {
+	case c.AccessTTL < auth.MinAccessTTL || c.AccessTTL > auth.MaxAccessTTL:
+		return usagef(nil, "--access-ttl %v is not within %v to %v", c.AccessTTL, auth.MinAccessTTL, auth.MaxAccessTTL)
+	case c.RefreshGrace < 0 || c.RefreshGrace > auth.MaxRefreshGrace:
+		return usagef(nil, "--refresh-grace %v is not within 0s to %v", c.RefreshGrace, auth.MaxRefreshGrace)
+	case c.SigningAlg.KeyType() == jwk.KeyTypeOct:
+		return usagef([]string{"access tokens are verified by other services with the public JWKS: use ES256, EdDSA, RS256 or PS256"},
+			"--signing-alg %s is a shared-secret algorithm", c.SigningAlg)
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return usagef(nil, "--tls-cert and --tls-key go together")
+	case c.SyncInterval < 0:
+		return usagef(nil, "--sync-interval is negative")
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return usagef(nil, "--log-format %q: use text or json", c.LogFormat)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return usagef([]string{"use HOST:PORT, as in 127.0.0.1:8080"}, "--addr %q: %v", c.Addr, errors.Unwrap(err))
+	}
+	if c.Issuer != "" && !strings.HasPrefix(c.Issuer, "https://") && !strings.HasPrefix(c.Issuer, "http://") {
+		return usagef(nil, "--issuer %q is not an http(s) URL", c.Issuer)
+	}
+	if !isLoopbackAddr(c.Addr) && c.Issuer == "" {
+		return usagef([]string{"give the URL clients reach the server at, as in --issuer https://auth.example.com"},
+			"--issuer is required when --addr %s is not a loopback address", c.Addr)
+	}
+	return nil
+}
+
+// isLoopbackAddr reports whether addr (HOST:PORT) listens on loopback
+// only. An empty host (":8080") listens on every interface.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isLoopback(host)
+}
+
+func runServe(e *env, args []string) int {
+	cfg, code := parseServeFlags(e, args, os.Getenv)
+	if code >= 0 {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Config: cfg}
+	if err := m.Run(ctx, e); err != nil {
+		return e.fail("serve", err)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		m.log.Info("shutting down")
+	case err = <-m.ServeErr:
+		m.log.Error("serving failed", slog.String("error", err.Error()))
+	}
+	stop()
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return e.fail("serve", failf("%v", err))
+	}
+	m.log.Info("stopped")
+	return exitOK
+}
+
+// Main is a running ward serve: [Main.Run] opens the store, builds the
+// service and serves; [Main.Close] stops it gracefully. Tests build a
+// Main from a hand-made [serveConfig] with the address 127.0.0.1:0.
+type Main struct {
+	Config     serveConfig
+	Store      auth.Store
+	Service    *auth.Service
+	Server     *server.Server
+	HTTPServer *http.Server
+	// URL is the base URL the server answers at, once Run has returned.
+	URL string
+	// ServeErr receives the error if serving fails after Run returned.
+	ServeErr chan error
+
+	log      *slog.Logger
+	ln       net.Listener
+	stopBG   context.CancelFunc
+	bgDone   chan struct{}
+	serveEnd chan struct{}
+}
+
+// Run opens the state, starts listening and serving, and returns once the
+// server accepts connections. ctx bounds the start-up only. Errors are
+// [cmdError]s: usage errors for a configuration that cannot be served.
+func (m *Main) Run(ctx context.Context, e *env) (err error) {
+	cfg := &m.Config
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	m.log = newLogger(e, cfg.LogLevel, cfg.LogFormat)
+	loopback := isLoopbackAddr(cfg.Addr)
+	if !loopback && cfg.KEKFile == "" && cfg.KEK == "" {
+		return refuseDataDirKEK(cfg, filepath.Join(cfg.DataDir, "kek"))
+	}
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return failf("loading the TLS certificate: %v", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	kek, src, err := cfg.loadKEK(e, true)
+	if err != nil {
+		return withKEKHint(err)
+	}
+	if !loopback && src.InDataDir {
+		return refuseDataDirKEK(cfg, src.Path)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return failf("creating the data directory: %v", err)
+	}
+	defer func() {
+		if err != nil {
+			m.closeAll()
+		}
+	}()
+	if m.Store, err = openStore(cfg.dsn()); err != nil {
+		return err
+	}
+	if m.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return failf("%v", err)
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	host, _, _ := net.SplitHostPort(cfg.Addr)
+	_, port, _ := net.SplitHostPort(m.ln.Addr().String())
+	if host == "" {
+		host = "localhost"
+	}
+	m.URL = scheme + "://" + net.JoinHostPort(host, port)
+	issuer := cfg.Issuer
+	if issuer == "" {
+		issuer = m.URL
+	}
+
+	acfg := auth.Config{
+		Issuer:          issuer,
+		Audience:        cfg.Audience,
+		AccessTTL:       cfg.AccessTTL,
+		RefreshGrace:    cfg.RefreshGrace,
+		RefreshGraceOff: cfg.RefreshGrace == 0,
+		SigningAlg:      cfg.SigningAlg,
+		Logger:          m.log,
+	}
+	if m.Service, err = auth.NewService(ctx, m.Store, kek, acfg); err != nil {
+		return withKEKHint(failf("%s", strings.TrimPrefix(err.Error(), "auth: ")))
+	}
+	m.Server = server.New(m.Service, server.Config{
+		EnablePasswordGrant: cfg.EnablePasswordGrant,
+		TrustedProxies:      cfg.TrustedProxies,
+		Logger:              m.log,
+		SyncInterval:        cfg.SyncInterval,
+	})
+	m.HTTPServer = server.NewHTTPServer(m.Server, m.ln.Addr().String())
+	m.HTTPServer.ErrorLog = slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)
+	m.HTTPServer.TLSConfig = tlsConfig
+
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	m.stopBG, m.bgDone = stopBG, make(chan struct{})
+	go func() {
+		defer close(m.bgDone)
+		m.Server.RunBackground(bgCtx)
+	}()
+	m.ServeErr = make(chan error, 1)
+	m.serveEnd = make(chan struct{})
+	go func() {
+		defer close(m.serveEnd)
+		var err error
+		if tlsConfig != nil {
+			err = m.HTTPServer.ServeTLS(m.ln, "", "")
+		} else {
+			err = m.HTTPServer.Serve(m.ln)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
+			m.ServeErr <- err
+		}
+	}()
+
+	m.log.Info("listening", slog.String("url", m.URL), slog.String("issuer", issuer),
+		slog.String("data_dir", cfg.DataDir), slog.String("db", redactDSN(cfg.dsn())), slog.String("signing_kid", m.Service.ActiveKeyID()))
+	m.announce(ctx, e, src, issuer, loopback)
+	return nil
+}
+
+// announce tells the operator, on standard error, where the server is and
+// what to do next.
+func (m *Main) announce(ctx context.Context, e *env, src kekSource, issuer string, loopback bool) {
+	cfg := &m.Config
+	fmt.Fprintf(e.stderr, "ward: listening on %s\n", m.URL)
+	fmt.Fprintf(e.stderr, "ward: issuer %s\n", issuer)
+	fmt.Fprintf(e.stderr, "ward: data directory %s (database %s)\n", cfg.DataDir, redactDSN(cfg.dsn()))
+	if src.InDataDir {
+		what := "using the key-encryption key"
+		if src.Generated {
+			what = "generated a key-encryption key"
+		}
+		fmt.Fprintf(e.stderr, "ward: %s in %s: it decrypts the signing keys; keep it, and back it up apart from the database\n", what, src.Path)
+		e.hintf("a key in the data directory is for loopback only: any other --addr needs your own key (--kek-file FILE outside %s, or WARD_KEK; \"ward keys new-kek FILE\" makes one)", cfg.DataDir)
+	}
+	if !loopback && cfg.TLSCert == "" {
+		e.warnf("serving plain HTTP on %s: put a TLS-terminating proxy in front, or give --tls-cert and --tls-key", cfg.Addr)
+	}
+	if users, err := m.Service.ListUsers(ctx, "", 1); err == nil && len(users) == 0 {
+		e.hintf("no users yet: sign up through POST %s/v1/auth/signup, or create one with: ward user add --data-dir %s EMAIL", m.URL, shellQuote(cfg.DataDir))
+	}
+}
+
+func refuseDataDirKEK(cfg *serveConfig, path string) error {
+	return usagef([]string{
+		"a key beside the database protects nothing once the server is reachable from other machines",
+		"give your own key: --kek-file FILE (outside " + cfg.DataDir + ") or WARD_KEK; \"ward keys new-kek FILE\" makes one",
+		"or listen on loopback only, as in --addr 127.0.0.1:8080",
+	}, "refusing to listen on %s with the key-encryption key in the data directory (%s)", cfg.Addr, path)
+}
+
+// Close stops the server gracefully: no new connections, requests in
+// flight finish (up to Config.ShutdownTimeout), the background loops stop
+// and the store closes.
+func (m *Main) Close() error {
+	var err error
+	if m.HTTPServer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		err = m.HTTPServer.Shutdown(ctx)
+		cancel()
+		<-m.serveEnd
+	}
+	return errors.Join(err, m.closeAll())
+}
+
+// closeAll stops the background loops and closes the listener and store.
+func (m *Main) closeAll() error {
+	if m.stopBG != nil {
+		m.stopBG()
+		<-m.bgDone
+		m.stopBG = nil
+	}
+	if m.ln != nil && m.HTTPServer == nil {
+		m.ln.Close()
+	}
+	var err error
+	if m.Store != nil {
+		err = m.Store.Close()
+		m.Store = nil
+	}
+	return err
+}
+
+func newLogger(e *env, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}
+
+// redactDSN returns a DSN without its password, for logs.
+func redactDSN(dsn string) string {
+	scheme, rest, _ := strings.Cut(dsn, ":")
+	if strings.EqualFold(scheme, "sqlite") {
+		return dsn
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		return scheme + "://…@" + rest[at+1:]
+	}
+	return dsn
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
