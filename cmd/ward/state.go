@@ -284,7 +284,7 @@ func (o *stateOptions) openService(ctx context.Context, e *env, cfg auth.Config)
 	svc, err := auth.NewService(ctx, store, kek, cfg)
 	if err != nil {
 		store.Close()
-		return nil, nil, withKEKHint(failf("%s", strings.TrimPrefix(err.Error(), "auth: ")))
+		return nil, nil, withKEKHint(failf("%s", strings.ReplaceAll(err.Error(), "auth: ", "")))
 	}
 	return svc, store, nil
 }

@@ -155,7 +155,7 @@ func authError(err error) error {
 	if code := auth.ErrorCode(err); code != "" && code != auth.CodeInternal {
 		return failf("%s", strings.TrimSuffix(lowerFirst(auth.ErrorMessage(err)), "."))
 	}
-	return failf("%s", strings.TrimPrefix(err.Error(), "auth: "))
+	return failf("%s", strings.ReplaceAll(err.Error(), "auth: ", ""))
 }
 
 func lowerFirst(s string) string {
