@@ -225,7 +225,12 @@ func (c *serveConfig) check() error {
 		return usagef(nil, "--log-format %q: use text or json", c.LogFormat)
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return usagef([]string{"use HOST:PORT, as in 127.0.0.1:8080"}, "--addr %q: %v", c.Addr, errors.Unwrap(err))
+		msg := err.Error()
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			msg = ae.Err
+		}
+		return usagef([]string{"use HOST:PORT, as in 127.0.0.1:8080"}, "--addr %q: %s", c.Addr, msg)
 	}
 	if c.Issuer != "" && !strings.HasPrefix(c.Issuer, "https://") && !strings.HasPrefix(c.Issuer, "http://") {
 		return usagef(nil, "--issuer %q is not an http(s) URL", c.Issuer)

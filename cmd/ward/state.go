@@ -80,12 +80,12 @@ func applyEnv(fs *flag.FlagSet, getenv func(string) string, names map[string]str
 
 // resolve fills in the environment and the defaults after parsing.
 func (o *stateOptions) resolve(fs *flag.FlagSet, getenv func(string) string) error {
+	kekFileFlag := false // given on the command line, not by WARD_KEK_FILE
+	fs.Visit(func(f *flag.Flag) { kekFileFlag = kekFileFlag || f.Name == "kek-file" })
 	if err := applyEnv(fs, getenv, stateEnv); err != nil {
 		return err
 	}
 	o.KEK = getenv("WARD_KEK")
-	kekFileFlag := false
-	fs.Visit(func(f *flag.Flag) { kekFileFlag = kekFileFlag || f.Name == "kek-file" })
 	if o.KEK != "" && o.KEKFile != "" {
 		if !kekFileFlag {
 			return usagef([]string{"unset one of them"}, "both WARD_KEK and WARD_KEK_FILE are set")
