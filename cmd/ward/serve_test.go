@@ -1,0 +1,366 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent use (the server logs
+// from its goroutines).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testServeConfig returns the defaults with a fresh data directory and a
+// free loopback port.
+func testServeConfig(t *testing.T) serveConfig {
+	cfg := newServeConfig()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.LogLevel = 8 // errors only
+	return cfg
+}
+
+// mustRunMain runs ward serve in-process on cfg and stops it when the test
+// ends.
+func mustRunMain(t *testing.T, cfg serveConfig) (*Main, *syncBuffer) {
+	t.Helper()
+	stderr := new(syncBuffer)
+	m := &Main{Config: cfg}
+	if err := m.Run(context.Background(), &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr}); err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return m, stderr
+}
+
+// apiResponse is a decoded JSON response.
+type apiResponse struct {
+	Status int
+	Body   map[string]any
+}
+
+func (r apiResponse) str(name string) string {
+	s, _ := r.Body[name].(string)
+	return s
+}
+
+// errorCode returns the code of an app API error body.
+func (r apiResponse) errorCode() string {
+	if e, ok := r.Body["error"].(map[string]any); ok {
+		s, _ := e["code"].(string)
+		return s
+	}
+	return r.str("error")
+}
+
+// call sends a JSON request (body nil: none) with an optional bearer
+// token. It returns an error only if no response came.
+func call(client *http.Client, method, url, bearer string, body any) (apiResponse, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return apiResponse{}, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return apiResponse{}, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return apiResponse{}, err
+	}
+	out := apiResponse{Status: res.StatusCode}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &out.Body); err != nil {
+			return out, errors.New("response is not JSON: " + string(data))
+		}
+	}
+	return out, nil
+}
+
+func mustCall(t *testing.T, method, url, bearer string, body any, want int) apiResponse {
+	t.Helper()
+	r, err := call(http.DefaultClient, method, url, bearer, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	if r.Status != want {
+		t.Fatalf("%s %s: status %d, want %d: %v", method, url, r.Status, want, r.Body)
+	}
+	return r
+}
+
+const testPassword = "correct horse battery staple"
+
+func TestServeZeroConfig(t *testing.T) {
+	t.Parallel()
+	cfg := testServeConfig(t)
+	m, stderr := mustRunMain(t, cfg)
+	if !strings.HasPrefix(m.URL, "http://127.0.0.1:") || strings.HasSuffix(m.URL, ":0") {
+		t.Fatalf("URL = %q", m.URL)
+	}
+	res := mustCall(t, "GET", m.URL+"/healthz", "", nil, 200)
+	if res.str("status") != "ok" {
+		t.Errorf("/healthz = %v", res.Body)
+	}
+	out := stderr.String()
+	for _, want := range []string{
+		"ward: listening on " + m.URL + "\n",
+		"ward: issuer " + m.URL + "\n",
+		"ward: data directory " + cfg.DataDir + " (database sqlite:" + filepath.Join(cfg.DataDir, "ward.db") + ")\n",
+		"ward: generated a key-encryption key in " + filepath.Join(cfg.DataDir, "kek") + ":",
+		"any other --addr needs your own key",
+		"ward: hint: no users yet: sign up through POST " + m.URL + "/v1/auth/signup, or create one with: ward user add --data-dir " + cfg.DataDir + " EMAIL\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(cfg.DataDir, "kek"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("kek: %v, %v; want mode 0600", fi, err)
+	}
+	// The metadata names the issuer the server chose.
+	md := mustCall(t, "GET", m.URL+"/.well-known/oauth-authorization-server", "", nil, 200)
+	if md.str("issuer") != m.URL || md.str("jwks_uri") != m.URL+"/.well-known/jwks.json" {
+		t.Errorf("metadata = %v", md.Body)
+	}
+	if m.HTTPServer.ReadHeaderTimeout == 0 || m.HTTPServer.WriteTimeout == 0 || m.HTTPServer.IdleTimeout == 0 {
+		t.Errorf("HTTP server timeouts not set: %+v", m.HTTPServer)
+	}
+}
+
+// TestServeFlow runs the app API on an in-process server, and checks that
+// nothing secret is logged.
+func TestServeFlow(t *testing.T) {
+	t.Parallel()
+	cfg := testServeConfig(t)
+	cfg.LogLevel = -4 // debug: everything
+	cfg.LogFormat = "json"
+	m, stderr := mustRunMain(t, cfg)
+	u := m.URL
+	creds := map[string]string{"email": "ann@example.com", "password": testPassword}
+	mustCall(t, "POST", u+"/v1/auth/signup", "", creds, 201)
+	login := mustCall(t, "POST", u+"/v1/auth/login", "", creds, 200)
+	at, rt := login.str("access_token"), login.str("refresh_token")
+	me := mustCall(t, "GET", u+"/v1/me", at, nil, 200)
+	if me.str("email") != "ann@example.com" {
+		t.Errorf("/v1/me = %v", me.Body)
+	}
+	ref := mustCall(t, "POST", u+"/v1/auth/refresh", "", map[string]string{"refresh_token": rt}, 200)
+	at2 := ref.str("access_token")
+	mustCall(t, "POST", u+"/v1/auth/logout", at2, map[string]string{"scope": "session"}, 204)
+	mustCall(t, "GET", u+"/v1/me", at2, nil, 401)
+	mustCall(t, "GET", u+"/v1/me", at, nil, 401)
+
+	logs := stderr.String()
+	for _, secret := range []string{testPassword, at, rt, at2, ref.str("refresh_token")} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("a secret was logged: %.20s…", secret)
+		}
+	}
+	if !strings.Contains(logs, `"msg":"http request"`) {
+		t.Errorf("no JSON access log:\n%s", logs)
+	}
+}
+
+// TestServeSeesAdminChanges checks that the server learns, through the
+// store, of what the admin commands of another process wrote: a disabled
+// user's access token is refused within the sync interval.
+func TestServeSeesAdminChanges(t *testing.T) {
+	t.Parallel()
+	cfg := testServeConfig(t)
+	cfg.SyncInterval = 50 * time.Millisecond
+	m, _ := mustRunMain(t, cfg)
+	creds := map[string]string{"email": "bob@example.com", "password": testPassword}
+	mustCall(t, "POST", m.URL+"/v1/auth/signup", "", creds, 201)
+	login := mustCall(t, "POST", m.URL+"/v1/auth/login", "", creds, 200)
+	at := login.str("access_token")
+	mustCall(t, "GET", m.URL+"/v1/me", at, nil, 200)
+
+	var out, errb bytes.Buffer
+	if code := run([]string{"user", "disable", "--data-dir", cfg.DataDir, "bob@example.com"}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("user disable: exit %d: %s", code, errb.String())
+	}
+	// The refresh token fails at once: refreshes read the store.
+	r := mustCall(t, "POST", m.URL+"/v1/auth/refresh", "", map[string]string{"refresh_token": login.str("refresh_token")}, 401)
+	if r.errorCode() != "session_ended" {
+		t.Errorf("refresh after disable: %v", r.Body)
+	}
+	// The access token fails once the server has reloaded its revocations.
+	deadline := time.Now().Add(5 * time.Second)
+	for statusOf(t, m.URL+"/v1/me", at) != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("the access token of a disabled user is still accepted after 5s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mustCall(t, "POST", m.URL+"/v1/auth/login", "", creds, 401)
+}
+
+func statusOf(t *testing.T, url, bearer string) int {
+	t.Helper()
+	r, err := call(http.DefaultClient, "GET", url, bearer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status
+}
+
+// TestServeNonLoopback: any address but loopback needs the operator's own
+// KEK, outside the data directory.
+func TestServeNonLoopback(t *testing.T) {
+	t.Parallel()
+	cfg := testServeConfig(t)
+	cfg.Addr = "0.0.0.0:0"
+	cfg.Issuer = "https://auth.example.com"
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+
+	var ce *cmdError
+	err := (&Main{Config: cfg}).Run(context.Background(), &env{stdout: io.Discard, stderr: io.Discard})
+	if !errors.As(err, &ce) || ce.code != exitUsage || !strings.Contains(ce.msg, "refusing to listen on 0.0.0.0:0") {
+		t.Fatalf("Run with a generated KEK on 0.0.0.0: %v", err)
+	}
+	if _, err := os.Stat(cfg.DataDir); !os.IsNotExist(err) {
+		t.Errorf("the refused start created the data directory: %v", err)
+	}
+
+	kekFile := filepath.Join(t.TempDir(), "kek")
+	var out, errb bytes.Buffer
+	if code := run([]string{"keys", "new-kek", kekFile}, nil, &out, &errb); code != 0 {
+		t.Fatalf("keys new-kek: %s", errb.String())
+	}
+	cfg.KEKFile = kekFile
+	m, stderr := mustRunMain(t, cfg)
+	port := m.URL[strings.LastIndexByte(m.URL, ':')+1:]
+	res := mustCall(t, "GET", "http://127.0.0.1:"+port+"/.well-known/oauth-authorization-server", "", nil, 200)
+	if res.str("issuer") != "https://auth.example.com" {
+		t.Errorf("issuer = %q", res.str("issuer"))
+	}
+	if s := stderr.String(); !strings.Contains(s, "ward: warning: serving plain HTTP on 0.0.0.0:0") || strings.Contains(s, "generated") {
+		t.Errorf("stderr:\n%s", s)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "kek")); !os.IsNotExist(err) {
+		t.Errorf("a KEK was generated although one was given: %v", err)
+	}
+}
+
+// TestParseServeFlags checks the flags, their environment variables and
+// which wins.
+func TestParseServeFlags(t *testing.T) {
+	t.Parallel()
+	envs := map[string]string{
+		"WARD_DATA_DIR":              "/srv/ward",
+		"WARD_ADDR":                  "127.0.0.1:9000",
+		"WARD_ISSUER":                "https://env.example",
+		"WARD_AUDIENCE":              "api, billing",
+		"WARD_ACCESS_TTL":            "5m",
+		"WARD_REFRESH_GRACE":         "0s",
+		"WARD_SIGNING_ALG":           "EdDSA",
+		"WARD_TRUSTED_PROXY":         "10.0.0.0/8,192.0.2.1",
+		"WARD_ENABLE_PASSWORD_GRANT": "true",
+		"WARD_SYNC_INTERVAL":         "1s",
+		"WARD_LOG_LEVEL":             "warn",
+		"WARD_LOG_FORMAT":            "json",
+		"WARD_KEK":                   "WARD-KEK-1:from-env",
+	}
+	getenv := func(k string) string { return envs[k] }
+	e := &env{stdout: io.Discard, stderr: io.Discard}
+
+	cfg, code := parseServeFlags(e, nil, getenv)
+	if code >= 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if cfg.DataDir != "/srv/ward" || cfg.dsn() != "sqlite:/srv/ward/ward.db" || cfg.Addr != "127.0.0.1:9000" ||
+		cfg.Issuer != "https://env.example" || !slices.Equal(cfg.Audience, []string{"api", "billing"}) ||
+		cfg.AccessTTL != 5*time.Minute || cfg.RefreshGrace != 0 || cfg.SigningAlg != "EdDSA" ||
+		!cfg.EnablePasswordGrant || cfg.SyncInterval != time.Second || cfg.LogLevel != 4 || cfg.LogFormat != "json" ||
+		cfg.KEK != "WARD-KEK-1:from-env" || cfg.KEKFile != "" {
+		t.Errorf("from the environment: %+v", cfg)
+	}
+	wantProxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32")}
+	if !slices.Equal(cfg.TrustedProxies, wantProxies) {
+		t.Errorf("TrustedProxies = %v", cfg.TrustedProxies)
+	}
+
+	// Flags win; a repeated flag replaces the variable's list.
+	cfg, code = parseServeFlags(e, []string{"--addr", "127.0.0.1:0", "--audience", "a", "--audience", "b,c",
+		"--refresh-grace", "3s", "--kek-file", "k", "--data-dir", "rel", "--db", "sqlite:/x.db"}, getenv)
+	if code >= 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if cfg.Addr != "127.0.0.1:0" || !slices.Equal(cfg.Audience, []string{"a", "b", "c"}) || cfg.RefreshGrace != 3*time.Second ||
+		cfg.KEKFile != "k" || cfg.KEK != "" || !filepath.IsAbs(cfg.DataDir) || cfg.dsn() != "sqlite:/x.db" {
+		t.Errorf("flags over the environment: %+v", cfg)
+	}
+
+	// The defaults.
+	cfg, code = parseServeFlags(e, nil, func(k string) string {
+		return map[string]string{"XDG_DATA_HOME": "/xdg"}[k]
+	})
+	if code >= 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if cfg.Addr != "127.0.0.1:8080" || cfg.DataDir != "/xdg/ward" || cfg.AccessTTL != 10*time.Minute ||
+		cfg.RefreshGrace != 10*time.Second || cfg.SigningAlg != "ES256" || cfg.SyncInterval != 5*time.Second ||
+		cfg.LogLevel != 0 || cfg.LogFormat != "text" || cfg.Issuer != "" || cfg.EnablePasswordGrant {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+func TestIsLoopbackAddr(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "127.1.2.3:0": true, "[::1]:8080": true, "localhost:8080": true, "LOCALHOST:1": true,
+		":8080": false, "0.0.0.0:8080": false, "[::]:8080": false, "192.0.2.1:80": false, "auth.example.com:443": false,
+		"127.0.0.1": false,
+	} {
+		if got := isLoopbackAddr(addr); got != want {
+			t.Errorf("isLoopbackAddr(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
