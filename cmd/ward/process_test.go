@@ -108,9 +108,10 @@ type durableSession struct {
 	refresh   string   // the last refresh token answered
 	refreshes int      // refreshes answered with success
 	loggedOut bool     // the logout was answered 204
-	// inFlight: a refresh or logout of this session was sent and got no
-	// answer (the server was killed); it may or may not have committed.
-	inFlight bool
+	// inFlight is "refresh" or "logout" when that request was sent and
+	// got no answer (the server was killed): it may or may not have
+	// committed.
+	inFlight string
 }
 
 // TestDurability is the durability acceptance test of issue 3: kill -9
@@ -128,7 +129,11 @@ func TestDurability(t *testing.T) {
 	args := []string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--issuer", "http://ward.test", "--log-level", "error"}
 	p := startWard(t, bin, args...)
 
-	const workers = 16
+	// Cyclers sign up a new account, log in, refresh two to four times
+	// and (every other session) log out, over and over; refreshers log in
+	// once and refresh as fast as they can, so that refreshes are in
+	// flight when the server dies.
+	const cyclers, refreshers = 12, 8
 	var (
 		mu        sync.Mutex
 		signedUp  []string
@@ -137,7 +142,7 @@ func TestDurability(t *testing.T) {
 		failures  []string
 		killed    atomic.Bool
 		wg        sync.WaitGroup
-		transport = &http.Transport{MaxIdleConnsPerHost: workers}
+		transport = &http.Transport{MaxIdleConnsPerHost: cyclers + refreshers}
 		client    = &http.Client{Timeout: 20 * time.Second, Transport: transport}
 	)
 	unexpected := func(what string, r apiResponse) {
@@ -145,65 +150,73 @@ func TestDurability(t *testing.T) {
 		defer mu.Unlock()
 		failures = append(failures, fmt.Sprintf("%s: status %d %v", what, r.Status, r.Body))
 	}
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			email := fmt.Sprintf("user%d@example.com", w)
-			creds := map[string]string{"email": email, "password": testPassword}
-			r, err := call(client, "POST", p.URL+"/v1/auth/signup", "", creds)
-			if err != nil {
-				return
-			}
-			if r.Status != 201 {
-				unexpected("signup", r)
-				return
-			}
-			mu.Lock()
-			signedUp = append(signedUp, email)
-			mu.Unlock()
+	// signupLogin signs up a new account and logs in; nil if the server
+	// did not answer.
+	signupLogin := func(email string) *durableSession {
+		creds := map[string]string{"email": email, "password": testPassword}
+		r, err := call(client, "POST", p.URL+"/v1/auth/signup", "", creds)
+		if err != nil {
+			return nil
+		}
+		if r.Status != 201 {
+			unexpected("signup", r)
+			return nil
+		}
+		mu.Lock()
+		signedUp = append(signedUp, email)
+		mu.Unlock()
+		r, err = call(client, "POST", p.URL+"/v1/auth/login", "", creds)
+		if err != nil {
+			return nil
+		}
+		if r.Status != 200 {
+			unexpected("login", r)
+			return nil
+		}
+		s := &durableSession{email: email, access: []string{r.str("access_token")}, refresh: r.str("refresh_token")}
+		mu.Lock()
+		sessions = append(sessions, s)
+		mu.Unlock()
+		return s
+	}
+	// refresh refreshes s once and reports whether the server answered
+	// with success.
+	refresh := func(s *durableSession) bool {
+		r, err := call(client, "POST", p.URL+"/v1/auth/refresh", "", map[string]string{"refresh_token": s.refresh})
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			s.inFlight = "refresh"
+			return false
+		case r.Status != 200:
+			failures = append(failures, fmt.Sprintf("refresh: status %d %v", r.Status, r.Body))
+			return false
+		}
+		s.access = append(s.access, r.str("access_token"))
+		s.refresh = r.str("refresh_token")
+		s.refreshes++
+		return true
+	}
+	for w := range cyclers {
+		wg.Go(func() {
 			for n := 0; !killed.Load(); n++ {
-				r, err := call(client, "POST", p.URL+"/v1/auth/login", "", creds)
-				if err != nil {
+				s := signupLogin(fmt.Sprintf("cycler%d-%d@example.com", w, n))
+				if s == nil {
 					return
 				}
-				if r.Status != 200 {
-					unexpected("login", r)
-					return
-				}
-				s := &durableSession{email: email, access: []string{r.str("access_token")}, refresh: r.str("refresh_token")}
-				mu.Lock()
-				sessions = append(sessions, s)
-				mu.Unlock()
-				// Two to four refreshes, then a logout (every other
-				// session stays logged in).
-				for range 2 + w%3 {
-					r, err := call(client, "POST", p.URL+"/v1/auth/refresh", "", map[string]string{"refresh_token": s.refresh})
-					mu.Lock()
-					switch {
-					case err != nil:
-						s.inFlight = true
-					case r.Status == 200:
-						s.access = append(s.access, r.str("access_token"))
-						s.refresh = r.str("refresh_token")
-						s.refreshes++
-					}
-					mu.Unlock()
-					if err != nil {
-						return
-					}
-					if r.Status != 200 {
-						unexpected("refresh", r)
+				for range 2 + (w+n)%3 {
+					if !refresh(s) {
 						return
 					}
 				}
 				if n%2 == 1 {
 					continue
 				}
-				r, err = call(client, "POST", p.URL+"/v1/auth/logout", s.access[len(s.access)-1], map[string]string{"scope": "session"})
+				r, err := call(client, "POST", p.URL+"/v1/auth/logout", s.access[len(s.access)-1], map[string]string{"scope": "session"})
 				mu.Lock()
 				if err != nil {
-					s.inFlight = true
+					s.inFlight = "logout"
 				} else if r.Status == 204 {
 					s.loggedOut = true
 				}
@@ -217,7 +230,14 @@ func TestDurability(t *testing.T) {
 				}
 				logouts.Add(1)
 			}
-		}()
+		})
+	}
+	for w := range refreshers {
+		wg.Go(func() {
+			s := signupLogin(fmt.Sprintf("refresher%d@example.com", w))
+			for s != nil && refresh(s) {
+			}
+		})
 	}
 
 	// Kill the server in the middle of the burst.
@@ -229,6 +249,7 @@ func TestDurability(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	killedAt := time.Now()
 	wg.Wait()
 	p.wait(t, 10*time.Second)
 	transport.CloseIdleConnections()
@@ -242,7 +263,7 @@ func TestDurability(t *testing.T) {
 	for _, s := range sessions {
 		nRefreshes += s.refreshes
 		switch {
-		case s.inFlight:
+		case s.inFlight != "":
 			nInFlight++
 		case s.loggedOut:
 			nLoggedOut++
@@ -252,7 +273,7 @@ func TestDurability(t *testing.T) {
 	}
 	t.Logf("answered before the kill: %d sign-ups, %d logins, %d refreshes, %d logouts; %d requests in flight",
 		len(signedUp), len(sessions), nRefreshes, nLoggedOut, nInFlight)
-	if nLoggedOut < 10 || nLive < 5 || nRefreshes < 20 {
+	if nLoggedOut < 10 || nLive < 5 || nRefreshes < 50 || nInFlight < 3 {
 		t.Fatalf("the burst was too small to test anything")
 	}
 
@@ -261,7 +282,7 @@ func TestDurability(t *testing.T) {
 	for _, s := range sessions {
 		tok := s.access[len(s.access)-1]
 		switch {
-		case s.inFlight:
+		case s.inFlight != "":
 			// Its last refresh or logout may or may not have committed;
 			// either way the session answers consistently below.
 		case s.loggedOut:
@@ -278,32 +299,47 @@ func TestDurability(t *testing.T) {
 			}
 		}
 	}
+	// The refresh rules after the restart (DESIGN §3): the last refresh
+	// token answered is the session's current token, or, if a refresh
+	// was in flight and committed, the previous one, which inside the
+	// grace window (10s after that rotation, so after the kill) returns
+	// the current token again, and after it is a reuse.
+	withinGrace := time.Since(killedAt) < 8*time.Second
+	var graceOK, inFlightRefreshes int
 	for _, s := range sessions {
 		r, err := call(http.DefaultClient, "POST", u+"/v1/auth/refresh", "", map[string]string{"refresh_token": s.refresh})
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch {
-		case s.inFlight:
-			// A refresh that committed without an answer makes the last
-			// answered token the previous one: inside the grace window it
-			// returns the current token again; after it, it is a reuse. A
-			// logout that committed ends the session.
-			if r.Status != 200 && (r.Status != 401 || (r.errorCode() != "token_reused" && r.errorCode() != "session_ended")) {
-				t.Errorf("%s: refresh of a session with a request in flight: %d %v", s.email, r.Status, r.Body)
+		case s.inFlight == "refresh":
+			inFlightRefreshes++
+			if r.Status == 200 {
+				graceOK++
+			} else if withinGrace || r.Status != 401 || r.errorCode() != "token_reused" {
+				t.Errorf("%s: refresh after a refresh in flight at the kill: %d %v", s.email, r.Status, r.Body)
+			}
+		case s.inFlight == "logout":
+			// A logout that committed ends the session.
+			if r.Status != 200 && (r.Status != 401 || r.errorCode() != "session_ended") {
+				t.Errorf("%s: refresh after a logout in flight at the kill: %d %v", s.email, r.Status, r.Body)
 			}
 		case s.loggedOut:
 			if r.Status != 401 || r.errorCode() != "session_ended" {
 				t.Errorf("%s: refresh of a logged-out session: %d %v", s.email, r.Status, r.Body)
 			}
 		default:
-			// The last answered refresh token is the session's current one:
-			// it rotates.
 			if r.Status != 200 || r.str("refresh_token") == "" || r.str("refresh_token") == s.refresh {
 				t.Errorf("%s: refresh of a live session: %d %v", s.email, r.Status, r.Body)
 			}
 		}
+		// The chain goes on from whatever token was returned: it never
+		// forks.
+		if r.Status == 200 {
+			mustCall(t, "POST", u+"/v1/auth/refresh", "", map[string]string{"refresh_token": r.str("refresh_token")}, 200)
+		}
 	}
+	t.Logf("after the restart: %d of %d sessions with a refresh in flight refreshed (within the grace window: %v)", graceOK, inFlightRefreshes, withinGrace)
 	// Every account whose sign-up was answered 201 can log in.
 	for _, email := range signedUp {
 		mustCall(t, "POST", u+"/v1/auth/login", "", map[string]string{"email": email, "password": testPassword}, 200)
