@@ -36,6 +36,7 @@ Examples:
     $ ward sign --key key.jwk --iss https://auth.example --aud api --sub alice > token.txt
     $ ward verify --key key.pub.jwk --iss https://auth.example --aud api token.txt
     $ ward decode token.txt
+    $ ward serve
 `
 
 // Exit statuses.

@@ -160,8 +160,17 @@ func TestUsageExamples(t *testing.T) {
 	needsNetwork := map[string]bool{
 		"ward verify --jwks-url https://auth.example/.well-known/jwks.json --iss https://auth.example --aud api - < token.txt": true,
 	}
+	// ward serve runs until stopped: serve_test.go and process_test.go
+	// run it instead.
+	for _, ex := range []string{
+		"ward serve",
+		"ward serve --addr 127.0.0.1:0 --data-dir ./ward-data --access-ttl 5m",
+		"WARD_KEK_FILE=/etc/ward/kek ward serve --addr :443 --issuer https://auth.example.com --tls-cert cert.pem --tls-key key.pem",
+	} {
+		needsNetwork[ex] = true
+	}
 	usages := map[string]string{"ward": usage}
-	for _, cmd := range []string{"keygen", "sign", "verify", "decode", "thumbprint", "help", "version"} {
+	for _, cmd := range []string{"keygen", "sign", "verify", "decode", "thumbprint", "help", "version", "serve", "user", "keys", "client"} {
 		usages[cmd] = commandUsage(cmd)
 	}
 	for cmd, text := range usages {
