@@ -3,9 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -362,5 +371,58 @@ func TestIsLoopbackAddr(t *testing.T) {
 		if got := isLoopbackAddr(addr); got != want {
 			t.Errorf("isLoopbackAddr(%q) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// TestServeTLS serves HTTPS with --tls-cert and --tls-key; the issuer
+// defaults to an https URL.
+func TestServeTLS(t *testing.T) {
+	t.Parallel()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+
+	cfg := testServeConfig(t)
+	cfg.TLSCert, cfg.TLSKey = certFile, keyFile
+	m, _ := mustRunMain(t, cfg)
+	if !strings.HasPrefix(m.URL, "https://127.0.0.1:") {
+		t.Fatalf("URL = %q", m.URL)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	r, err := call(client, "GET", m.URL+"/.well-known/oauth-authorization-server", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 200 || r.str("issuer") != m.URL {
+		t.Errorf("metadata over TLS: %d %v", r.Status, r.Body)
+	}
+	// Plain HTTP on the TLS port gets nothing useful.
+	if r, err := call(http.DefaultClient, "GET", "http"+strings.TrimPrefix(m.URL, "https")+"/healthz", "", nil); err == nil && r.Status == 200 {
+		t.Errorf("plain HTTP answered 200 on the TLS port")
 	}
 }
