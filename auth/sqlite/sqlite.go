@@ -45,6 +45,9 @@ type DB struct {
 	writer *sql.DB // one connection, BEGIN IMMEDIATE, used by writeLoop only
 	reader *sql.DB
 
+	wstmts *stmtCache
+	rstmts *stmtCache
+
 	writes    chan *writeReq
 	closing   chan struct{}
 	stopped   chan struct{}
@@ -98,6 +101,17 @@ func Open(path string) (*DB, error) {
 		db.reader.Close()
 		return nil, err
 	}
+	if db.wstmts, err = prepareAll(context.Background(), db.writer); err != nil {
+		db.writer.Close()
+		db.reader.Close()
+		return nil, err
+	}
+	if db.rstmts, err = prepareAll(context.Background(), db.reader); err != nil {
+		db.wstmts.close()
+		db.writer.Close()
+		db.reader.Close()
+		return nil, err
+	}
 	db.writes = make(chan *writeReq)
 	db.closing = make(chan struct{})
 	db.stopped = make(chan struct{})
@@ -114,6 +128,8 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.closing)
 		<-db.stopped
+		db.wstmts.close()
+		db.rstmts.close()
 		err = errors.Join(db.writer.Close(), db.reader.Close())
 	})
 	return err
@@ -270,7 +286,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 			continue
 		}
 		if len(group) == 1 {
-			results[i] = runFn(r, &tx{ctx: context.WithoutCancel(r.ctx), q: sqlTx})
+			results[i] = runFn(r, &tx{ctx: context.WithoutCancel(r.ctx), q: sqlTx, stmts: db.wstmts})
 			if results[i] != nil {
 				sqlTx.Rollback()
 				r.done <- results[i]
@@ -284,7 +300,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 			fail(fmt.Errorf("sqlite: savepoint: %w", err))
 			return
 		}
-		results[i] = runFn(r, &tx{ctx: context.WithoutCancel(r.ctx), q: sqlTx})
+		results[i] = runFn(r, &tx{ctx: context.WithoutCancel(r.ctx), q: sqlTx, stmts: db.wstmts})
 		if results[i] != nil {
 			if _, err := sqlTx.ExecContext(bg, "ROLLBACK TO w"); err != nil {
 				sqlTx.Rollback()
@@ -333,7 +349,7 @@ func (db *DB) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&tx{ctx: ctx, q: sqlTx})
+	return fn(&tx{ctx: ctx, q: sqlTx, stmts: db.rstmts})
 }
 
 // constraint returns the SQLite extended result code of a constraint

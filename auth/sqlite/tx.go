@@ -15,8 +15,60 @@ import (
 
 // tx implements auth.Tx over a *sql.Tx.
 type tx struct {
-	ctx context.Context
-	q   *sql.Tx
+	ctx   context.Context
+	q     *sql.Tx
+	stmts *stmtCache // of the *sql.DB that q belongs to
+}
+
+// stmtCache holds the static queries prepared on one *sql.DB at Open, so
+// that SQLite parses each once per connection rather than once per use.
+// It is read-only after Open: preparing later, inside a transaction, could
+// wait for a connection the transaction itself holds.
+type stmtCache struct {
+	m map[string]*sql.Stmt
+}
+
+func prepareAll(ctx context.Context, db *sql.DB) (*stmtCache, error) {
+	c := &stmtCache{m: make(map[string]*sql.Stmt, len(staticQueries))}
+	for _, q := range staticQueries {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			c.close()
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		c.m[q] = st
+	}
+	return c, nil
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.m {
+		st.Close()
+	}
+}
+
+// stmt returns the prepared statement for query bound to the transaction,
+// or nil if query is not a static one.
+func (t *tx) stmt(query string) *sql.Stmt {
+	st, ok := t.stmts.m[query]
+	if !ok {
+		return nil
+	}
+	return t.q.StmtContext(t.ctx, st)
+}
+
+func (t *tx) queryRow(query string, args ...any) *sql.Row {
+	if st := t.stmt(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
+	return t.q.QueryRowContext(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(query); st != nil {
+		return st.QueryContext(t.ctx, args...)
+	}
+	return t.q.QueryContext(t.ctx, query, args...)
 }
 
 var _ auth.Tx = (*tx)(nil)
@@ -42,6 +94,9 @@ func notFound(what string) error {
 }
 
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(query); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
 	return t.q.ExecContext(t.ctx, query, args...)
 }
 
@@ -72,6 +127,38 @@ func b2i(b bool) int {
 	return 0
 }
 
+// Static queries, prepared once per connection (see stmtCache).
+const (
+	qUser          = `SELECT ` + userCols + ` FROM users WHERE id = ?`
+	qUserByEmail   = `SELECT ` + userCols + ` FROM users WHERE email_key = ?`
+	qUsers         = `SELECT ` + userCols + ` FROM users WHERE id > ? ORDER BY id LIMIT ?`
+	qCreateUser    = `INSERT INTO users (` + userCols + `, email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateUser    = `UPDATE users SET email = ?, email_key = ?, password_hash = ?, roles = ?, disabled = ?, created_at = ?, updated_at = ?, password_changed_at = ? WHERE id = ?`
+	qDeleteUser    = `DELETE FROM users WHERE id = ?`
+	qSession       = `SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`
+	qSessions      = `SELECT ` + sessionCols + ` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id`
+	qCreateSession = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateSession = `UPDATE sessions SET counter = ?, rotated_at = ?, last_used_at = ?, expires_at = ?, ended_at = ?, end_reason = ? WHERE id = ?`
+	qClient        = `SELECT ` + clientCols + ` FROM clients WHERE id = ?`
+	qClients       = `SELECT ` + clientCols + ` FROM clients ORDER BY id`
+	qCreateClient  = `INSERT INTO clients (` + clientCols + `) VALUES (?, ?, ?, ?, ?, ?)`
+	qKeys          = `SELECT ` + keyCols + ` FROM signing_keys ORDER BY created_at, seq`
+	qPutKey        = `INSERT INTO signing_keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kid) DO UPDATE SET alg = excluded.alg, state = excluded.state, private = excluded.private, public = excluded.public,
+		created_at = excluded.created_at, activate_at = excluded.activate_at, activated_at = excluded.activated_at,
+		retired_at = excluded.retired_at, revoked_at = excluded.revoked_at`
+	qDeleteKey     = `DELETE FROM signing_keys WHERE kid = ?`
+	qSecret        = `SELECT sealed FROM secrets WHERE name = ?`
+	qPutSecret     = `INSERT INTO secrets (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed`
+	qRevocations   = `SELECT kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY created_at`
+	qAddRevocation = `INSERT INTO revocations (kind, subject, not_before, expires, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (kind, subject) DO UPDATE SET not_before = max(not_before, excluded.not_before), expires = max(expires, excluded.expires)`
+	qAppendAudit = `INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// staticQueries lists the queries prepared by Open.
+var staticQueries = []string{qUser, qUserByEmail, qUsers, qCreateUser, qUpdateUser, qDeleteUser, qSession, qSessions, qCreateSession, qUpdateSession, qClient, qClients, qCreateClient, qKeys, qPutKey, qDeleteKey, qSecret, qPutSecret, qRevocations, qAddRevocation, qAppendAudit}
+
 // Users.
 
 const userCols = `id, email, password_hash, roles, disabled, created_at, updated_at, password_changed_at`
@@ -92,7 +179,7 @@ func scanUser(row interface{ Scan(...any) error }) (*auth.User, error) {
 }
 
 func (t *tx) User(id string) (*auth.User, error) {
-	u, err := scanUser(t.q.QueryRowContext(t.ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(t.queryRow(qUser, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user")
 	}
@@ -100,7 +187,7 @@ func (t *tx) User(id string) (*auth.User, error) {
 }
 
 func (t *tx) UserByEmail(email string) (*auth.User, error) {
-	u, err := scanUser(t.q.QueryRowContext(t.ctx, `SELECT `+userCols+` FROM users WHERE email_key = ?`, auth.EmailKey(email)))
+	u, err := scanUser(t.queryRow(qUserByEmail, auth.EmailKey(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user")
 	}
@@ -111,7 +198,7 @@ func (t *tx) Users(afterID string, limit int) ([]*auth.User, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := t.q.QueryContext(t.ctx, `SELECT `+userCols+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	rows, err := t.query(qUsers, afterID, limit)
 	if err != nil {
 		return nil, wrap("users", err)
 	}
@@ -139,7 +226,7 @@ func userConflict(err error) error {
 }
 
 func (t *tx) CreateUser(u *auth.User) error {
-	_, err := t.exec(`INSERT INTO users (`+userCols+`, email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(qCreateUser,
 		u.ID, u.Email, u.PasswordHash, joinList(u.Roles), b2i(u.Disabled), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), auth.EmailKey(u.Email))
 	if e := userConflict(err); e != nil {
 		return e
@@ -148,7 +235,7 @@ func (t *tx) CreateUser(u *auth.User) error {
 }
 
 func (t *tx) UpdateUser(u *auth.User) error {
-	res, err := t.exec(`UPDATE users SET email = ?, email_key = ?, password_hash = ?, roles = ?, disabled = ?, created_at = ?, updated_at = ?, password_changed_at = ? WHERE id = ?`,
+	res, err := t.exec(qUpdateUser,
 		u.Email, auth.EmailKey(u.Email), u.PasswordHash, joinList(u.Roles), b2i(u.Disabled), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), u.ID)
 	if e := userConflict(err); e != nil {
 		return e
@@ -171,7 +258,7 @@ func (t *tx) affected(op, what string, res sql.Result, err error) error {
 }
 
 func (t *tx) DeleteUser(id string) error {
-	res, err := t.exec(`DELETE FROM users WHERE id = ?`, id)
+	res, err := t.exec(qDeleteUser, id)
 	return t.affected("delete user", "user", res, err)
 }
 
@@ -194,7 +281,7 @@ func scanSession(row interface{ Scan(...any) error }) (*auth.Session, error) {
 }
 
 func (t *tx) Session(id string) (*auth.Session, error) {
-	s, err := scanSession(t.q.QueryRowContext(t.ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+	s, err := scanSession(t.queryRow(qSession, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session")
 	}
@@ -209,7 +296,7 @@ func (t *tx) LockSession(id string) (*auth.Session, error) { return t.Session(id
 func (t *tx) LockKeys() error { return nil }
 
 func (t *tx) Sessions(userID string) ([]*auth.Session, error) {
-	rows, err := t.q.QueryContext(t.ctx, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id`, userID)
+	rows, err := t.query(qSessions, userID)
 	if err != nil {
 		return nil, wrap("sessions", err)
 	}
@@ -226,7 +313,7 @@ func (t *tx) Sessions(userID string) ([]*auth.Session, error) {
 }
 
 func (t *tx) CreateSession(s *auth.Session) error {
-	_, err := t.exec(`INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(qCreateSession,
 		s.ID, s.UserID, s.ClientID, int64(s.Counter), nanos(s.RotatedAt), nanos(s.CreatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent)
 	switch constraint(err) {
 	case 0:
@@ -239,7 +326,7 @@ func (t *tx) CreateSession(s *auth.Session) error {
 }
 
 func (t *tx) UpdateSession(s *auth.Session) error {
-	res, err := t.exec(`UPDATE sessions SET counter = ?, rotated_at = ?, last_used_at = ?, expires_at = ?, ended_at = ?, end_reason = ? WHERE id = ?`,
+	res, err := t.exec(qUpdateSession,
 		int64(s.Counter), nanos(s.RotatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.ID)
 	return t.affected("update session", "session", res, err)
 }
@@ -263,7 +350,7 @@ func scanClient(row interface{ Scan(...any) error }) (*auth.Client, error) {
 }
 
 func (t *tx) Client(id string) (*auth.Client, error) {
-	c, err := scanClient(t.q.QueryRowContext(t.ctx, `SELECT `+clientCols+` FROM clients WHERE id = ?`, id))
+	c, err := scanClient(t.queryRow(qClient, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("client")
 	}
@@ -271,7 +358,7 @@ func (t *tx) Client(id string) (*auth.Client, error) {
 }
 
 func (t *tx) Clients() ([]*auth.Client, error) {
-	rows, err := t.q.QueryContext(t.ctx, `SELECT `+clientCols+` FROM clients ORDER BY id`)
+	rows, err := t.query(qClients)
 	if err != nil {
 		return nil, wrap("clients", err)
 	}
@@ -288,7 +375,7 @@ func (t *tx) Clients() ([]*auth.Client, error) {
 }
 
 func (t *tx) CreateClient(c *auth.Client) error {
-	_, err := t.exec(`INSERT INTO clients (`+clientCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(qCreateClient,
 		c.ID, c.Name, c.SecretHash, joinList(c.Scopes), b2i(c.Disabled), nanos(c.CreatedAt))
 	if constraint(err) != 0 {
 		return &auth.Error{Code: auth.CodeConflict, Message: "A client with this ID exists."}
@@ -301,7 +388,7 @@ func (t *tx) CreateClient(c *auth.Client) error {
 const keyCols = `kid, alg, state, private, public, created_at, activate_at, activated_at, retired_at, revoked_at`
 
 func (t *tx) Keys() ([]*auth.KeyRecord, error) {
-	rows, err := t.q.QueryContext(t.ctx, `SELECT `+keyCols+` FROM signing_keys ORDER BY created_at, seq`)
+	rows, err := t.query(qKeys)
 	if err != nil {
 		return nil, wrap("keys", err)
 	}
@@ -322,22 +409,19 @@ func (t *tx) Keys() ([]*auth.KeyRecord, error) {
 }
 
 func (t *tx) PutKey(k *auth.KeyRecord) error {
-	_, err := t.exec(`INSERT INTO signing_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (kid) DO UPDATE SET alg = excluded.alg, state = excluded.state, private = excluded.private, public = excluded.public,
-		created_at = excluded.created_at, activate_at = excluded.activate_at, activated_at = excluded.activated_at,
-		retired_at = excluded.retired_at, revoked_at = excluded.revoked_at`,
+	_, err := t.exec(qPutKey,
 		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, nanos(k.CreatedAt), nanos(k.ActivateAt), nanos(k.ActivatedAt), nanos(k.RetiredAt), nanos(k.RevokedAt))
 	return wrap("put key", err)
 }
 
 func (t *tx) DeleteKey(kid string) error {
-	res, err := t.exec(`DELETE FROM signing_keys WHERE kid = ?`, kid)
+	res, err := t.exec(qDeleteKey, kid)
 	return t.affected("delete key", "key", res, err)
 }
 
 func (t *tx) Secret(name string) ([]byte, error) {
 	var b []byte
-	err := t.q.QueryRowContext(t.ctx, `SELECT sealed FROM secrets WHERE name = ?`, name).Scan(&b)
+	err := t.queryRow(qSecret, name).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("secret")
 	}
@@ -345,14 +429,14 @@ func (t *tx) Secret(name string) ([]byte, error) {
 }
 
 func (t *tx) PutSecret(name string, sealed []byte) error {
-	_, err := t.exec(`INSERT INTO secrets (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed`, name, sealed)
+	_, err := t.exec(qPutSecret, name, sealed)
 	return wrap("put secret", err)
 }
 
 // Revocations.
 
 func (t *tx) Revocations(now time.Time) ([]auth.Revocation, error) {
-	rows, err := t.q.QueryContext(t.ctx, `SELECT kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY created_at`, nanos(now))
+	rows, err := t.query(qRevocations, nanos(now))
 	if err != nil {
 		return nil, wrap("revocations", err)
 	}
@@ -373,8 +457,7 @@ func (t *tx) Revocations(now time.Time) ([]auth.Revocation, error) {
 }
 
 func (t *tx) AddRevocation(r auth.Revocation) error {
-	_, err := t.exec(`INSERT INTO revocations (kind, subject, not_before, expires, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (kind, subject) DO UPDATE SET not_before = max(not_before, excluded.not_before), expires = max(expires, excluded.expires)`,
+	_, err := t.exec(qAddRevocation,
 		r.Kind, r.Subject, nanos(r.NotBefore), nanos(r.Expires), nanos(r.CreatedAt))
 	return wrap("add revocation", err)
 }
@@ -382,7 +465,7 @@ func (t *tx) AddRevocation(r auth.Revocation) error {
 // Audit.
 
 func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
-	res, err := t.exec(`INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.exec(qAppendAudit,
 		nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail)
 	if err != nil {
 		return wrap("append audit", err)
@@ -420,7 +503,7 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY id DESC LIMIT ?"
-	rows, err := t.q.QueryContext(t.ctx, query, append(args, limit)...)
+	rows, err := t.query(query, append(args, limit)...)
 	if err != nil {
 		return nil, wrap("audit", err)
 	}
