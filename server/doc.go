@@ -2,7 +2,25 @@
 // the OAuth 2.0 endpoints ([RFC 6749] token, [RFC 7009] revocation,
 // [RFC 7662] introspection, [RFC 8414] metadata, the JWKS) and the app API
 // under /v1/ (signup, login, refresh, logout, the caller's account and
-// sessions).
+// sessions), and the operational endpoints /healthz, /readyz and, if
+// enabled, /metrics.
+//
+// # Endpoints
+//
+//	POST   /oauth2/token                            refresh_token, client_credentials, password (if enabled)
+//	POST   /oauth2/revoke                           RFC 7009, client-authenticated
+//	POST   /oauth2/introspect                       RFC 7662, client-authenticated
+//	GET    /.well-known/jwks.json                   public keys, cacheable for the JWKS cache lifetime
+//	GET    /.well-known/oauth-authorization-server  RFC 8414 metadata
+//	POST   /v1/auth/signup                          {email,password} → 201 user
+//	POST   /v1/auth/login                           {email,password} → 200 tokens
+//	POST   /v1/auth/refresh                         {refresh_token} → 200 tokens
+//	POST   /v1/auth/logout                          Bearer; {scope:"session"|"all"|"others"} or no body → 204
+//	GET    /v1/me                                   Bearer → user
+//	POST   /v1/me/password                          Bearer; {current_password,new_password} → 204
+//	GET    /v1/me/sessions                          Bearer → {"sessions":[…]}, the caller's marked "current"
+//	DELETE /v1/me/sessions/{id}                     Bearer → 204
+//	GET    /healthz, /readyz, /metrics
 //
 // Build a [Server] with [New] from a service and a [Config]; it is an
 // [http.Handler]. [Server.Run] serves it on a listener with the timeouts of
@@ -29,6 +47,19 @@
 //
 // Endpoints that need an access token read it from the Authorization header
 // only and answer with the challenges of [RFC 6750, Section 3].
+//
+// # Requests
+//
+// JSON bodies must be sent as application/json, at most
+// [Config.MaxJSONBody] bytes, one object with no unknown, duplicate or
+// differently cased members; form bodies at most [Config.MaxFormBody]
+// bytes, with no repeated parameter. A refused request changes nothing.
+// Every response carries X-Content-Type-Options, Referrer-Policy,
+// X-Frame-Options and a Content-Security-Policy that allows nothing;
+// responses that carry tokens also Cache-Control: no-store. The client
+// address given to the audit log is the peer's, or with
+// [Config.TrustedProxies] the right-most untrusted X-Forwarded-For entry.
+// CORS is off unless [Config.CORSOrigins] lists origins.
 //
 // [RFC 6749]: https://www.rfc-editor.org/rfc/rfc6749
 // [RFC 6749, Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
