@@ -1,6 +1,9 @@
 package auth_test
 
 import (
+	"bytes"
+	"encoding/base64"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +359,42 @@ func TestRevocationStaleness(t *testing.T) {
 	}
 	if _, err := e.svc.Authenticate(ctx, p.AccessToken); err == nil {
 		t.Fatal("Sync did not load the other instance's revocation")
+	}
+}
+
+// TestNoTokensAtRest: nothing in the database files is a token or lets its
+// reader present one: refresh and access tokens and their MAC tags appear
+// nowhere, and the session row holds only a counter.
+func TestNoTokensAtRest(t *testing.T) {
+	e := newEnv(t, nil)
+	e.signup(t, "rest@example.com")
+	var secrets []string
+	for range 3 {
+		p := e.login(t, "rest@example.com")
+		q, err := e.svc.Refresh(ctx, p.RefreshToken, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(q.RefreshToken, "wrt_"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, p.RefreshToken, q.RefreshToken, q.AccessToken, string(raw[len(raw)-32:]), string(raw[len(raw)-32:len(raw)-16]))
+	}
+	var data []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(e.db.Path() + suffix)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	if len(data) == 0 {
+		t.Fatal("no database bytes read")
+	}
+	for _, s := range secrets {
+		if bytes.Contains(data, []byte(s)) {
+			t.Fatalf("the database files contain a token or MAC tag (%d bytes)", len(s))
+		}
 	}
 }
