@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,4 +169,62 @@ func BenchmarkClientCredentialsHTTP(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	lat.report(b, elapsed)
+}
+
+// BenchmarkLoginHTTP measures POST /v1/auth/login and, in the same run,
+// the argon2id ceiling: hashes per second at the configured cost with
+// every core hashing. Logins should reach most of the ceiling (each login
+// is one hash plus one durable write and one signature).
+func BenchmarkLoginHTTP(b *testing.B) {
+	e := benchEnv(b)
+	e.signup("login-bench@example.com")
+
+	// The ceiling: GOMAXPROCS goroutines hashing for one second.
+	procs := runtime.GOMAXPROCS(0)
+	var hashes atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range procs {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if _, err := e.svc.Hasher().Hash(context.Background(), testPassword); err != nil {
+					b.Error(err)
+					return
+				}
+				hashes.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	cancel()
+	ceiling := float64(hashes.Load()) / time.Since(t0).Seconds()
+
+	client := benchClient()
+	u := e.hs.URL + "/v1/auth/login"
+	body := `{"email":"login-bench@example.com","password":"` + testPassword + `"}`
+	var lat latencies
+	b.SetParallelism(benchParallelism)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		var local []time.Duration
+		for pb.Next() {
+			t0 := time.Now()
+			out, err := post(client, u, "application/json", body)
+			local = append(local, time.Since(t0))
+			if err != nil || !strings.Contains(string(out), `"refresh_token"`) {
+				b.Errorf("login: %v %s", err, out)
+				return
+			}
+		}
+		lat.add(local)
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	lat.report(b, elapsed)
+	b.ReportMetric(ceiling, "hash/s")
+	if len(lat.all) > 0 {
+		b.ReportMetric(100*float64(len(lat.all))/elapsed.Seconds()/ceiling, "%ceiling")
+	}
 }
