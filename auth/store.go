@@ -21,7 +21,11 @@ type Store interface {
 	// front (BEGIN IMMEDIATE); PostgreSQL locks rows with SELECT … FOR
 	// UPDATE ([Tx.LockSession], [Tx.LockKeys]). fn may be run more than
 	// once if the store retries a serialization failure, so it must have
-	// no effect outside tx. The Tx must not be used after fn returns.
+	// no effect outside tx. The Tx must not be used after fn returns, and
+	// fn must not call Update itself (stores may run writers on one
+	// goroutine). Once fn has been handed the Tx, Update waits for the
+	// outcome even if ctx ends, so that it never reports failure for
+	// writes that were committed.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
 	// View runs fn in a read-only transaction that sees one consistent
