@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/server"
 )
@@ -467,6 +468,31 @@ func (m *Main) closeAll() error {
 		m.Store = nil
 	}
 	return err
+}
+
+// openStore opens the store a DSN names (--db, WARD_DB). This switch is the
+// one place that picks a store implementation, for ward serve and the
+// admin commands alike.
+func openStore(dsn string) (auth.Store, error) {
+	scheme, rest, ok := strings.Cut(dsn, ":")
+	if !ok {
+		return nil, usagef([]string{"use sqlite:PATH"}, "--db %q has no scheme", dsn)
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		if rest == "" || strings.HasPrefix(rest, "//") {
+			return nil, usagef([]string{"use sqlite:PATH, as in sqlite:/var/lib/ward/ward.db"}, "--db %q does not name a file", dsn)
+		}
+		db, err := sqlite.Open(rest)
+		if err != nil {
+			return nil, failf("opening the database: %v", err)
+		}
+		return db, nil
+	case "postgres", "postgresql":
+		// Never echo the DSN: it may hold a password.
+		return nil, usagef([]string{"run one instance over SQLite for now (sqlite:PATH)"}, "--db: PostgreSQL is not supported yet")
+	}
+	return nil, usagef([]string{"use sqlite:PATH"}, "--db: unknown store %q", scheme)
 }
 
 func newLogger(e *env, level slog.Level, format string) *slog.Logger {

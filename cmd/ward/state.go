@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/wardauth/ward/auth"
-	"github.com/wardauth/ward/auth/sqlite"
 )
 
 // stateFlagsUsage documents the flags of [stateOptions], shared by serve
@@ -132,30 +131,6 @@ func (o *stateOptions) dsn() string {
 		return o.DB
 	}
 	return "sqlite:" + filepath.Join(o.DataDir, "ward.db")
-}
-
-// openStore opens the store a DSN names. This is the one place that picks
-// a store implementation.
-func openStore(dsn string) (auth.Store, error) {
-	scheme, rest, ok := strings.Cut(dsn, ":")
-	if !ok {
-		return nil, usagef([]string{"use sqlite:PATH"}, "--db %q has no scheme", dsn)
-	}
-	switch strings.ToLower(scheme) {
-	case "sqlite":
-		if rest == "" || strings.HasPrefix(rest, "//") {
-			return nil, usagef([]string{"use sqlite:PATH, as in sqlite:/var/lib/ward/ward.db"}, "--db %q does not name a file", dsn)
-		}
-		db, err := sqlite.Open(rest)
-		if err != nil {
-			return nil, failf("opening the database: %v", err)
-		}
-		return db, nil
-	case "postgres", "postgresql":
-		// Never echo the DSN: it may hold a password.
-		return nil, usagef([]string{"run one instance over SQLite for now (sqlite:PATH)"}, "--db: PostgreSQL is not supported yet")
-	}
-	return nil, usagef([]string{"use sqlite:PATH"}, "--db: unknown store %q", scheme)
 }
 
 // sqlitePath returns the file of a sqlite: DSN, or "".
