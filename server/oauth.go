@@ -278,9 +278,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*auth.TokenPair,
 }
 
 // handleRevoke is the revocation endpoint ([RFC 7009]): the client
-// authenticates, and the token is revoked (a refresh token ends its
-// session). Unknown, invalid and already revoked tokens are answered 200,
-// as Section 2.2 asks. A token issued to another client is refused with
+// authenticates (the public app client, which has no secret, gives its
+// client_id), and the token is revoked (a refresh token ends its session).
+// Unknown, invalid and already revoked tokens are answered 200, as Section
+// 2.2 asks. A token issued to another client is refused with
 // unauthorized_client (Section 2.1).
 //
 // [RFC 7009]: https://www.rfc-editor.org/rfc/rfc7009
@@ -303,8 +304,14 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) *oauthError {
 	if oe != nil {
 		return oe
 	}
-	if oe := s.authenticateClient(r, ca); oe != nil {
-		return oe
+	// The app client is public (RFC 6749, Section 2.1): it identifies
+	// itself by client_id alone, and may revoke the tokens issued to it
+	// (RFC 7009, Section 2.1 authenticates confidential clients only).
+	// Every other client authenticates.
+	if !(ca.present && ca.secret == "" && ca.id == s.appClientID) {
+		if oe := s.authenticateClient(r, ca); oe != nil {
+			return oe
+		}
 	}
 	tok := form.Get("token")
 	if tok == "" {

@@ -293,10 +293,51 @@ func TestMetadata(t *testing.T) {
 	if len(gt) != 2 || gt[0] != "refresh_token" || gt[1] != "client_credentials" {
 		t.Errorf("grant_types_supported = %v", gt)
 	}
-	for _, k := range []string{"token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported"} {
-		am := m[k].([]any)
-		if len(am) != 2 || am[0] != "client_secret_basic" || am[1] != "client_secret_post" {
-			t.Errorf("%s = %v", k, am)
+	for k, want := range map[string]string{
+		"token_endpoint_auth_methods_supported":         "client_secret_basic client_secret_post none",
+		"revocation_endpoint_auth_methods_supported":    "client_secret_basic client_secret_post none",
+		"introspection_endpoint_auth_methods_supported": "client_secret_basic client_secret_post",
+	} {
+		var got []string
+		for _, v := range m[k].([]any) {
+			got = append(got, v.(string))
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s = %v, want %s", k, got, want)
 		}
 	}
+}
+
+// TestRevokePublicClient: the public app client revokes its own tokens
+// with its client_id alone (RFC 7009, Section 2.1 authenticates
+// confidential clients); it cannot revoke another client's tokens, and a
+// confidential client still needs its secret.
+func TestRevokePublicClient(t *testing.T) {
+	e := newEnv(t)
+	e.signup("pub@example.com")
+	a := e.login("pub@example.com", testPassword)
+	b := e.login("pub@example.com", testPassword)
+
+	// Body client_id.
+	r := e.do("POST", "/oauth2/revoke", url.Values{"token": {a.refresh}, "token_type_hint": {"refresh_token"}, "client_id": {"ward"}})
+	expectStatus(t, r, http.StatusOK)
+	expectStatus(t, e.refresh(a.refresh), http.StatusUnauthorized)
+	expectStatus(t, e.do("GET", "/v1/me", nil, bearer(a.access)...), http.StatusUnauthorized)
+	// Basic with an empty secret, revoking an access token.
+	r = e.do("POST", "/oauth2/revoke", url.Values{"token": {b.access}}, basic("ward", "")...)
+	expectStatus(t, r, http.StatusOK)
+	expectStatus(t, e.do("GET", "/v1/me", nil, bearer(b.access)...), http.StatusUnauthorized)
+	expectStatus(t, e.refresh(b.refresh), http.StatusOK) // only the access token was revoked
+
+	// The app client cannot revoke a confidential client's token.
+	id, secret := e.addClient("x")
+	tok := expectTokenResponse(t, e.do("POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, basic(id, secret)...), false)["access_token"].(string)
+	r = e.do("POST", "/oauth2/revoke", url.Values{"token": {tok}, "client_id": {"ward"}})
+	expectOAuthError(t, r, http.StatusBadRequest, "unauthorized_client")
+	// A confidential client without its secret is refused.
+	r = e.do("POST", "/oauth2/revoke", url.Values{"token": {tok}, "client_id": {id}})
+	expectOAuthError(t, r, http.StatusUnauthorized, "invalid_client")
+	// The app client may not introspect.
+	r = e.do("POST", "/oauth2/introspect", url.Values{"token": {tok}, "client_id": {"ward"}})
+	expectOAuthError(t, r, http.StatusUnauthorized, "invalid_client")
 }

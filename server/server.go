@@ -115,8 +115,9 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics // nil unless Config.EnableMetrics
 
-	issuer  string
-	jwksTTL time.Duration
+	issuer      string
+	jwksTTL     time.Duration
+	appClientID string
 }
 
 // New returns the HTTP API of svc.
@@ -127,12 +128,13 @@ func New(svc *auth.Service, cfg Config) *Server {
 		cfg.SyncInterval = max(acfg.MaxRevocationStaleness/3, time.Second)
 	}
 	s := &Server{
-		svc:     svc,
-		cfg:     cfg,
-		log:     cfg.Logger,
-		mux:     http.NewServeMux(),
-		issuer:  acfg.Issuer,
-		jwksTTL: acfg.JWKSCacheTTL,
+		svc:         svc,
+		cfg:         cfg,
+		log:         cfg.Logger,
+		mux:         http.NewServeMux(),
+		issuer:      acfg.Issuer,
+		jwksTTL:     acfg.JWKSCacheTTL,
+		appClientID: acfg.AppClientID,
 	}
 	if cfg.EnableMetrics {
 		s.metrics = newMetrics()

@@ -59,7 +59,13 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.EnablePasswordGrant {
 		grants = append(grants, grantPassword)
 	}
-	methods := []string{authMethodClientSecretBasic, authMethodClientSecretPost}
+	// "none" ([RFC 7591, Section 2]): the public app client refreshes
+	// and revokes its tokens without a secret. Introspection needs a
+	// secret.
+	//
+	// [RFC 7591, Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+	confidential := []string{authMethodClientSecretBasic, authMethodClientSecretPost}
+	withPublic := []string{authMethodClientSecretBasic, authMethodClientSecretPost, "none"}
 	md := metadataJSON{
 		Issuer:                                    s.issuer,
 		TokenEndpoint:                             base + "/oauth2/token",
@@ -68,9 +74,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		IntrospectionEndpoint:                     base + "/oauth2/introspect",
 		ResponseTypesSupported:                    []string{},
 		GrantTypesSupported:                       grants,
-		TokenEndpointAuthMethodsSupported:         methods,
-		RevocationEndpointAuthMethodsSupported:    methods,
-		IntrospectionEndpointAuthMethodsSupported: methods,
+		TokenEndpointAuthMethodsSupported:         withPublic,
+		RevocationEndpointAuthMethodsSupported:    withPublic,
+		IntrospectionEndpointAuthMethodsSupported: confidential,
 	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	writeJSON(w, http.StatusOK, md)
