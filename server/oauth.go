@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/wardauth/ward/auth"
@@ -181,6 +182,30 @@ func (s *Server) authenticateClient(r *http.Request, ca clientAuth) *oauthError 
 	return nil
 }
 
+// appClientOnly admits the refresh_token and password grants for the
+// public app client only: Ward's sessions all belong to it
+// ([auth.Config.AppClientID]), so a refresh token was issued to no other
+// client ([RFC 6749, Section 6]), and the password grant issues tokens
+// for it. A request may omit client identification or give the app
+// client's ID without a secret; a confidential client must authenticate
+// (invalid_client otherwise) and is then refused with
+// unauthorized_client.
+//
+// [RFC 6749, Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+func (s *Server) appClientOnly(r *http.Request, ca clientAuth) *oauthError {
+	switch {
+	case !ca.present || (ca.id == s.appClientID && ca.secret == ""):
+		return nil
+	case ca.id == s.appClientID || ca.secret == "":
+		// The app client has no secret; another client needs one.
+		return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
+	}
+	if oe := s.authenticateClient(r, ca); oe != nil {
+		return oe
+	}
+	return badRequest(oauthUnauthorizedClient, "This grant is for the app client "+strconv.Quote(s.appClientID)+" only.")
+}
+
 // handleToken is the token endpoint ([RFC 6749, Section 3.2]): the
 // refresh_token, client_credentials and (if enabled) password grants.
 //
@@ -220,12 +245,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*auth.TokenPair,
 		if form.Get("scope") != "" {
 			return nil, badRequest(oauthInvalidScope, "A refresh cannot change the scope.")
 		}
-		// Ward's sessions belong to the public app client. A client that
-		// authenticates anyway must do so correctly.
-		if ca.present && ca.secret != "" {
-			if oe := s.authenticateClient(r, ca); oe != nil {
-				return nil, oe
-			}
+		if oe := s.appClientOnly(r, ca); oe != nil {
+			return nil, oe
 		}
 		tp, err := s.svc.Refresh(r.Context(), rt, meta(r))
 		if err != nil {
@@ -262,10 +283,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*auth.TokenPair,
 		if form.Get("scope") != "" {
 			return nil, badRequest(oauthInvalidScope, "The password grant takes no scope.")
 		}
-		if ca.present && ca.secret != "" {
-			if oe := s.authenticateClient(r, ca); oe != nil {
-				return nil, oe
-			}
+		if oe := s.appClientOnly(r, ca); oe != nil {
+			return nil, oe
 		}
 		tp, err := s.svc.PasswordGrant(r.Context(), user, pass, meta(r))
 		if err != nil {

@@ -220,6 +220,10 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"client_credentials, malformed Basic", form("grant_type", "client_credentials"), []string{"Authorization", "Basic !!!"}, 401, "invalid_client"},
 		{"client_credentials, two methods", form("grant_type", "client_credentials", "client_id", id, "client_secret", secret), basic(id, secret), 400, "invalid_request"},
 		{"refresh, wrong client secret", form("grant_type", "refresh_token", "refresh_token", tk.refresh), basic(id, "wcs_wrong"), 401, "invalid_client"},
+		{"refresh, confidential client without secret", form("grant_type", "refresh_token", "refresh_token", tk.refresh, "client_id", id), nil, 401, "invalid_client"},
+		{"refresh, app client with a secret", form("grant_type", "refresh_token", "refresh_token", tk.refresh), basic("ward", "guess"), 401, "invalid_client"},
+		// unauthorized_client: the session belongs to the app client.
+		{"refresh by a confidential client", form("grant_type", "refresh_token", "refresh_token", tk.refresh), basic(id, secret), 400, "unauthorized_client"},
 		// invalid_scope.
 		{"client_credentials, scope not allowed", form("grant_type", "client_credentials", "scope", "a admin"), basic(id, secret), 400, "invalid_scope"},
 	}
@@ -236,8 +240,9 @@ func TestTokenEndpointErrors(t *testing.T) {
 		})
 	}
 	// None of this touched the session: the refresh token still works,
-	// through the token endpoint.
-	r := e.do("POST", "/oauth2/token", form("grant_type", "refresh_token", "refresh_token", tk.refresh))
+	// through the token endpoint, with the app client identified in the
+	// body as a public client.
+	r := e.do("POST", "/oauth2/token", form("grant_type", "refresh_token", "refresh_token", tk.refresh, "client_id", "ward"))
 	m := expectTokenResponse(t, r, true)
 	// Reuse through the token endpoint is invalid_grant.
 	e.clock.Advance(11e9)
@@ -261,6 +266,13 @@ func TestPasswordGrant(t *testing.T) {
 	expectOAuthError(t, r, http.StatusBadRequest, "invalid_grant")
 	r = e.do("POST", "/oauth2/token", url.Values{"grant_type": {"password"}, "username": {"legacy@example.com"}})
 	expectOAuthError(t, r, http.StatusBadRequest, "invalid_request")
+	// The app client may identify itself (HTTP Basic, empty secret, as
+	// golang.org/x/oauth2 sends it); a confidential client is refused.
+	r = e.do("POST", "/oauth2/token", url.Values{"grant_type": {"password"}, "username": {"legacy@example.com"}, "password": {testPassword}}, basic("ward", "")...)
+	expectTokenResponse(t, r, true)
+	id, secret := e.addClient("x")
+	r = e.do("POST", "/oauth2/token", url.Values{"grant_type": {"password"}, "username": {"legacy@example.com"}, "password": {testPassword}}, basic(id, secret)...)
+	expectOAuthError(t, r, http.StatusBadRequest, "unauthorized_client")
 
 	r = e.do("GET", "/.well-known/oauth-authorization-server", nil)
 	if !strings.Contains(string(r.body), `"password"`) {
