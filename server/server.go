@@ -197,7 +197,7 @@ func NewHTTPServer(handler http.Handler, addr string) *http.Server {
 // [Server.RunBackground], until ctx ends; it then stops accepting
 // connections, waits up to [DefaultShutdownTimeout] for requests in
 // flight, and returns nil. It returns early with the error if serving
-// fails.
+// fails. For TLS, pass a listener from [crypto/tls.NewListener].
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	hs := NewHTTPServer(s, ln.Addr().String())
 	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
