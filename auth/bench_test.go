@@ -3,6 +3,8 @@ package auth_test
 import (
 	"fmt"
 	"runtime"
+	"sync"
+	"time"
 	"sync/atomic"
 	"testing"
 
@@ -123,4 +125,54 @@ func BenchmarkAuthenticate(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkLoginVsHash alternates short windows of bare hashing (the
+// ceiling) and of full logins, on the same machine in the same run, and
+// reports both rates and logins as a percentage of the ceiling: a ratio
+// that a busy shared machine disturbs less than two separate benchmarks.
+// Each iteration is one pair of 500 ms windows; run it with -benchtime=6x.
+func BenchmarkLoginVsHash(b *testing.B) {
+	e := newEnv(b, nil)
+	e.signup(b, "bench@example.com")
+	h := e.svc.Hasher()
+	hash, err := h.Hash(ctx, goodPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	window := func(workers int, op func() error) int64 {
+		var n atomic.Int64
+		stop := time.Now().Add(500 * time.Millisecond)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for time.Now().Before(stop) {
+					if err := op(); err != nil {
+						b.Error(err)
+						return
+					}
+					n.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		return n.Load()
+	}
+	procs := runtime.GOMAXPROCS(0)
+	var hashes, logins int64
+	b.ResetTimer()
+	for range b.N {
+		hashes += window(procs, func() error {
+			_, _, err := h.Verify(ctx, goodPassword, hash)
+			return err
+		})
+		logins += window(4*procs, func() error {
+			_, err := e.svc.Login(ctx, "bench@example.com", goodPassword, meta)
+			return err
+		})
+	}
+	secs := float64(b.N) * 0.5
+	b.ReportMetric(float64(hashes)/secs, "hashes/s")
+	b.ReportMetric(float64(logins)/secs, "logins/s")
+	b.ReportMetric(100*float64(logins)/float64(hashes), "%ceiling")
 }
