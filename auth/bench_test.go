@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"time"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wardauth/ward/auth"
 )
