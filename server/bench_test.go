@@ -179,27 +179,9 @@ func BenchmarkLoginHTTP(b *testing.B) {
 	e := benchEnv(b)
 	e.signup("login-bench@example.com")
 
-	// The ceiling: GOMAXPROCS goroutines hashing for one second.
-	procs := runtime.GOMAXPROCS(0)
-	var hashes atomic.Int64
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for range procs {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				if _, err := e.svc.Hasher().Hash(context.Background(), testPassword); err != nil {
-					b.Error(err)
-					return
-				}
-				hashes.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	cancel()
-	ceiling := float64(hashes.Load()) / time.Since(t0).Seconds()
-
+	// The ceiling, measured before and after the logins so that a
+	// change in the machine's load during the run shows less.
+	before := hashCeiling(b, e.svc)
 	client := benchClient()
 	u := e.hs.URL + "/v1/auth/login"
 	body := `{"email":"login-bench@example.com","password":"` + testPassword + `"}`
@@ -222,9 +204,33 @@ func BenchmarkLoginHTTP(b *testing.B) {
 	})
 	elapsed := time.Since(start)
 	b.StopTimer()
+	ceiling := (before + hashCeiling(b, e.svc)) / 2
 	lat.report(b, elapsed)
 	b.ReportMetric(ceiling, "hash/s")
 	if len(lat.all) > 0 {
 		b.ReportMetric(100*float64(len(lat.all))/elapsed.Seconds()/ceiling, "%ceiling")
 	}
+}
+
+// hashCeiling returns the argon2id hashes per second of GOMAXPROCS
+// goroutines hashing for one second at the service's cost.
+func hashCeiling(b *testing.B, svc *auth.Service) float64 {
+	var hashes atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if _, err := svc.Hasher().Hash(context.Background(), testPassword); err != nil {
+					b.Error(err)
+					return
+				}
+				hashes.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(hashes.Load()) / time.Since(t0).Seconds()
 }
