@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -121,13 +122,17 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher with the given parameters (zero fields: the
-// minimum) running at most maxHashes hashes at once (at least 1).
+// minimum) running at most maxHashes hashes at once (zero or less:
+// GOMAXPROCS).
 func NewHasher(params Argon2Params, maxHashes int) (*Hasher, error) {
+	if maxHashes <= 0 {
+		maxHashes = runtime.GOMAXPROCS(0)
+	}
 	params, err := params.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	h := &Hasher{params: params, slots: make(chan struct{}, max(maxHashes, 1))}
+	h := &Hasher{params: params, slots: make(chan struct{}, maxHashes)}
 	h.dummy = h.compute(rand.Text(), params)
 	return h, nil
 }
