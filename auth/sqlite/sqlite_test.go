@@ -76,3 +76,28 @@ func TestRefusesMemory(t *testing.T) {
 		t.Fatal("Open(:memory:) succeeded")
 	}
 }
+
+func TestPathWithSpecialCharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a dir with spaces & ünïcode #1")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "ward.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(context.Background(), func(tx auth.Tx) error {
+		return tx.CreateUser(&auth.User{ID: "u", Email: "u@example.com", PasswordHash: "h"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-wal"); err != nil { // the open database's WAL is beside it
+		entries, _ := os.ReadDir(dir)
+		t.Fatalf("database not at %q: %v (dir holds %v)", path, err, entries)
+	}
+	if v, err := db.Pragma(context.Background(), "journal_mode"); err != nil || v != "wal" {
+		t.Fatalf("journal_mode = %q, %v", v, err)
+	}
+}
