@@ -342,6 +342,11 @@ func stripPrivate(r *KeyRecord) *KeyRecord {
 // unexpired token can need, and reloads keys that other instances changed.
 // The server calls it on a ticker (every minute is plenty). It reports
 // whether the active key changed.
+//
+// With several instances, each publishes a next key made by another only
+// once it has called MaybeRotateKeys (or [Service.Sync]) since: call it on
+// every instance at an interval much shorter than [Config.JWKSCacheTTL],
+// or lengthen JWKSCacheTTL by that interval.
 func (s *Service) MaybeRotateKeys(ctx context.Context) (bool, error) {
 	// Most calls change nothing: find out with a read, without taking the
 	// write lock.
