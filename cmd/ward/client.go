@@ -26,9 +26,9 @@ ward serve runs on the same data directory.
     list  lists the clients: id, name, scopes, creation time
 
 Flags:
-` + stateFlagsUsage + `    --scope SCOPE  (add) allow SCOPE; repeatable
-    --json         (list) print a JSON array
-    -h, --help     show this help
+` + stateFlagsUsage + `    --scope SCOPE          (add) allow SCOPE; repeatable
+    --json                 (list) print a JSON array
+    -h, --help             show this help
 
 Exit status: 0 on success, 1 if the operation fails, 2 on a usage error.
 

@@ -36,9 +36,9 @@ A running server picks up keys changed here within its --sync-interval
 (default 5s).
 
 Flags:
-` + stateFlagsUsage + `    --signing-alg ALG  (rotate) algorithm of a new next key
-    --json             (list) print a JSON array
-    -h, --help         show this help
+` + stateFlagsUsage + `    --signing-alg ALG      (rotate) algorithm of a new next key
+    --json                 (list) print a JSON array
+    -h, --help             show this help
 
 Exit status: 0 on success, 1 if the operation fails, 2 on a usage error.
 

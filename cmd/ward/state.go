@@ -16,16 +16,19 @@ import (
 
 // stateFlagsUsage documents the flags of [stateOptions], shared by serve
 // and the admin commands.
-const stateFlagsUsage = `    --data-dir DIR   where ward keeps its state (env WARD_DATA_DIR). Default:
-                     $XDG_DATA_HOME/ward, or ~/.local/share/ward on Linux
-                     and other Unix systems; ~/Library/Application
-                     Support/ward on macOS; %AppData%\ward on Windows
-    --db DSN         the store (env WARD_DB): sqlite:PATH (default
-                     sqlite:DIR/ward.db); postgres:// is not supported yet
-    --kek-file FILE  the key-encryption key (env WARD_KEK_FILE), a file
-                     holding "WARD-KEK-1:..." as "ward keys new-kek" writes
-                     it; or the key itself in env WARD_KEK. Default:
-                     DIR/kek, generated on first use
+const stateFlagsUsage = `    --data-dir DIR         where ward keeps its state (env WARD_DATA_DIR).
+                           Default: $XDG_DATA_HOME/ward, or
+                           ~/.local/share/ward on Linux and other Unix
+                           systems; ~/Library/Application Support/ward on
+                           macOS; %AppData%\ward on Windows
+    --db DSN               the store (env WARD_DB): sqlite:PATH (default
+                           sqlite:DIR/ward.db); postgres:// is not
+                           supported yet
+    --kek-file FILE        the key-encryption key (env WARD_KEK_FILE): a
+                           file holding "WARD-KEK-1:...", as "ward keys
+                           new-kek" writes it; or the key itself in env
+                           WARD_KEK. Default: DIR/kek, generated on first
+                           use
 `
 
 // stateOptions say where the state lives: the data directory, the store

@@ -43,11 +43,12 @@ A running server refuses the refresh tokens of ended sessions at once
 its --sync-interval (default 5s), when it reloads its revocations.
 
 Flags:
-` + stateFlagsUsage + `    --role ROLE           (add) give the account ROLE; repeatable
-    --password-file FILE  (add) read the password from the first line of FILE
-    --none                (set-role) remove every role
-    --json                (list) print a JSON array
-    -h, --help            show this help
+` + stateFlagsUsage + `    --role ROLE            (add) give the account ROLE; repeatable
+    --password-file FILE   (add) read the password from the first line of
+                           FILE
+    --none                 (set-role) remove every role
+    --json                 (list) print a JSON array
+    -h, --help             show this help
 
 Exit status: 0 on success, 1 if the operation fails (no such account, an
 email already taken, a weak password), 2 on a usage error.
