@@ -426,3 +426,57 @@ func TestServeTLS(t *testing.T) {
 		t.Errorf("plain HTTP answered 200 on the TLS port")
 	}
 }
+
+// TestServeConfigApplies checks that the flags reach the service and the
+// server: the access token lifetime, the audience, the signing algorithm,
+// the password grant and --refresh-grace 0s.
+func TestServeConfigApplies(t *testing.T) {
+	t.Parallel()
+	cfg := testServeConfig(t)
+	cfg.AccessTTL = 5 * time.Minute
+	cfg.RefreshGrace = 0
+	cfg.Audience = []string{"api", "billing"}
+	cfg.SigningAlg = "EdDSA"
+	cfg.EnablePasswordGrant = true
+	m, _ := mustRunMain(t, cfg)
+	u := m.URL
+
+	md := mustCall(t, "GET", u+"/.well-known/oauth-authorization-server", "", nil, 200)
+	if grants, _ := json.Marshal(md.Body["grant_types_supported"]); !strings.Contains(string(grants), `"password"`) {
+		t.Errorf("grant_types_supported = %s, want password too", grants)
+	}
+	creds := map[string]string{"email": "cy@example.com", "password": testPassword}
+	mustCall(t, "POST", u+"/v1/auth/signup", "", creds, 201)
+	login := mustCall(t, "POST", u+"/v1/auth/login", "", creds, 200)
+	if login.Body["expires_in"] != float64(300) {
+		t.Errorf("expires_in = %v, want 300", login.Body["expires_in"])
+	}
+	var out, errb bytes.Buffer
+	at := login.str("access_token")
+	if code := run([]string{"decode", "--json", at}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("decode: %s", errb.String())
+	}
+	var dec struct {
+		Header map[string]any `json:"header"`
+		Claims map[string]any `json:"claims"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &dec); err != nil {
+		t.Fatalf("decode --json: %v\n%s", err, out.String())
+	}
+	if dec.Header["alg"] != "EdDSA" || dec.Header["typ"] != "at+jwt" {
+		t.Errorf("header = %v", dec.Header)
+	}
+	if aud, _ := json.Marshal(dec.Claims["aud"]); string(aud) != `["api","billing"]` {
+		t.Errorf("aud = %s", aud)
+	}
+
+	// No grace window: the previous refresh token is a reuse at once, and
+	// ends the session.
+	rt := login.str("refresh_token")
+	ref := mustCall(t, "POST", u+"/v1/auth/refresh", "", map[string]string{"refresh_token": rt}, 200)
+	r := mustCall(t, "POST", u+"/v1/auth/refresh", "", map[string]string{"refresh_token": rt}, 401)
+	if r.errorCode() != "token_reused" {
+		t.Errorf("second use of a refresh token with --refresh-grace 0s: %v", r.Body)
+	}
+	mustCall(t, "GET", u+"/v1/me", ref.str("access_token"), nil, 401)
+}
