@@ -57,7 +57,7 @@ func (p Argon2Params) String() string {
 
 var errBadHash = errors.New("auth: malformed argon2id hash")
 
-var b64 = base64.RawStdEncoding // PHC strings use unpadded standard base64
+var b64 = base64.RawStdEncoding.Strict() // PHC strings use unpadded, canonical standard base64
 
 // phc is a parsed "$argon2id$v=19$m=…,t=…,p=…$salt$hash".
 type phc struct {
@@ -95,14 +95,18 @@ func parsePHC(s string) (phc, error) {
 			return phc{}, errBadHash
 		}
 	}
+	if p.params.String() != parts[3] { // canonical: m, t, p in order, no leading zeros
+		return phc{}, errBadHash
+	}
 	if p.params.Memory == 0 || p.params.Time == 0 || p.params.Threads == 0 || p.params.Memory > maxArgon2Mem || p.params.Time > 64 {
 		return phc{}, errBadHash
 	}
 	var err error
-	if p.salt, err = b64.DecodeString(parts[4]); err != nil || len(p.salt) < 8 {
+	// The decoder skips new lines: compare the re-encoding to reject them.
+	if p.salt, err = b64.DecodeString(parts[4]); err != nil || len(p.salt) < 8 || b64.EncodeToString(p.salt) != parts[4] {
 		return phc{}, errBadHash
 	}
-	if p.hash, err = b64.DecodeString(parts[5]); err != nil || len(p.hash) < 16 || len(p.hash) > 64 {
+	if p.hash, err = b64.DecodeString(parts[5]); err != nil || len(p.hash) < 16 || len(p.hash) > 64 || b64.EncodeToString(p.hash) != parts[5] {
 		return phc{}, errBadHash
 	}
 	return p, nil

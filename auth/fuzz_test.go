@@ -1,0 +1,67 @@
+package auth
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// FuzzParseRefreshToken: parsing never panics, and a token that parses is
+// exactly the token made from what it parsed to (no malleability).
+func FuzzParseRefreshToken(f *testing.F) {
+	mac := bytes.Repeat([]byte{9}, 32)
+	f.Add(makeRefreshToken(mac, newID(sessionIDLen), 0))
+	f.Add(makeRefreshToken(mac, newID(sessionIDLen), 1<<63))
+	f.Add("wrt_")
+	f.Add("wrt_AQ")
+	f.Fuzz(func(t *testing.T, tok string) {
+		rt, ok := parseRefreshToken(mac, tok)
+		if !ok {
+			return
+		}
+		if again := makeRefreshToken(mac, rt.sessionID, rt.counter); again != tok {
+			t.Fatalf("token %q parses but re-encodes as %q", tok, again)
+		}
+	})
+}
+
+// FuzzParsePHC: a PHC string that parses re-encodes to the same bytes.
+func FuzzParsePHC(f *testing.F) {
+	f.Add("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g")
+	f.Add("$argon2id$v=19$m=65536,t=3,p=4$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA")
+	f.Add("$argon2i$v=19$m=1,t=1,p=1$$")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parsePHC(s)
+		if err != nil {
+			return
+		}
+		if p.String() != s {
+			t.Fatalf("%q parses but re-encodes as %q", s, p.String())
+		}
+	})
+}
+
+// FuzzNormalizeEmail: normalization is idempotent and its output has no
+// surrounding space and a lower-case domain.
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, s := range []string{" Ann@Example.COM ", "a@b", "ü@ÄÖ.de", "a@@b", "x+y@sub.example.org"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := NormalizeEmail(s)
+		if err != nil {
+			return
+		}
+		again, err := NormalizeEmail(n)
+		if err != nil || again != n {
+			t.Fatalf("NormalizeEmail(%q) = %q, then %q, %v", s, n, again, err)
+		}
+		if strings.TrimSpace(n) != n {
+			t.Fatalf("%q has surrounding space", n)
+		}
+		_, domain, _ := strings.Cut(n, "@")
+		if strings.ToLower(domain) != domain {
+			t.Fatalf("domain of %q is not lower-case", n)
+		}
+	})
+}
