@@ -480,3 +480,31 @@ func TestServeConfigApplies(t *testing.T) {
 	}
 	mustCall(t, "GET", u+"/v1/me", ref.str("access_token"), nil, 401)
 }
+
+// TestServeTrustedProxy: with --trusted-proxy, the client address in the
+// logs comes from X-Forwarded-For; without it, never.
+func TestServeTrustedProxy(t *testing.T) {
+	t.Parallel()
+	for _, trusted := range []bool{false, true} {
+		cfg := testServeConfig(t)
+		cfg.LogLevel = 0
+		if trusted {
+			cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+		}
+		m, stderr := mustRunMain(t, cfg)
+		req, _ := http.NewRequest("GET", m.URL+"/healthz", nil)
+		req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		// The access log line is written after the response.
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stderr.String(), "path=/healthz") && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := strings.Contains(stderr.String(), "ip=203.0.113.7"); got != trusted {
+			t.Errorf("trusted proxy %v: X-Forwarded-For logged = %v\n%s", trusted, got, stderr)
+		}
+	}
+}
