@@ -74,7 +74,11 @@ func NormalizeEmail(email string) (string, error) {
 			}
 		}
 	}
-	return local + "@" + domain, nil
+	out := local + "@" + domain
+	if len(out) > 254 { // lower-casing can lengthen UTF-8
+		return bad("too long or not UTF-8")
+	}
+	return out, nil
 }
 
 // maxRoles bounds the roles of one user.
