@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wardauth/ward/jose/jwt"
@@ -174,4 +175,115 @@ func (s *Service) Ready() error {
 
 func unauthorized(err error) error {
 	return fmt.Errorf("%w (%w)", &Error{Code: CodeUnauthorized, Message: "The access token is invalid, expired or revoked."}, err)
+}
+
+// Introspection is the answer of [Service.Introspect] ([RFC 7662,
+// Section 2.2]). An inactive token has only Active false.
+//
+// [RFC 7662, Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+type Introspection struct {
+	Active    bool
+	TokenType string // "access_token" or "refresh_token"
+	Scope     string
+	ClientID  string
+	Subject   string
+	Audience  []string
+	Issuer    string
+	ExpiresAt time.Time
+	IssuedAt  time.Time
+	TokenID   string // "jti"
+	SessionID string
+	Roles     []string
+}
+
+// Introspect says whether token (an access token or a refresh token of
+// this server) is active and describes it ([RFC 7662]). A refresh token is
+// active if it is its live session's current token. Invalid tokens are
+// not errors: they are inactive. Errors come only from the store.
+//
+// [RFC 7662]: https://www.rfc-editor.org/rfc/rfc7662
+func (s *Service) Introspect(ctx context.Context, token string) (*Introspection, error) {
+	st, err := s.keys.state()
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(token, RefreshTokenPrefix) {
+		rt, ok := parseRefreshToken(st.mac, token)
+		if !ok {
+			return &Introspection{}, nil
+		}
+		var sess *Session
+		err := s.view(ctx, func(tx ReadTx) error {
+			var err error
+			sess, err = tx.Session(rt.sessionID)
+			return err
+		})
+		if IsCode(err, CodeNotFound) {
+			return &Introspection{}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !sess.Active(s.now(), s.cfg.SessionIdleTTL) || sess.Counter != rt.counter {
+			return &Introspection{}, nil
+		}
+		return &Introspection{Active: true, TokenType: "refresh_token", ClientID: sess.ClientID, Subject: sess.UserID,
+			Issuer: s.cfg.Issuer, ExpiresAt: sess.ExpiresAt, IssuedAt: sess.RotatedAt, SessionID: sess.ID}, nil
+	}
+	c, err := s.Authenticate(ctx, token)
+	if err != nil {
+		return &Introspection{}, nil
+	}
+	return &Introspection{Active: true, TokenType: "access_token", Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
+		Audience: c.Audience, Issuer: c.Issuer, ExpiresAt: c.ExpiresAt, IssuedAt: c.IssuedAt, TokenID: c.ID,
+		SessionID: c.SessionID, Roles: c.Roles}, nil
+}
+
+// RevokeToken revokes a token as [RFC 7009] asks: a refresh token ends its
+// session (and so revokes its access tokens); an access token is revoked
+// by its "jti" until it expires. A token that is invalid, expired or
+// already revoked is not an error (Section 2.2). Errors come only from
+// the store.
+//
+// [RFC 7009]: https://www.rfc-editor.org/rfc/rfc7009
+func (s *Service) RevokeToken(ctx context.Context, token string, meta RequestMeta) error {
+	st, err := s.keys.state()
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if strings.HasPrefix(token, RefreshTokenPrefix) {
+		rt, ok := parseRefreshToken(st.mac, token)
+		if !ok {
+			return nil
+		}
+		err := s.update(ctx, func(tx Tx, l *txlog) error {
+			sess, err := tx.LockSession(rt.sessionID)
+			if err != nil {
+				return err
+			}
+			if !sess.EndedAt.IsZero() {
+				return nil
+			}
+			ev := s.event(now, EventRevoke, OutcomeSuccess, meta)
+			ev.UserID, ev.SessionID, ev.ClientID, ev.Detail = sess.UserID, sess.ID, sess.ClientID, "token_type=refresh_token"
+			l.audit(ev)
+			return s.endSession(tx, l, sess, now, EndRevoked, meta)
+		})
+		if IsCode(err, CodeNotFound) {
+			return nil
+		}
+		return err
+	}
+	c, err := s.Authenticate(ctx, token)
+	if err != nil {
+		return nil
+	}
+	return s.update(ctx, func(tx Tx, l *txlog) error {
+		l.revoke(Revocation{Kind: RevokeToken, Subject: c.ID, NotBefore: now, Expires: c.ExpiresAt.Add(Leeway), CreatedAt: now})
+		ev := s.event(now, EventRevoke, OutcomeSuccess, meta)
+		ev.UserID, ev.SessionID, ev.ClientID, ev.Detail = c.Subject, c.SessionID, c.ClientID, "token_type=access_token jti="+c.ID
+		l.audit(ev)
+		return nil
+	})
 }

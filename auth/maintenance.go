@@ -1,0 +1,61 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Cleanup deletes expired revocations, sessions past their absolute
+// lifetime, ended and idle sessions once [Config.SessionIdleTTL] (at least
+// a day) has passed since their end or last use (until then their stale
+// refresh tokens still get [CodeSessionEnded] or [CodeTokenReused] rather
+// than [CodeInvalidToken]), and audit events older than
+// [Config.AuditRetention]; it also prunes the revocation replica. The server
+// calls it on a ticker (hourly is plenty).
+func (s *Service) Cleanup(ctx context.Context) (CleanupStats, error) {
+	s.cleanMu.Lock()
+	defer s.cleanMu.Unlock()
+	now := s.now()
+	p := CleanupPolicy{Now: now, SessionsBefore: now.Add(-max(s.cfg.SessionIdleTTL, 24*time.Hour))}
+	if s.cfg.AuditRetention > 0 {
+		p.AuditBefore = now.Add(-s.cfg.AuditRetention)
+	}
+	var stats CleanupStats
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		stats, err = tx.Cleanup(p)
+		return err
+	})
+	if err != nil {
+		return stats, internal("cleanup", err)
+	}
+	s.revs.Prune(now)
+	return stats, nil
+}
+
+// ApplyRevocations applies revocations received from another instance
+// (through a [RevocationBus] subscriber) to the replica; a signing key
+// revocation also reloads the keyring, so that the key stops verifying at
+// once. The revocations must already be durable in the shared store.
+func (s *Service) ApplyRevocations(ctx context.Context, revs []Revocation) error {
+	s.revs.Add(revs...)
+	for _, r := range revs {
+		if r.Kind == RevokeKey {
+			_, err := s.MaybeRotateKeys(ctx)
+			return err
+		}
+	}
+	return nil
+}
+
+// Sync reloads the revocation replica and the keyring from the store, to
+// pick up what other instances wrote. The server calls it on a ticker
+// when several instances share a store (and no [RevocationBus] delivers
+// revocations sooner).
+func (s *Service) Sync(ctx context.Context) error {
+	if err := s.revs.Load(ctx, s.store, s.now()); err != nil {
+		return err
+	}
+	_, err := s.MaybeRotateKeys(ctx)
+	return err
+}
