@@ -75,7 +75,8 @@ func NewRevocations() *Revocations {
 // Load adds the unexpired revocations in store at now to the replica, and
 // records now as the load time. Entries already in the replica are kept
 // (revocations are never withdrawn; [Revocations.Prune] drops expired
-// ones), so a revocation applied while Load runs is not lost.
+// ones), so a revocation applied while Load runs is not lost; entries
+// expired at now are dropped.
 func (r *Revocations) Load(ctx context.Context, store Store, now time.Time) error {
 	var revs []Revocation
 	err := store.View(ctx, func(tx ReadTx) error {
@@ -103,6 +104,7 @@ func (r *Revocations) Load(ctx context.Context, store Store, now time.Time) erro
 	}
 	r.tokens, r.sessions, r.users, r.keys = fresh.tokens, fresh.sessions, fresh.users, fresh.keys
 	r.loadedAt = now
+	r.pruneLocked(now)
 	return nil
 }
 
@@ -154,6 +156,10 @@ func (r *Revocations) add(revs []Revocation) {
 func (r *Revocations) Prune(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.pruneLocked(now)
+}
+
+func (r *Revocations) pruneLocked(now time.Time) {
 	for k, exp := range r.tokens {
 		if exp.Before(now) {
 			delete(r.tokens, k)

@@ -404,7 +404,7 @@ func TestLoginFailures(t *testing.T) {
 	// An unknown email costs a hash like a wrong password does.
 	timeLogin := func(email string) time.Duration {
 		best := time.Hour
-		for range 3 {
+		for range 5 {
 			start := time.Now()
 			e.svc.Login(ctx, email, "wrong password 123", meta)
 			best = min(best, time.Since(start))
@@ -412,7 +412,7 @@ func TestLoginFailures(t *testing.T) {
 		return best
 	}
 	known, unknown := timeLogin("known@example.com"), timeLogin("unknown@example.com")
-	if unknown < known/2 {
+	if unknown < known/3 { // loose: the machine may be busy; a missing hash is ~1000x faster
 		t.Errorf("unknown email took %v, wrong password %v: the dummy hash is missing", unknown, known)
 	}
 }
