@@ -30,7 +30,7 @@ var MinArgon2Params = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 const (
 	argon2SaltLen = 16
 	argon2KeyLen  = 32
-	maxArgon2Mem  = 4 << 20 // 4 GiB in KiB
+	maxArgon2Mem  = 1 << 20 // 1 GiB in KiB: a hash read from the store costs at most this
 )
 
 func (p Argon2Params) withDefaults() (Argon2Params, error) {
