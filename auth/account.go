@@ -109,7 +109,7 @@ func (s *Service) ChangePassword(ctx context.Context, claims *AccessClaims, curr
 		return err
 	}
 	return s.update(ctx, func(tx Tx, l *txlog) error {
-		cur, err := tx.User(u.ID)
+		cur, err := tx.LockUser(u.ID)
 		if err != nil {
 			return err
 		}

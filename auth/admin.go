@@ -78,7 +78,7 @@ func (s *Service) revokeUser(tx Tx, l *txlog, userID string, now time.Time, reas
 func (s *Service) modifyUser(ctx context.Context, userID, evType, reason string, meta RequestMeta, change func(u *User) (bool, string, error)) error {
 	now := s.now()
 	return s.update(ctx, func(tx Tx, l *txlog) error {
-		u, err := tx.User(userID)
+		u, err := tx.LockUser(userID)
 		if err != nil {
 			return err
 		}

@@ -152,7 +152,7 @@ func (s *Service) login(ctx context.Context, email, password, detail string, met
 		IP: meta.clean().IP, UserAgent: meta.clean().UserAgent,
 	}
 	err = s.update(ctx, func(tx Tx, l *txlog) error {
-		cur, err := tx.User(u.ID)
+		cur, err := tx.LockUser(u.ID)
 		if err != nil {
 			return err
 		}

@@ -79,6 +79,10 @@ type Tx interface {
 	// locked until the transaction ends, so that concurrent refreshes of
 	// one session are serialized ([CodeNotFound] if there is none).
 	LockSession(id string) (*Session, error)
+	// LockUser returns the user with the given ID and holds it locked
+	// until the transaction ends, for read-modify-write of the user row
+	// ([CodeNotFound] if there is none).
+	LockUser(id string) (*User, error)
 	// LockKeys locks the keyring until the transaction ends, so that two
 	// instances never rotate at once.
 	LockKeys() error

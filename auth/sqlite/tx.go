@@ -292,6 +292,9 @@ func (t *tx) Session(id string) (*auth.Session, error) {
 // BEGIN IMMEDIATE.
 func (t *tx) LockSession(id string) (*auth.Session, error) { return t.Session(id) }
 
+// LockUser is User: the transaction holds SQLite's write lock.
+func (t *tx) LockUser(id string) (*auth.User, error) { return t.User(id) }
+
 // LockKeys does nothing: the transaction holds SQLite's write lock.
 func (t *tx) LockKeys() error { return nil }
 

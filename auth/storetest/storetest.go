@@ -126,6 +126,15 @@ func testUsers(t *testing.T, s auth.Store) {
 		wantCode(t, err, auth.CodeNotFound)
 		return nil
 	})
+	update(t, s, func(tx auth.Tx) error {
+		got, err := tx.LockUser("u1")
+		if err != nil || got.Email != u2.Email {
+			t.Errorf("LockUser = %+v, %v", got, err)
+		}
+		_, err = tx.LockUser("nope")
+		wantCode(t, err, auth.CodeNotFound)
+		return nil
+	})
 	missing := newUser("zz", "zz@example.com")
 	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.UpdateUser(missing) }), auth.CodeNotFound)
 
