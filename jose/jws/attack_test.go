@@ -248,19 +248,19 @@ func attacks(t testing.TB) []attack {
 	psInput := []byte(b64(`{"alg":"PS256"}`) + "." + b64(payload))
 	// With crypto/rsa, SaltLength 0 is PSSSaltLengthAuto: the largest salt.
 	for name, salt := range map[string]int{"SaltLength 0 (PSSSaltLengthAuto)": 0, "SaltLength 20": 20, "SaltLength 64": 64} {
-		sig, err := rsa.SignPSS(rand.Reader, rsaPriv, ps.Algorithm().Hash(), hashOf(ps.Algorithm().Hash(), psInput), &rsa.PSSOptions{SaltLength: salt})
+		sig, err := rsa.SignPSS(rand.Reader, rsaKey(t), ps.Algorithm().Hash(), hashOf(ps.Algorithm().Hash(), psInput), &rsa.PSSOptions{SaltLength: salt})
 		if err != nil {
 			t.Fatal(err)
 		}
 		add(attack{name: "PSS " + name, src: "RFC 7518, Section 3.5", token: string(psInput) + "." + base64url.EncodeToString(sig), keys: psSet, want: errs(jws.ErrBadSignature)})
 	}
 	for _, salt := range []int{0, 20, 31, 33} {
-		sig := signPSSSalt(t, rsaPriv, ps.Algorithm().Hash(), psInput, salt)
+		sig := signPSSSalt(t, rsaKey(t), ps.Algorithm().Hash(), psInput, salt)
 		add(attack{name: "PSS exact salt " + itoa(salt), src: "RFC 7518, Section 3.5", token: string(psInput) + "." + base64url.EncodeToString(sig), keys: psSet, want: errs(jws.ErrBadSignature)})
 	}
 	// The hand-made encoder with the right salt length verifies: the rows
 	// above fail for their salt alone.
-	add(attack{name: "PSS exact salt 32", src: "RFC 7518, Section 3.5", token: string(psInput) + "." + base64url.EncodeToString(signPSSSalt(t, rsaPriv, ps.Algorithm().Hash(), psInput, 32)), keys: psSet})
+	add(attack{name: "PSS exact salt 32", src: "RFC 7518, Section 3.5", token: string(psInput) + "." + base64url.EncodeToString(signPSSSalt(t, rsaKey(t), ps.Algorithm().Hash(), psInput, 32)), keys: psSet})
 	add(attack{name: "PSS salt length 32", src: "RFC 7518, Section 3.5", token: handToken(t, `{"alg":"PS256"}`, payload, ps, jwk.PS256), keys: psSet})
 	add(attack{name: "RSA signature one byte short", src: "RFC 8017, Section 8.2.2", token: func() string {
 		tok := handToken(t, `{"alg":"RS256"}`, payload, rs, jwk.RS256)

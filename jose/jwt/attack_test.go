@@ -193,7 +193,7 @@ func attacks(t testing.TB) []attack {
 
 	psInput := b64(`{"alg":"PS256"}`) + "." + b64(baseClaims(""))
 	for name, salt := range map[string]int{"SaltLength 0": 0, "SaltLength 20": 20, "PSSSaltLengthAuto": rsa.PSSSaltLengthAuto, "SaltLength 48": 48} {
-		sig, err := rsa.SignPSS(rand.Reader, rsaPriv, ps.Algorithm().Hash(), hashOf(ps.Algorithm().Hash(), []byte(psInput)), &rsa.PSSOptions{SaltLength: salt})
+		sig, err := rsa.SignPSS(rand.Reader, rsaKey(t), ps.Algorithm().Hash(), hashOf(ps.Algorithm().Hash(), []byte(psInput)), &rsa.PSSOptions{SaltLength: salt})
 		if err != nil {
 			t.Fatal(err)
 		}
