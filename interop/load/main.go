@@ -1,0 +1,527 @@
+// Command load is a bounded load generator for a running Ward server
+// (`ward serve`) on loopback. It measures, one mode after the other:
+//
+//   - refresh: the refresh_token grant at POST /oauth2/token; each worker
+//     logs in once and then refreshes its own session, always with the
+//     token of the previous rotation;
+//   - refresh-app: the same through POST /v1/auth/refresh;
+//   - client-credentials: the client_credentials grant at POST
+//     /oauth2/token with HTTP Basic;
+//   - login: POST /v1/auth/login for pre-created users, together with the
+//     argon2id ceiling of this machine (hashes per second at the server's
+//     cost with one goroutine per server core), measured before and after
+//     the logins, and logins per second as a percentage of it.
+//
+// For each mode it prints successful requests per second (total and per
+// server core), the 50th and 99th percentile and maximum latencies, and
+// the errors. Every loop is bounded in time (-duration) and in count
+// (-max-requests); the program stops by itself. It refuses any target that
+// is not a loopback address.
+//
+// scripts/load.sh builds ward, starts ward serve, creates the users and the
+// client, and runs this program; see docs/server-benchmarks.md.
+//
+// Usage:
+//
+//	go run ./load -url http://127.0.0.1:PORT -users users.txt -password-file pw.txt \
+//	    -client-file client.env [-modes refresh,client-credentials,login] \
+//	    [-workers 16] [-duration 20s] [-server-cores 2]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+)
+
+type options struct {
+	base         *url.URL
+	modes        []string
+	workers      int
+	duration     time.Duration
+	warmup       time.Duration
+	pause        time.Duration
+	maxRequests  int64
+	timeout      time.Duration
+	serverCores  int
+	users        []string
+	password     string
+	clientID     string
+	clientSecret string
+	ceiling      time.Duration
+	ceilingMax   int64
+	argon2       auth.Argon2Params
+}
+
+func main() {
+	o, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (*options, error) {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	rawURL := fs.String("url", "", "base URL of the server (loopback only)")
+	modes := fs.String("modes", "refresh,client-credentials,login", "comma-separated: refresh, refresh-app, client-credentials, login")
+	o := &options{}
+	fs.IntVar(&o.workers, "workers", 16, "concurrent workers (each with its own connection and, for refresh, its own session)")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time per mode (at most 10m)")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured time before each mode's measurement")
+	fs.DurationVar(&o.pause, "pause", 2*time.Second, "idle time between modes")
+	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "at most this many requests per mode, warm-up included")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.IntVar(&o.serverCores, "server-cores", runtime.NumCPU(), "cores the server runs on: the per-core divisor and the number of hashing goroutines of the ceiling")
+	usersFile := fs.String("users", "", "file with one user email per line (login and refresh)")
+	passwordFile := fs.String("password-file", "", "file whose first line is the users' password")
+	clientFile := fs.String("client-file", "", "output of `ward client add`: client_id=... and client_secret=... lines")
+	fs.DurationVar(&o.ceiling, "ceiling", 10*time.Second, "argon2id ceiling measurement time, half before and half after the logins")
+	fs.Int64Var(&o.ceilingMax, "ceiling-max", 100_000, "at most this many hashes per ceiling measurement")
+	m := fs.Uint("argon2-memory", 0, "argon2id memory in KiB of the server (0: Ward's default)")
+	t := fs.Uint("argon2-time", 0, "argon2id passes of the server (0: Ward's default)")
+	p := fs.Uint("argon2-threads", 0, "argon2id threads of the server (0: Ward's default)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if o.base, err = loopbackURL(*rawURL); err != nil {
+		return nil, err
+	}
+	for _, md := range strings.Split(*modes, ",") {
+		switch md = strings.TrimSpace(md); md {
+		case "refresh", "refresh-app", "client-credentials", "login":
+			o.modes = append(o.modes, md)
+		case "":
+		default:
+			return nil, fmt.Errorf("unknown mode %q", md)
+		}
+	}
+	switch {
+	case o.workers < 1 || o.workers > 1024:
+		return nil, errors.New("-workers must be within 1 to 1024")
+	case o.duration <= 0 || o.duration > 10*time.Minute:
+		return nil, errors.New("-duration must be within 0 to 10m")
+	case o.warmup < 0 || o.warmup > time.Minute || o.pause < 0 || o.pause > time.Minute:
+		return nil, errors.New("-warmup and -pause must be within 0 to 1m")
+	case o.maxRequests < 1:
+		return nil, errors.New("-max-requests must be positive")
+	case o.serverCores < 1:
+		return nil, errors.New("-server-cores must be positive")
+	case o.ceiling < 0 || o.ceiling > 5*time.Minute || o.ceilingMax < 1:
+		return nil, errors.New("-ceiling must be within 0 to 5m and -ceiling-max positive")
+	}
+	if *m > 1<<32-1 || *t > 1<<32-1 || *p > 255 {
+		return nil, errors.New("argon2 parameters out of range")
+	}
+	o.argon2 = auth.Argon2Params{Memory: uint32(*m), Time: uint32(*t), Threads: uint8(*p)}
+	need := func(md string) bool { return slices.Contains(o.modes, md) }
+	if need("login") || need("refresh") || need("refresh-app") {
+		if o.users, err = readLines(*usersFile); err != nil {
+			return nil, fmt.Errorf("-users: %w", err)
+		}
+		pw, err := readLines(*passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("-password-file: %w", err)
+		}
+		o.password = pw[0]
+	}
+	if need("client-credentials") {
+		lines, err := readLines(*clientFile)
+		if err != nil {
+			return nil, fmt.Errorf("-client-file: %w", err)
+		}
+		for _, l := range lines {
+			k, v, _ := strings.Cut(l, "=")
+			switch k {
+			case "client_id":
+				o.clientID = v
+			case "client_secret":
+				o.clientSecret = v
+			}
+		}
+		if o.clientID == "" || o.clientSecret == "" {
+			return nil, errors.New("-client-file has no client_id and client_secret lines")
+		}
+	}
+	return o, nil
+}
+
+// loopbackURL parses raw and refuses anything but http(s) to a loopback
+// address: this program generates load and must never be pointed at
+// another machine.
+func loopbackURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("-url is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("-url: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("-url %q: not http(s)", raw)
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("-url %q: refusing a target that is not a loopback address (127.0.0.0/8, ::1, localhost)", raw)
+	}
+	u.Path, u.RawQuery, u.Fragment = strings.TrimSuffix(u.Path, "/"), "", ""
+	return u, nil
+}
+
+func readLines(path string) ([]string, error) {
+	if path == "" {
+		return nil, errors.New("missing")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() && len(out) < 100_000 {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("empty file")
+	}
+	return out, sc.Err()
+}
+
+// result is one mode's measurement.
+type result struct {
+	mode     string
+	ok       int
+	errors   int
+	elapsed  time.Duration
+	lat      []time.Duration // successful requests, sorted
+	firstErr string
+	// login only
+	ceiling float64
+	params  string
+}
+
+func (r *result) rps() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+func (r *result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[int(float64(len(r.lat)-1)*p)]
+}
+
+func run(o *options) error {
+	client := &http.Client{
+		Timeout: o.timeout,
+		// Loopback only: a redirect could lead anywhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{
+			Proxy:               nil, // loopback only: never through a proxy
+			MaxIdleConns:        o.workers * 2,
+			MaxIdleConnsPerHost: o.workers * 2,
+			IdleConnTimeout:     time.Minute,
+		},
+	}
+	fmt.Printf("# target %s, %d workers, %v per mode (+%v warm-up), server cores %d, load generator GOMAXPROCS %d, %s/%s\n",
+		o.base, o.workers, o.duration, o.warmup, o.serverCores, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
+	var results []*result
+	for i, md := range o.modes {
+		if i > 0 {
+			time.Sleep(o.pause)
+		}
+		var r *result
+		var err error
+		switch md {
+		case "refresh":
+			r, err = runRefresh(o, client, md, "/oauth2/token")
+		case "refresh-app":
+			r, err = runRefresh(o, client, md, "/v1/auth/refresh")
+		case "client-credentials":
+			r, err = runClientCredentials(o, client)
+		case "login":
+			r, err = runLogin(o, client)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", md, err)
+		}
+		results = append(results, r)
+		printResult(os.Stderr, o, r) // progress
+	}
+	printTable(os.Stdout, o, results)
+	return nil
+}
+
+func printResult(w io.Writer, o *options, r *result) {
+	fmt.Fprintf(w, "# %s: %d ok, %d errors in %.1fs: %.0f/s (%.0f/s per server core), p50 %s, p99 %s, max %s\n",
+		r.mode, r.ok, r.errors, r.elapsed.Seconds(), r.rps(), r.rps()/float64(o.serverCores),
+		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)))
+	if r.firstErr != "" {
+		fmt.Fprintf(w, "#   first error: %s\n", r.firstErr)
+	}
+}
+
+func printTable(w io.Writer, o *options, results []*result) {
+	fmt.Fprintf(w, "%-19s %8s %7s %9s %11s %9s %9s %9s %s\n", "mode", "ok", "errors", "req/s", "req/s/core", "p50", "p99", "max", "notes")
+	for _, r := range results {
+		note := ""
+		if r.mode == "login" {
+			note = fmt.Sprintf("argon2id %s ceiling %.1f hash/s (%d goroutines): logins at %.1f%% of it",
+				r.params, r.ceiling, o.serverCores, 100*r.rps()/r.ceiling)
+		}
+		if r.firstErr != "" {
+			note += " first error: " + r.firstErr
+		}
+		fmt.Fprintf(w, "%-19s %8d %7d %9.1f %11.1f %9s %9s %9s %s\n", r.mode, r.ok, r.errors, r.rps(),
+			r.rps()/float64(o.serverCores), ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), note)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+// worker does one request and reports whether it succeeded, with an error
+// description if not.
+type worker func(ctx context.Context) error
+
+// drive runs one worker function per worker until the warm-up and the
+// measurement time have passed or maxRequests requests were started,
+// whichever comes first, and measures the requests that started after the
+// warm-up.
+func drive(o *options, mode string, workers []worker) *result {
+	start := time.Now()
+	measureFrom := start.Add(o.warmup)
+	deadline := measureFrom.Add(o.duration)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(o.timeout))
+	defer cancel()
+	var issued atomic.Int64
+	var mu sync.Mutex
+	r := &result{mode: mode}
+	var wg sync.WaitGroup
+	var lastEnd atomic.Int64
+	for _, w := range workers {
+		wg.Go(func() {
+			var lat []time.Duration
+			var errs int
+			var firstErr string
+			for issued.Add(1) <= o.maxRequests {
+				t0 := time.Now()
+				if !t0.Before(deadline) {
+					break
+				}
+				err := w(ctx)
+				t1 := time.Now()
+				if t0.Before(measureFrom) {
+					continue
+				}
+				if err != nil {
+					errs++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+				} else {
+					lat = append(lat, t1.Sub(t0))
+				}
+				for {
+					old := lastEnd.Load()
+					if t1.UnixNano() <= old || lastEnd.CompareAndSwap(old, t1.UnixNano()) {
+						break
+					}
+				}
+			}
+			mu.Lock()
+			r.lat = append(r.lat, lat...)
+			r.errors += errs
+			if r.firstErr == "" {
+				r.firstErr = firstErr
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	r.ok = len(r.lat)
+	slices.Sort(r.lat)
+	end := time.Unix(0, lastEnd.Load())
+	if end.Before(measureFrom) {
+		end = time.Now()
+	}
+	r.elapsed = end.Sub(measureFrom)
+	if r.elapsed <= 0 {
+		r.elapsed = time.Nanosecond
+	}
+	return r
+}
+
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// post sends a request and decodes a 200 token response.
+func post(ctx context.Context, c *http.Client, u, contentType, body string, basic [2]string) (*tokenResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", u, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	if basic[0] != "" {
+		req.SetBasicAuth(url.QueryEscape(basic[0]), url.QueryEscape(basic[1]))
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %d %.200s", u, res.StatusCode, raw)
+	}
+	var tr tokenResponse
+	if err := json.Unmarshal(raw, &tr); err != nil || tr.AccessToken == "" {
+		return nil, fmt.Errorf("%s: bad token response %.200s", u, raw)
+	}
+	return &tr, nil
+}
+
+func loginBody(email, password string) string {
+	b, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	return string(b)
+}
+
+func login(ctx context.Context, o *options, c *http.Client, email string) (*tokenResponse, error) {
+	return post(ctx, c, o.base.String()+"/v1/auth/login", "application/json", loginBody(email, o.password), [2]string{})
+}
+
+// runRefresh: each worker logs in once, then refreshes its own session with
+// the rotated token each time. A failed refresh logs in again (the failure
+// is counted).
+func runRefresh(o *options, c *http.Client, mode, path string) (*result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	u := o.base.String() + path
+	workers := make([]worker, o.workers)
+	for i := range workers {
+		email := o.users[i%len(o.users)]
+		tr, err := login(ctx, o, c, email)
+		if err != nil {
+			return nil, fmt.Errorf("logging in %s: %w", email, err)
+		}
+		rt := tr.RefreshToken
+		workers[i] = func(ctx context.Context) error {
+			var body, ct string
+			if path == "/oauth2/token" {
+				ct, body = "application/x-www-form-urlencoded", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {auth.DefaultAppClientID}}.Encode()
+			} else {
+				ct, body = "application/json", `{"refresh_token":"`+rt+`"}`
+			}
+			tr, err := post(ctx, c, u, ct, body, [2]string{})
+			if err == nil && tr.RefreshToken == "" {
+				err = errors.New("no refresh token in the response")
+			}
+			if err != nil {
+				if tr, lerr := login(ctx, o, c, email); lerr == nil {
+					rt = tr.RefreshToken
+				}
+				return err
+			}
+			rt = tr.RefreshToken
+			return nil
+		}
+	}
+	return drive(o, mode, workers), nil
+}
+
+func runClientCredentials(o *options, c *http.Client) (*result, error) {
+	u := o.base.String() + "/oauth2/token"
+	body := url.Values{"grant_type": {"client_credentials"}}.Encode()
+	creds := [2]string{o.clientID, o.clientSecret}
+	workers := make([]worker, o.workers)
+	for i := range workers {
+		workers[i] = func(ctx context.Context) error {
+			_, err := post(ctx, c, u, "application/x-www-form-urlencoded", body, creds)
+			return err
+		}
+	}
+	return drive(o, "client-credentials", workers), nil
+}
+
+// runLogin measures logins between two halves of the argon2id ceiling
+// measurement.
+func runLogin(o *options, c *http.Client) (*result, error) {
+	hasher, err := auth.NewHasher(o.argon2, o.serverCores)
+	if err != nil {
+		return nil, err
+	}
+	before := hashCeiling(o, hasher, o.ceiling/2)
+	time.Sleep(o.pause)
+	u := o.base.String() + "/v1/auth/login"
+	workers := make([]worker, o.workers)
+	for i := range workers {
+		body := loginBody(o.users[i%len(o.users)], o.password)
+		workers[i] = func(ctx context.Context) error {
+			_, err := post(ctx, c, u, "application/json", body, [2]string{})
+			return err
+		}
+	}
+	r := drive(o, "login", workers)
+	time.Sleep(o.pause)
+	after := hashCeiling(o, hasher, o.ceiling/2)
+	fmt.Fprintf(os.Stderr, "# argon2id ceiling: %.1f hash/s before the logins, %.1f after\n", before, after)
+	r.ceiling = (before + after) / 2
+	r.params = hasher.Params().String()
+	return r, nil
+}
+
+// hashCeiling returns the argon2id hashes per second of serverCores
+// goroutines hashing for d (and at most ceilingMax hashes).
+func hashCeiling(o *options, h *auth.Hasher, d time.Duration) float64 {
+	if d <= 0 {
+		d = time.Second
+	}
+	ctx := context.Background()
+	var n atomic.Int64
+	t0 := time.Now()
+	deadline := t0.Add(d)
+	var wg sync.WaitGroup
+	for range o.serverCores {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && n.Add(1) <= o.ceilingMax {
+				if _, err := h.Hash(ctx, "load-generator-password"); err != nil {
+					panic(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Every goroutine finishes its last hash after the deadline: count
+	// every hash, over the time they all took.
+	return float64(min(n.Load(), o.ceilingMax)) / time.Since(t0).Seconds()
+}

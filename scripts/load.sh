@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Load test of ward serve on loopback (issue 3, "Speed"; results in
+# docs/server-benchmarks.md).
+#
+# Builds ward and the load generator (interop/load), starts
+# `ward serve --addr 127.0.0.1:0` on a fresh data directory, creates USERS
+# users with `ward user add` and one client with `ward client add`, then
+# runs the load generator: the refresh_token grant, the client_credentials
+# grant and password logins (with the argon2id ceiling measured in the same
+# run), DURATION each. It prints a table and stops the server on exit,
+# whatever happens. It needs nothing but Go (and taskset for PIN=1).
+#
+# Environment (all optional):
+#   DURATION=20s      measured time per mode
+#   WARMUP=2s         unmeasured time before each mode
+#   WORKERS=16        concurrent client workers
+#   USERS=16          users created (refresh: one session per worker)
+#   MODES=refresh,client-credentials,login   (also: refresh-app)
+#   PIN=0             1: the server on CPU 0 with GOMAXPROCS=1 and the load
+#                     generator on the other CPUs, so that req/s/core is
+#                     the server's own core; 0: both share every CPU and
+#                     req/s/core is the total over all CPUs
+#   LOG_LEVEL=warn    ward serve --log-level (info logs every request)
+#   SERVE_FLAGS=      more flags for ward serve
+#   KEEP=0            1: keep the temporary directory (data, logs)
+#
+# Usage: scripts/load.sh            (from anywhere in the repository)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-2s}
+WORKERS=${WORKERS:-16}
+USERS=${USERS:-16}
+MODES=${MODES:-refresh,client-credentials,login}
+PIN=${PIN:-0}
+LOG_LEVEL=${LOG_LEVEL:-warn}
+SERVE_FLAGS=${SERVE_FLAGS:-}
+KEEP=${KEEP:-0}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-load.XXXXXX")
+server_pid=""
+cleanup() {
+	status=$?
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		for _ in $(seq 1 100); do
+			kill -0 "$server_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	if [ "$KEEP" = 1 ]; then
+		echo "# kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ncpu=$(getconf _NPROCESSORS_ONLN)
+echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -sm), $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //' || true)), $(go version | cut -d' ' -f3)"
+echo "# load before: $(cat /proc/loadavg 2>/dev/null || uptime)"
+
+echo "# building ward and the load generator" >&2
+go build -o "$tmp/ward" ./cmd/ward
+(cd interop && go build -o "$tmp/load" ./load)
+
+server_prefix=()
+load_prefix=()
+server_cores=$ncpu
+if [ "$PIN" = 1 ]; then
+	if [ "$ncpu" -lt 2 ]; then
+		echo "PIN=1 needs at least 2 CPUs" >&2
+		exit 2
+	fi
+	server_prefix=(taskset -c 0 env GOMAXPROCS=1)
+	load_prefix=(taskset -c "1-$((ncpu - 1))")
+	server_cores=1
+fi
+
+# shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
+"${server_prefix[@]}" "$tmp/ward" serve --addr 127.0.0.1:0 --data-dir "$tmp/data" \
+	--log-level "$LOG_LEVEL" $SERVE_FLAGS 2>"$tmp/serve.log" &
+server_pid=$!
+url=""
+for _ in $(seq 1 300); do
+	url=$(sed -n 's/^ward: listening on \(http[^ ]*\)$/\1/p' "$tmp/serve.log" | head -n1)
+	[ -n "$url" ] && break
+	if ! kill -0 "$server_pid" 2>/dev/null; then
+		cat "$tmp/serve.log" >&2
+		echo "ward serve exited" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+if [ -z "$url" ]; then
+	cat "$tmp/serve.log" >&2
+	echo "ward serve did not say where it listens within 30 s" >&2
+	exit 1
+fi
+echo "# ward serve at $url (pid $server_pid)"
+
+# Users and a client, through the admin commands (the server is running:
+# they share the store).
+pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+printf 'Load-%s-Test\n' "$pw" >"$tmp/password.txt"
+: >"$tmp/users.txt"
+for i in $(seq 1 "$USERS"); do
+	email="load$i@example.com"
+	"$tmp/ward" user add --data-dir "$tmp/data" --password-file "$tmp/password.txt" "$email" >/dev/null
+	echo "$email" >>"$tmp/users.txt"
+done
+"$tmp/ward" client add --data-dir "$tmp/data" --scope load:read load >"$tmp/client.env" 2>"$tmp/client.log"
+echo "# $USERS users and one client created"
+
+"${load_prefix[@]}" "$tmp/load" -url "$url" -modes "$MODES" -workers "$WORKERS" \
+	-duration "$DURATION" -warmup "$WARMUP" -server-cores "$server_cores" \
+	-users "$tmp/users.txt" -password-file "$tmp/password.txt" -client-file "$tmp/client.env"
+
+echo "# load after: $(cat /proc/loadavg 2>/dev/null || uptime)"
+if grep -qiE 'level=(error|warn)' "$tmp/serve.log"; then
+	echo "# server warnings and errors:"
+	grep -iE 'level=(error|warn)' "$tmp/serve.log" | head -n 20 | sed 's/^/#   /'
+fi
