@@ -48,14 +48,33 @@ func (s *Service) ApplyRevocations(ctx context.Context, revs []Revocation) error
 	return nil
 }
 
-// Sync reloads the revocation replica and the keyring from the store, to
-// pick up what other instances wrote. The server calls it on a ticker
-// when several instances share a store (and no [RevocationBus] delivers
-// revocations sooner).
+// Sync brings the revocation replica up to date with the store, reading
+// only the revocations added or changed since the last sync
+// ([Revocations.Sync]), and the keyring, to pick up what other instances
+// wrote. The server calls it on a ticker when several instances share a
+// store (and no [RevocationBus] delivers revocations sooner).
 func (s *Service) Sync(ctx context.Context) error {
-	if err := s.revs.Load(ctx, s.store, s.now()); err != nil {
+	s.syncMu.Lock()
+	err := s.revs.Sync(ctx, s.store, s.now())
+	s.syncMu.Unlock()
+	if err != nil {
 		return err
 	}
-	_, err := s.MaybeRotateKeys(ctx)
+	_, err = s.MaybeRotateKeys(ctx)
+	return err
+}
+
+// Reload reloads the whole revocation replica ([Revocations.Load]) and the
+// keyring from the store. [Service.Sync] is enough in normal operation;
+// Reload is for a store restored from a backup, whose change sequence
+// may be behind the replica's.
+func (s *Service) Reload(ctx context.Context) error {
+	s.syncMu.Lock()
+	err := s.revs.Load(ctx, s.store, s.now())
+	s.syncMu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = s.MaybeRotateKeys(ctx)
 	return err
 }

@@ -34,6 +34,9 @@ type Revocation struct {
 	NotBefore time.Time
 	Expires   time.Time
 	CreatedAt time.Time
+	// Seq is the store's change sequence number of the row, set by
+	// [ReadTx.Revocations] and [ReadTx.RevocationsSince]; zero elsewhere.
+	Seq int64
 }
 
 // RevocationBus carries revocations between instances (Redis fan-out,
@@ -53,6 +56,11 @@ func (NopRevocationBus) Publish(context.Context, []Revocation) error { return ni
 // Revocations is an in-memory replica of what is revoked and not yet
 // expired, checked with no store round trip. It is safe for concurrent use;
 // Check takes a read lock only.
+//
+// [Revocations.Load] reads every revocation in the store;
+// [Revocations.Sync] reads only those added or changed since the replica's
+// high-water mark ([Revocations.Seq]), so that its cost follows the rate of
+// revocations, not their number.
 type Revocations struct {
 	mu       sync.RWMutex
 	tokens   map[string]time.Time // jti → expires
@@ -60,6 +68,7 @@ type Revocations struct {
 	users    map[string]Revocation
 	keys     map[string]Revocation
 	loadedAt time.Time
+	seq      int64 // the store's change sequence number read up to
 }
 
 // NewRevocations returns an empty replica, not yet loaded.
@@ -72,23 +81,21 @@ func NewRevocations() *Revocations {
 	}
 }
 
-// Load adds the unexpired revocations in store at now to the replica, and
-// records now as the load time. Entries already in the replica are kept
+// Load adds the unexpired revocations in store at now to the replica,
+// records now as the load time, and sets the high-water mark to the
+// store's ([Revocations.Seq]). Entries already in the replica are kept
 // (revocations are never withdrawn; [Revocations.Prune] drops expired
 // ones), so a revocation applied while Load runs is not lost; entries
-// expired at now are dropped.
+// expired at now are dropped. Load reads the whole table: use it at start
+// and after restoring the store from a backup, and [Revocations.Sync]
+// otherwise.
 func (r *Revocations) Load(ctx context.Context, store Store, now time.Time) error {
-	var revs []Revocation
-	err := store.View(ctx, func(tx ReadTx) error {
-		var err error
-		revs, err = tx.Revocations(now)
-		return err
-	})
+	revs, last, err := revocationsSince(ctx, store, 0)
 	if err != nil {
 		return fmt.Errorf("auth: loading revocations: %w", err)
 	}
 	fresh := NewRevocations()
-	fresh.add(revs)
+	fresh.add(unexpired(revs, now))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Keep what the replica holds: an entry added after the store snapshot
@@ -104,12 +111,72 @@ func (r *Revocations) Load(ctx context.Context, store Store, now time.Time) erro
 	}
 	r.tokens, r.sessions, r.users, r.keys = fresh.tokens, fresh.sessions, fresh.users, fresh.keys
 	r.loadedAt = now
+	r.seq = last
 	r.pruneLocked(now)
 	return nil
 }
 
-// LoadedAt returns when the replica was last loaded from the store; zero
-// means never, and a verifier relying on it is not ready.
+// Sync adds to the replica the revocations added or changed in store
+// since its high-water mark, advances the mark, and records now as the
+// load time: an incremental [Revocations.Load]. It does not prune (see
+// [Revocations.Prune]). A replica never loaded is loaded in full.
+func (r *Revocations) Sync(ctx context.Context, store Store, now time.Time) error {
+	r.mu.RLock()
+	since, loaded := r.seq, !r.loadedAt.IsZero()
+	r.mu.RUnlock()
+	if !loaded {
+		return r.Load(ctx, store, now)
+	}
+	revs, last, err := revocationsSince(ctx, store, since)
+	if err != nil {
+		return fmt.Errorf("auth: syncing revocations: %w", err)
+	}
+	revs = unexpired(revs, now)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.add(revs)
+	r.seq = max(r.seq, last)
+	if now.After(r.loadedAt) {
+		r.loadedAt = now
+	}
+	return nil
+}
+
+func revocationsSince(ctx context.Context, store Store, seq int64) ([]Revocation, int64, error) {
+	var (
+		revs []Revocation
+		last int64
+	)
+	err := store.View(ctx, func(tx ReadTx) error {
+		var err error
+		revs, last, err = tx.RevocationsSince(seq)
+		return err
+	})
+	return revs, last, err
+}
+
+// unexpired returns the revocations of revs that have not expired at now,
+// reusing revs.
+func unexpired(revs []Revocation, now time.Time) []Revocation {
+	out := revs[:0]
+	for _, v := range revs {
+		if !v.Expires.Before(now) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Seq returns the replica's high-water mark: the store's change sequence
+// number ([Revocation.Seq]) up to which it has read.
+func (r *Revocations) Seq() int64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.seq
+}
+
+// LoadedAt returns when the replica was last loaded or synced from the
+// store; zero means never, and a verifier relying on it is not ready.
 func (r *Revocations) LoadedAt() time.Time {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

@@ -1,7 +1,10 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,5 +103,106 @@ func TestSameSecondRevocation(t *testing.T) {
 	r := e.login(t, "same@example.com")
 	if c := e.authn(t, r.AccessToken); !c.HasRole("ops") {
 		t.Fatal("new token lacks the new role")
+	}
+}
+
+// countingStore counts the revocation rows that reads return.
+type countingStore struct {
+	auth.Store
+	mu   sync.Mutex
+	rows int // rows returned by Revocations and RevocationsSince
+	full int // calls of Revocations or RevocationsSince(0)
+}
+
+func (s *countingStore) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
+	return s.Store.View(ctx, func(tx auth.ReadTx) error { return fn(&countingTx{tx, s}) })
+}
+
+func (s *countingStore) counts() (rows, full int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rows, s.full
+}
+
+type countingTx struct {
+	auth.ReadTx
+	s *countingStore
+}
+
+func (t *countingTx) Revocations(now time.Time) ([]auth.Revocation, error) {
+	revs, err := t.ReadTx.Revocations(now)
+	t.s.mu.Lock()
+	t.s.rows += len(revs)
+	t.s.full++
+	t.s.mu.Unlock()
+	return revs, err
+}
+
+func (t *countingTx) RevocationsSince(seq int64) ([]auth.Revocation, int64, error) {
+	revs, last, err := t.ReadTx.RevocationsSince(seq)
+	t.s.mu.Lock()
+	t.s.rows += len(revs)
+	if seq == 0 {
+		t.s.full++
+	}
+	t.s.mu.Unlock()
+	return revs, last, err
+}
+
+// TestSyncIsIncremental: Service.Sync reads only the revocations written
+// since the previous sync, not every unexpired one; Reload reads them all.
+func TestSyncIsIncremental(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := range 5 {
+		email := fmt.Sprintf("inc%d@example.com", i)
+		e.signup(t, email)
+		p := e.login(t, email)
+		if err := e.svc.Logout(ctx, e.authn(t, p.AccessToken), auth.LogoutSession, meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := &countingStore{Store: e.db}
+	cfg := e.svc.Config()
+	replica, err := auth.NewService(ctx, cs, testKEK, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, full := cs.counts()
+	if rows != 5 || full != 1 {
+		t.Fatalf("start-up: read %d rows in %d full loads, want 5 in 1", rows, full)
+	}
+	for range 3 {
+		if err := replica.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rows, full := cs.counts(); rows != 5 || full != 1 {
+		t.Fatalf("3 syncs with nothing new read %d rows (%d full loads), want none", rows-5, full-1)
+	}
+	// Another instance logs a user out: the next sync reads that row only,
+	// and the replica refuses the token.
+	e.signup(t, "late@example.com")
+	p := e.login(t, "late@example.com")
+	if err := e.svc.Logout(ctx, e.authn(t, p.AccessToken), auth.LogoutSession, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.Authenticate(ctx, p.AccessToken); err != nil {
+		t.Fatalf("not yet synced: %v", err)
+	}
+	if err := replica.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rows, full := cs.counts(); rows != 6 || full != 1 {
+		t.Fatalf("sync after one logout read %d rows (%d full loads), want 1 (0)", rows-5, full-1)
+	}
+	if _, err := replica.Authenticate(ctx, p.AccessToken); !errors.Is(err, jwt.ErrRevoked) {
+		t.Fatalf("after Sync: %v, want revoked", err)
+	}
+	// Reload reads everything again.
+	if err := replica.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rows, full := cs.counts(); rows != 12 || full != 2 {
+		t.Fatalf("Reload: %d rows in %d full loads, want 12 in 2", rows, full)
 	}
 }

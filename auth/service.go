@@ -26,6 +26,7 @@ type Service struct {
 	grace   time.Duration
 	weak    *weakList
 	cleanMu sync.Mutex
+	syncMu  sync.Mutex // serializes Sync and Reload
 }
 
 // TokenPair is the result of a login, a refresh or a client_credentials

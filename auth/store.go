@@ -64,8 +64,25 @@ type ReadTx interface {
 	// Secret returns the sealed secret stored under name.
 	Secret(name string) ([]byte, error)
 
-	// Revocations returns the revocations that have not expired at now.
+	// Revocations returns the revocations that have not expired at now,
+	// in Seq order.
 	Revocations(now time.Time) ([]Revocation, error)
+	// RevocationsSince returns the revocations added or changed after the
+	// change sequence number seq (0: every one), expired ones included,
+	// in increasing Seq order, each at most once, and the largest Seq
+	// among them (seq itself if there are none). A replica that keeps the
+	// returned number and passes it to the next call sees every change
+	// exactly once ([Revocations.Sync]).
+	//
+	// Every [Tx.AddRevocation] that creates or changes a row gives it a
+	// Seq greater than every Seq given before, even of rows deleted since
+	// (a Seq is never reused), and rows become visible in Seq order: a
+	// reader that has seen Seq n never later sees a new row with a Seq of
+	// n or less. SQLite gets this by serializing writers; PostgreSQL must
+	// also serialize the writers of revocations (a transaction-scoped lock
+	// taken before the sequence is read), since a BIGSERIAL alone can
+	// commit out of order.
+	RevocationsSince(seq int64) ([]Revocation, int64, error)
 
 	// Audit returns the events that q selects, newest first.
 	Audit(q AuditQuery) ([]AuditEvent, error)
@@ -113,8 +130,10 @@ type Tx interface {
 	// PutSecret stores a sealed secret under name, replacing any.
 	PutSecret(name string, sealed []byte) error
 
-	// AddRevocation stores r. If a revocation of the same kind and
-	// subject exists, the later NotBefore and the later Expires are kept.
+	// AddRevocation stores r (its Seq is ignored). If a revocation of the
+	// same kind and subject exists, the later NotBefore and the later
+	// Expires are kept; the row gets a new Seq if either changed, and
+	// keeps its Seq otherwise.
 	AddRevocation(r Revocation) error
 
 	// AppendAudit appends ev, assigning its ID.

@@ -2,9 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/sqlite"
@@ -99,5 +101,63 @@ func TestPathWithSpecialCharacters(t *testing.T) {
 	}
 	if v, err := db.Pragma(context.Background(), "journal_mode"); err != nil || v != "wal" {
 		t.Fatalf("journal_mode = %q, %v", v, err)
+	}
+}
+
+// TestMigrateRevocationSeq: a version-1 database's revocations get change
+// sequence numbers, in creation order, and keep their values.
+func TestMigrateRevocationSeq(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ward.db")
+	v1, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		string(v1),
+		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+		`INSERT INTO schema_version (version) VALUES (1)`,
+		`INSERT INTO revocations (kind, subject, not_before, expires, created_at) VALUES ('user', 'u1', 5, 9000000000000000000, 2), ('token', 'j1', 0, 9000000000000000000, 1)`,
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var (
+		revs []auth.Revocation
+		last int64
+	)
+	err = db.View(context.Background(), func(tx auth.ReadTx) error {
+		revs, last, err = tx.RevocationsSince(0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revs) != 2 || revs[0].Subject != "j1" || revs[1].Subject != "u1" || revs[1].NotBefore.UnixNano() != 5 || last != revs[1].Seq || revs[0].Seq <= 0 {
+		t.Fatalf("after migration: %+v, last %d", revs, last)
+	}
+	// A later revocation gets a greater seq.
+	err = db.Update(context.Background(), func(tx auth.Tx) error {
+		return tx.AddRevocation(auth.Revocation{Kind: auth.RevokeToken, Subject: "j2", Expires: time.Unix(0, 9e18)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(context.Background(), func(tx auth.ReadTx) error {
+		revs, _, err = tx.RevocationsSince(last)
+		return err
+	})
+	if err != nil || len(revs) != 1 || revs[0].Subject != "j2" {
+		t.Fatalf("RevocationsSince(%d) = %+v, %v", last, revs, err)
 	}
 }

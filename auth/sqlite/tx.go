@@ -147,17 +147,21 @@ const (
 		ON CONFLICT (kid) DO UPDATE SET alg = excluded.alg, state = excluded.state, private = excluded.private, public = excluded.public,
 		created_at = excluded.created_at, activate_at = excluded.activate_at, activated_at = excluded.activated_at,
 		retired_at = excluded.retired_at, revoked_at = excluded.revoked_at`
-	qDeleteKey     = `DELETE FROM signing_keys WHERE kid = ?`
-	qSecret        = `SELECT sealed FROM secrets WHERE name = ?`
-	qPutSecret     = `INSERT INTO secrets (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed`
-	qRevocations   = `SELECT kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY created_at`
-	qAddRevocation = `INSERT INTO revocations (kind, subject, not_before, expires, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (kind, subject) DO UPDATE SET not_before = max(not_before, excluded.not_before), expires = max(expires, excluded.expires)`
-	qAppendAudit = `INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qDeleteKey        = `DELETE FROM signing_keys WHERE kid = ?`
+	qSecret           = `SELECT sealed FROM secrets WHERE name = ?`
+	qPutSecret        = `INSERT INTO secrets (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed`
+	qRevocations      = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY seq`
+	qRevocationsSince = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE seq > ? ORDER BY seq`
+	qRevocation       = `SELECT not_before, expires, created_at FROM revocations WHERE kind = ? AND subject = ?`
+	// qAddRevocation replaces the row of the same kind and subject, if
+	// any: the new row gets the next seq (AUTOINCREMENT), so that replicas
+	// see the change.
+	qAddRevocation = `INSERT OR REPLACE INTO revocations (kind, subject, not_before, expires, created_at) VALUES (?, ?, ?, ?, ?)`
+	qAppendAudit   = `INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // staticQueries lists the queries prepared by Open.
-var staticQueries = []string{qUser, qUserByEmail, qUsers, qCreateUser, qUpdateUser, qDeleteUser, qSession, qSessions, qCreateSession, qUpdateSession, qClient, qClients, qCreateClient, qKeys, qPutKey, qDeleteKey, qSecret, qPutSecret, qRevocations, qAddRevocation, qAppendAudit}
+var staticQueries = []string{qUser, qUserByEmail, qUsers, qCreateUser, qUpdateUser, qDeleteUser, qSession, qSessions, qCreateSession, qUpdateSession, qClient, qClients, qCreateClient, qKeys, qPutKey, qDeleteKey, qSecret, qPutSecret, qRevocations, qRevocationsSince, qRevocation, qAddRevocation, qAppendAudit}
 
 // Users.
 
@@ -439,29 +443,59 @@ func (t *tx) PutSecret(name string, sealed []byte) error {
 // Revocations.
 
 func (t *tx) Revocations(now time.Time) ([]auth.Revocation, error) {
-	rows, err := t.query(qRevocations, nanos(now))
+	revs, _, err := t.scanRevocations(qRevocations, nanos(now))
+	return revs, err
+}
+
+func (t *tx) RevocationsSince(seq int64) ([]auth.Revocation, int64, error) {
+	revs, last, err := t.scanRevocations(qRevocationsSince, seq)
+	return revs, max(last, seq), err
+}
+
+// scanRevocations runs a query of revocations in seq order and returns
+// them with the last seq.
+func (t *tx) scanRevocations(query string, arg int64) ([]auth.Revocation, int64, error) {
+	rows, err := t.query(query, arg)
 	if err != nil {
-		return nil, wrap("revocations", err)
+		return nil, 0, wrap("revocations", err)
 	}
 	defer rows.Close()
-	var out []auth.Revocation
+	var (
+		out  []auth.Revocation
+		last int64
+	)
 	for rows.Next() {
 		var (
 			r                auth.Revocation
 			nb, exp, created int64
 		)
-		if err := rows.Scan(&r.Kind, &r.Subject, &nb, &exp, &created); err != nil {
-			return nil, wrap("revocations", err)
+		if err := rows.Scan(&r.Seq, &r.Kind, &r.Subject, &nb, &exp, &created); err != nil {
+			return nil, 0, wrap("revocations", err)
 		}
 		r.NotBefore, r.Expires, r.CreatedAt = fromNanos(nb), fromNanos(exp), fromNanos(created)
 		out = append(out, r)
+		last = r.Seq
 	}
-	return out, wrap("revocations", rows.Err())
+	return out, last, wrap("revocations", rows.Err())
 }
 
+// AddRevocation merges r with the row of the same kind and subject, if
+// any, and writes the result as a new row (a new seq) only if it differs
+// from the stored one.
 func (t *tx) AddRevocation(r auth.Revocation) error {
-	_, err := t.exec(qAddRevocation,
-		r.Kind, r.Subject, nanos(r.NotBefore), nanos(r.Expires), nanos(r.CreatedAt))
+	nb, exp, created := nanos(r.NotBefore), nanos(r.Expires), nanos(r.CreatedAt)
+	var oldNB, oldExp, oldCreated int64
+	err := t.queryRow(qRevocation, r.Kind, r.Subject).Scan(&oldNB, &oldExp, &oldCreated)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return wrap("add revocation", err)
+	case oldNB >= nb && oldExp >= exp:
+		return nil // already revoked at least as much
+	default:
+		nb, exp, created = max(nb, oldNB), max(exp, oldExp), oldCreated
+	}
+	_, err = t.exec(qAddRevocation, r.Kind, r.Subject, nb, exp, created)
 	return wrap("add revocation", err)
 }
 
