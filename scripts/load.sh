@@ -119,6 +119,7 @@ echo "# $USERS users and one client created"
 
 "${load_prefix[@]}" "$tmp/load" -url "$url" -modes "$MODES" -workers "$WORKERS" \
 	-duration "$DURATION" -warmup "$WARMUP" -server-cores "$server_cores" \
+	-server-pid "$server_pid" -clk-tck "$(getconf CLK_TCK)" \
 	-users "$tmp/users.txt" -password-file "$tmp/password.txt" -client-file "$tmp/client.env"
 
 echo "# load after: $(cat /proc/loadavg 2>/dev/null || uptime)"

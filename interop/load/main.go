@@ -42,6 +42,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,6 +68,8 @@ type options struct {
 	ceiling      time.Duration
 	ceilingMax   int64
 	argon2       auth.Argon2Params
+	serverPID    int
+	clkTck       int
 }
 
 func main() {
@@ -98,6 +101,8 @@ func parseFlags(args []string) (*options, error) {
 	clientFile := fs.String("client-file", "", "output of `ward client add`: client_id=... and client_secret=... lines")
 	fs.DurationVar(&o.ceiling, "ceiling", 10*time.Second, "argon2id ceiling measurement time, half before and half after the logins")
 	fs.Int64Var(&o.ceilingMax, "ceiling-max", 100_000, "at most this many hashes per ceiling measurement")
+	fs.IntVar(&o.serverPID, "server-pid", 0, "process ID of the server on this machine: its CPU time during each measurement is read from /proc/PID/stat (Linux)")
+	fs.IntVar(&o.clkTck, "clk-tck", 100, "clock ticks per second of /proc/PID/stat (getconf CLK_TCK)")
 	m := fs.Uint("argon2-memory", 0, "argon2id memory in KiB of the server (0: Ward's default)")
 	t := fs.Uint("argon2-time", 0, "argon2id passes of the server (0: Ward's default)")
 	p := fs.Uint("argon2-threads", 0, "argon2id threads of the server (0: Ward's default)")
@@ -131,6 +136,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-max-requests must be positive")
 	case o.serverCores < 1:
 		return nil, errors.New("-server-cores must be positive")
+	case o.serverPID < 0 || o.clkTck < 1:
+		return nil, errors.New("-server-pid must not be negative and -clk-tck must be positive")
 	case o.ceiling < 0 || o.ceiling > 5*time.Minute || o.ceilingMax < 1:
 		return nil, errors.New("-ceiling must be within 0 to 5m and -ceiling-max positive")
 	}
@@ -223,6 +230,10 @@ type result struct {
 	elapsed  time.Duration
 	lat      []time.Duration // successful requests, sorted
 	firstErr string
+	// CPU time used during the measurement by the server (if -server-pid
+	// is given; -1 otherwise) and by this program, and the wall time they
+	// were measured over.
+	serverCPU, selfCPU, cpuWall time.Duration
 	// login only
 	ceiling float64
 	params  string
@@ -282,13 +293,27 @@ func printResult(w io.Writer, o *options, r *result) {
 	fmt.Fprintf(w, "# %s: %d ok, %d errors in %.1fs: %.0f/s (%.0f/s per server core), p50 %s, p99 %s, max %s\n",
 		r.mode, r.ok, r.errors, r.elapsed.Seconds(), r.rps(), r.rps()/float64(o.serverCores),
 		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)))
+	if r.serverCPU >= 0 {
+		fmt.Fprintf(w, "#   server CPU %.2fs over %.2fs (%.0f%% of one core): %.0f requests per server CPU-second; load generator CPU %.2fs\n",
+			r.serverCPU.Seconds(), r.cpuWall.Seconds(), 100*r.serverCPU.Seconds()/r.cpuWall.Seconds(), r.perCPUSecond(), r.selfCPU.Seconds())
+	}
 	if r.firstErr != "" {
 		fmt.Fprintf(w, "#   first error: %s\n", r.firstErr)
 	}
 }
 
+// perCPUSecond is the successful requests per second of server CPU time,
+// or 0 if the server's CPU time is unknown.
+func (r *result) perCPUSecond() float64 {
+	if r.serverCPU <= 0 {
+		return 0
+	}
+	// The requests measured span r.elapsed, the CPU time r.cpuWall: scale.
+	return r.rps() * r.cpuWall.Seconds() / r.serverCPU.Seconds()
+}
+
 func printTable(w io.Writer, o *options, results []*result) {
-	fmt.Fprintf(w, "%-19s %8s %7s %9s %11s %9s %9s %9s %s\n", "mode", "ok", "errors", "req/s", "req/s/core", "p50", "p99", "max", "notes")
+	fmt.Fprintf(w, "%-19s %8s %7s %9s %11s %9s %9s %9s %9s %10s %s\n", "mode", "ok", "errors", "req/s", "req/s/core", "p50", "p99", "max", "srv-cpu", "req/cpu-s", "notes")
 	for _, r := range results {
 		note := ""
 		if r.mode == "login" {
@@ -298,8 +323,13 @@ func printTable(w io.Writer, o *options, results []*result) {
 		if r.firstErr != "" {
 			note += " first error: " + r.firstErr
 		}
-		fmt.Fprintf(w, "%-19s %8d %7d %9.1f %11.1f %9s %9s %9s %s\n", r.mode, r.ok, r.errors, r.rps(),
-			r.rps()/float64(o.serverCores), ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), note)
+		srvCPU, perCPU := "-", "-"
+		if r.serverCPU >= 0 {
+			srvCPU = fmt.Sprintf("%.0f%%", 100*r.serverCPU.Seconds()/r.cpuWall.Seconds())
+			perCPU = fmt.Sprintf("%.0f", r.perCPUSecond())
+		}
+		fmt.Fprintf(w, "%-19s %8d %7d %9.1f %11.1f %9s %9s %9s %9s %10s %s\n", r.mode, r.ok, r.errors, r.rps(),
+			r.rps()/float64(o.serverCores), ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), srvCPU, perCPU, note)
 	}
 }
 
@@ -324,6 +354,13 @@ func drive(o *options, mode string, workers []worker) *result {
 	r := &result{mode: mode}
 	var wg sync.WaitGroup
 	var lastEnd atomic.Int64
+	var cpu0 cpuSnapshot
+	cpuDone := make(chan struct{})
+	go func() {
+		defer close(cpuDone)
+		time.Sleep(time.Until(measureFrom))
+		cpu0 = takeCPU(o)
+	}()
 	for _, w := range workers {
 		wg.Go(func() {
 			var lat []time.Duration
@@ -364,6 +401,12 @@ func drive(o *options, mode string, workers []worker) *result {
 		})
 	}
 	wg.Wait()
+	<-cpuDone
+	cpu1 := takeCPU(o)
+	r.serverCPU, r.selfCPU, r.cpuWall = cpu1.server-cpu0.server, cpu1.self-cpu0.self, cpu1.wall.Sub(cpu0.wall)
+	if cpu0.server < 0 || cpu1.server < 0 {
+		r.serverCPU = -1
+	}
 	r.ok = len(r.lat)
 	slices.Sort(r.lat)
 	end := time.Unix(0, lastEnd.Load())
@@ -524,4 +567,40 @@ func hashCeiling(o *options, h *auth.Hasher, d time.Duration) float64 {
 	// Every goroutine finishes its last hash after the deadline: count
 	// every hash, over the time they all took.
 	return float64(min(n.Load(), o.ceilingMax)) / time.Since(t0).Seconds()
+}
+
+type cpuSnapshot struct {
+	wall         time.Time
+	server, self time.Duration // server: -1 if unknown
+}
+
+// takeCPU reads the CPU time (user + system) of the server, from
+// /proc/PID/stat, and of this process.
+func takeCPU(o *options) cpuSnapshot {
+	s := cpuSnapshot{wall: time.Now(), server: -1, self: selfCPU()}
+	if o.serverPID == 0 {
+		return s
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", o.serverPID))
+	if err != nil {
+		return s
+	}
+	// The command name (field 2) is in parentheses and may hold spaces:
+	// the fields after it start after the last ')'.
+	i := strings.LastIndexByte(string(raw), ')')
+	if i < 0 {
+		return s
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return s
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return s
+	}
+	s.server = time.Duration(ut+st) * time.Second / time.Duration(o.clkTck)
+	return s
 }
