@@ -34,6 +34,7 @@ const (
 	EventRevoke         = "revoke"
 	EventPasswordChange = "password_change"
 	EventClientToken    = "client_credentials"
+	EventClientAuth     = "client_auth" // a failed client authentication outside the token endpoint
 	EventKeyCreate      = "key_create"
 	EventKeyRotate      = "key_rotate"
 	EventKeyRevoke      = "key_revoke"

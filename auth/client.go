@@ -84,6 +84,51 @@ func sortedUnique(s []string) []string {
 
 func joinScope(s []string) string { return strings.Join(s, " ") }
 
+// AuthenticateClient checks a client's ID and secret and returns the
+// client, without its secret hash; no token is signed. It is the client
+// authentication of the introspection and revocation endpoints ([RFC
+// 7662, Section 2.1], [RFC 7009, Section 2.1]). The presented secret's
+// SHA-256 is compared with the stored one in constant time, and an
+// unknown client costs the same work as a wrong secret. Failures are
+// audited ("client_auth", detail "reason=bad_client"); successes are not.
+// Errors: [CodeInvalidCredentials] (unknown or disabled client, wrong
+// secret).
+//
+// [RFC 7662, Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+// [RFC 7009, Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+func (s *Service) AuthenticateClient(ctx context.Context, clientID, secret string, meta RequestMeta) (*Client, error) {
+	c, err := s.checkClient(ctx, clientID, secret, EventClientAuth, meta)
+	if err != nil {
+		return nil, err
+	}
+	out := *c
+	out.SecretHash = nil
+	out.Scopes = slices.Clone(c.Scopes)
+	return &out, nil
+}
+
+// checkClient returns the client clientID if secret is its secret; on a
+// failure it audits an event of type evType and returns
+// [CodeInvalidCredentials].
+func (s *Service) checkClient(ctx context.Context, clientID, secret, evType string, meta RequestMeta) (*Client, error) {
+	var c *Client
+	err := s.view(ctx, func(tx ReadTx) error {
+		var err error
+		c, err = tx.Client(clientID)
+		return err
+	})
+	if err != nil && !IsCode(err, CodeNotFound) {
+		return nil, err
+	}
+	if !checkClientSecret(c, secret) {
+		ev := s.event(s.now(), evType, OutcomeFailure, meta)
+		ev.ClientID, ev.Detail = truncate(clientID, 64), "reason=bad_client"
+		s.recordFailure(ctx, ev)
+		return nil, &Error{Code: CodeInvalidCredentials, Message: "Wrong client ID or secret."}
+	}
+	return c, nil
+}
+
 // ClientCredentials is the OAuth client_credentials grant ([RFC 6749,
 // Section 4.4]): it checks the client's secret (SHA-256, compared in
 // constant time) and returns an access token with "sub" and "client_id"
@@ -94,22 +139,11 @@ func joinScope(s []string) string { return strings.Join(s, " ") }
 //
 // [RFC 6749, Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
 func (s *Service) ClientCredentials(ctx context.Context, clientID, clientSecret string, scope []string, meta RequestMeta) (*TokenPair, error) {
-	var c *Client
-	err := s.view(ctx, func(tx ReadTx) error {
-		var err error
-		c, err = tx.Client(clientID)
-		return err
-	})
-	if err != nil && !IsCode(err, CodeNotFound) {
+	c, err := s.checkClient(ctx, clientID, clientSecret, EventClientToken, meta)
+	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	if !checkClientSecret(c, clientSecret) {
-		ev := s.event(now, EventClientToken, OutcomeFailure, meta)
-		ev.ClientID, ev.Detail = truncate(clientID, 64), "reason=bad_client"
-		s.recordFailure(ctx, ev)
-		return nil, &Error{Code: CodeInvalidCredentials, Message: "Wrong client ID or secret."}
-	}
 	granted := c.Scopes
 	if len(scope) > 0 {
 		for _, sc := range scope {

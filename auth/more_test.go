@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -396,5 +397,32 @@ func TestNoTokensAtRest(t *testing.T) {
 		if bytes.Contains(data, []byte(s)) {
 			t.Fatalf("the database files contain a token or MAC tag (%d bytes)", len(s))
 		}
+	}
+}
+
+// TestAuthenticateClient: the secret is checked without signing a token,
+// and failures are audited.
+func TestAuthenticateClient(t *testing.T) {
+	e := newEnv(t, nil)
+	c, secret, err := e.svc.AddClient(ctx, "rs", []string{"introspect"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.AuthenticateClient(ctx, c.ID, secret, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != c.ID || got.Name != "rs" || got.SecretHash != nil || !slices.Equal(got.Scopes, []string{"introspect"}) {
+		t.Fatalf("AuthenticateClient = %+v", got)
+	}
+	if strings.Contains(e.logs.String(), "type="+auth.EventClientToken) {
+		t.Errorf("AuthenticateClient issued a client_credentials token:\n%s", e.logs)
+	}
+	for _, bad := range [][2]string{{c.ID, secret + "x"}, {c.ID, ""}, {"wci_nope", secret}, {"", ""}} {
+		_, err := e.svc.AuthenticateClient(ctx, bad[0], bad[1], meta)
+		wantCode(t, err, auth.CodeInvalidCredentials)
+	}
+	if n := e.auditTypes(t, auth.AuditQuery{Type: auth.EventClientAuth})[auth.EventClientAuth+"/"+auth.OutcomeFailure]; n != 4 {
+		t.Errorf("%d client_auth failures audited, want 4", n)
 	}
 }

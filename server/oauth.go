@@ -160,12 +160,9 @@ func clientCredentials(r *http.Request, form url.Values) (clientAuth, *oauthErro
 	return ca, nil
 }
 
-// authenticateClient checks a client's credentials.
-//
-// auth has no method that only checks a client secret, so this runs the
-// client_credentials grant with the client's own scopes and discards the
-// token: correct (the same constant-time check, the same audit of
-// failures) at the cost of one signature.
+// authenticateClient checks a client's credentials
+// ([auth.Service.AuthenticateClient]: a constant-time check of the
+// secret's hash, failures audited, no token signed).
 func (s *Server) authenticateClient(r *http.Request, ca clientAuth) *oauthError {
 	if !ca.present {
 		return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: oauthMissingClientAuthMsg, basic: true}
@@ -173,7 +170,7 @@ func (s *Server) authenticateClient(r *http.Request, ca clientAuth) *oauthError 
 	if ca.id == "" || ca.secret == "" || len(ca.id) > maxOAuthParam || len(ca.secret) > maxOAuthParam {
 		return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
 	}
-	if _, err := s.svc.ClientCredentials(r.Context(), ca.id, ca.secret, nil, meta(r)); err != nil {
+	if _, err := s.svc.AuthenticateClient(r.Context(), ca.id, ca.secret, meta(r)); err != nil {
 		if auth.IsCode(err, auth.CodeInvalidCredentials) {
 			return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
 		}

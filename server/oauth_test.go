@@ -1,11 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/server"
 )
 
@@ -352,4 +354,31 @@ func TestRevokePublicClient(t *testing.T) {
 	// The app client may not introspect.
 	r = e.do("POST", "/oauth2/introspect", url.Values{"token": {tok}, "client_id": {"ward"}})
 	expectOAuthError(t, r, http.StatusUnauthorized, "invalid_client")
+}
+
+// TestClientAuthSignsNoToken: introspection and revocation authenticate
+// the client without running the client_credentials grant (no token is
+// signed or logged), and a failed authentication is audited.
+func TestClientAuthSignsNoToken(t *testing.T) {
+	e := newEnv(t)
+	e.signup("nosign@example.com")
+	tk := e.login("nosign@example.com", testPassword)
+	id, secret := e.addClient("api")
+	r := e.do("POST", "/oauth2/introspect", url.Values{"token": {tk.access}}, basic(id, secret)...)
+	if r.json(t)["active"] != true {
+		t.Fatalf("introspection: %s", r.body)
+	}
+	expectStatus(t, e.do("POST", "/oauth2/revoke", url.Values{"token": {"nonsense"}}, basic(id, secret)...), http.StatusOK)
+	if strings.Contains(e.logs.String(), "type="+auth.EventClientToken) {
+		t.Fatalf("client authentication ran the client_credentials grant:\n%s", e.logs)
+	}
+	r = e.do("POST", "/oauth2/introspect", url.Values{"token": {tk.access}}, basic(id, secret+"x")...)
+	expectOAuthError(t, r, http.StatusUnauthorized, "invalid_client")
+	evs, err := e.svc.Audit(context.Background(), auth.AuditQuery{Type: auth.EventClientAuth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Outcome != auth.OutcomeFailure || evs[0].ClientID != id {
+		t.Fatalf("client_auth audit events: %+v", evs)
+	}
 }
