@@ -426,3 +426,67 @@ func TestAuthenticateClient(t *testing.T) {
 		t.Errorf("%d client_auth failures audited, want 4", n)
 	}
 }
+
+// TestIntrospectStale: with a revocation replica older than
+// MaxRevocationStaleness, introspecting an access token is unavailable,
+// not a silent "inactive"; a refresh token (checked in the store) still
+// introspects, and revoking an access token still revokes it.
+func TestIntrospectStale(t *testing.T) {
+	e := newEnv(t, func(c *auth.Config) { c.MaxRevocationStaleness = time.Minute })
+	e.signup(t, "stale@example.com")
+	p := e.login(t, "stale@example.com")
+	e.clock.Advance(2 * time.Minute)
+	in, err := e.svc.Introspect(ctx, p.AccessToken)
+	wantCode(t, err, auth.CodeUnavailable)
+	if in != nil {
+		t.Fatalf("Introspect with a stale replica = %+v", in)
+	}
+	if in, err := e.svc.Introspect(ctx, p.RefreshToken); err != nil || !in.Active || in.Username != "stale@example.com" {
+		t.Fatalf("Introspect(refresh) with a stale replica = %+v, %v", in, err)
+	}
+	if err := e.svc.RevokeToken(ctx, p.AccessToken, meta); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authenticate(ctx, p.AccessToken); err == nil {
+		t.Fatal("an access token revoked while the replica was stale still verifies")
+	}
+}
+
+// TestIntrospectUsername: Introspect fills Username for user tokens, not
+// for client tokens, and a deleted user's token is inactive.
+func TestIntrospectUsername(t *testing.T) {
+	e := newEnv(t, nil)
+	u := e.signup(t, "who@example.com")
+	p := e.login(t, "who@example.com")
+	for _, tok := range []string{p.AccessToken, p.RefreshToken} {
+		in, err := e.svc.Introspect(ctx, tok)
+		if err != nil || !in.Active || in.Username != "who@example.com" {
+			t.Fatalf("Introspect = %+v, %v", in, err)
+		}
+	}
+	c, secret, err := e.svc.AddClient(ctx, "svc", nil, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := e.svc.ClientCredentials(ctx, c.ID, secret, nil, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, err := e.svc.Introspect(ctx, cp.AccessToken); err != nil || !in.Active || in.Username != "" {
+		t.Fatalf("Introspect(client token) = %+v, %v", in, err)
+	}
+	// Deleting the user ends the sessions; the store read also finds no
+	// user for a token whose revocation this replica has not seen.
+	other := e.service(t, nil)
+	if err := other.DeleteUser(ctx, u.ID, meta); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{p.AccessToken, p.RefreshToken} {
+		if in, err := e.svc.Introspect(ctx, tok); err != nil || in.Active {
+			t.Fatalf("Introspect after delete = %+v, %v", in, err)
+		}
+	}
+}

@@ -140,6 +140,11 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (*Access
 	if err := s.fresh(); err != nil {
 		return nil, err
 	}
+	return verifyAccess(st, accessToken)
+}
+
+// verifyAccess is [Service.Authenticate] without the freshness check.
+func verifyAccess(st *keyState, accessToken string) (*AccessClaims, error) {
 	c := new(AccessClaims)
 	if err := st.verifier.VerifyInto(accessToken, c); err != nil {
 		return nil, unauthorized(err)
@@ -194,12 +199,18 @@ type Introspection struct {
 	TokenID   string // "jti"
 	SessionID string
 	Roles     []string
+	// Username is the email address of the user a token of a session
+	// belongs to; empty for client_credentials tokens.
+	Username string
 }
 
 // Introspect says whether token (an access token or a refresh token of
 // this server) is active and describes it ([RFC 7662]). A refresh token is
-// active if it is its live session's current token. Invalid tokens are
-// not errors: they are inactive. Errors come only from the store.
+// active if it is its live session's current token; a token of a user who
+// has been deleted is inactive. Invalid tokens are not errors: they are
+// inactive. Errors: [CodeUnavailable] when the revocation replica is
+// older than [Config.MaxRevocationStaleness] (an access token cannot then
+// be said to be active or not), and store errors.
 //
 // [RFC 7662]: https://www.rfc-editor.org/rfc/rfc7662
 func (s *Service) Introspect(ctx context.Context, token string) (*Introspection, error) {
@@ -212,10 +223,16 @@ func (s *Service) Introspect(ctx context.Context, token string) (*Introspection,
 		if !ok {
 			return &Introspection{}, nil
 		}
-		var sess *Session
+		var (
+			sess *Session
+			user *User
+		)
 		err := s.view(ctx, func(tx ReadTx) error {
 			var err error
-			sess, err = tx.Session(rt.sessionID)
+			if sess, err = tx.Session(rt.sessionID); err != nil {
+				return err
+			}
+			user, err = tx.User(sess.UserID)
 			return err
 		})
 		if IsCode(err, CodeNotFound) {
@@ -228,15 +245,35 @@ func (s *Service) Introspect(ctx context.Context, token string) (*Introspection,
 			return &Introspection{}, nil
 		}
 		return &Introspection{Active: true, TokenType: "refresh_token", ClientID: sess.ClientID, Subject: sess.UserID,
-			Issuer: s.cfg.Issuer, ExpiresAt: sess.ExpiresAt, IssuedAt: sess.RotatedAt, SessionID: sess.ID}, nil
+			Issuer: s.cfg.Issuer, ExpiresAt: sess.ExpiresAt, IssuedAt: sess.RotatedAt, SessionID: sess.ID, Username: user.Email}, nil
 	}
 	c, err := s.Authenticate(ctx, token)
+	if IsCode(err, CodeUnavailable) {
+		return nil, err
+	}
 	if err != nil {
 		return &Introspection{}, nil
 	}
-	return &Introspection{Active: true, TokenType: "access_token", Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
+	in := &Introspection{Active: true, TokenType: "access_token", Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
 		Audience: c.Audience, Issuer: c.Issuer, ExpiresAt: c.ExpiresAt, IssuedAt: c.IssuedAt, TokenID: c.ID,
-		SessionID: c.SessionID, Roles: c.Roles}, nil
+		SessionID: c.SessionID, Roles: c.Roles}
+	if c.SessionID != "" && c.Subject != "" {
+		// A user's token: one read by primary key for the username.
+		err := s.view(ctx, func(tx ReadTx) error {
+			u, err := tx.User(c.Subject)
+			if err == nil {
+				in.Username = u.Email
+			}
+			return err
+		})
+		if IsCode(err, CodeNotFound) {
+			return &Introspection{}, nil // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // RevokeToken revokes a token as [RFC 7009] asks: a refresh token ends its
@@ -275,7 +312,10 @@ func (s *Service) RevokeToken(ctx context.Context, token string, meta RequestMet
 		}
 		return err
 	}
-	c, err := s.Authenticate(ctx, token)
+	// No freshness check: revoking a token that the store already
+	// revokes is harmless, and a stale replica must not make the
+	// revocation a silent no-op.
+	c, err := verifyAccess(st, token)
 	if err != nil {
 		return nil
 	}

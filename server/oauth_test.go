@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/server"
@@ -380,5 +381,28 @@ func TestClientAuthSignsNoToken(t *testing.T) {
 	}
 	if len(evs) != 1 || evs[0].Outcome != auth.OutcomeFailure || evs[0].ClientID != id {
 		t.Fatalf("client_auth audit events: %+v", evs)
+	}
+}
+
+// TestIntrospectStaleReplica: when the revocation replica is older than
+// MaxRevocationStaleness, introspection of an access token answers 503
+// temporarily_unavailable with Retry-After, not {"active":false}.
+func TestIntrospectStaleReplica(t *testing.T) {
+	e := newEnv(t, envOptions{auth: func(c *auth.Config) { c.MaxRevocationStaleness = time.Minute }})
+	e.signup("stale@example.com")
+	tk := e.login("stale@example.com", testPassword)
+	id, secret := e.addClient("api")
+	e.clock.Advance(2 * time.Minute)
+	r := e.do("POST", "/oauth2/introspect", url.Values{"token": {tk.access}}, basic(id, secret)...)
+	expectOAuthError(t, r, http.StatusServiceUnavailable, "temporarily_unavailable")
+	if r.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	if err := e.svc.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("POST", "/oauth2/introspect", url.Values{"token": {tk.access}}, basic(id, secret)...)
+	if in := r.json(t); in["active"] != true || in["username"] != "stale@example.com" {
+		t.Fatalf("after Sync: %s", r.body)
 	}
 }
