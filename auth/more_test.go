@@ -109,6 +109,7 @@ func TestStoreErrorsNeverSucceed(t *testing.T) {
 	_, checks["audit"] = e.svc.Audit(ctx, auth.AuditQuery{})
 	_, checks["cleanup"] = e.svc.Cleanup(ctx)
 	checks["sync"] = e.svc.Sync(ctx)
+	checks["ready"] = e.svc.Ready(ctx) // the store ping fails
 	for name, err := range checks {
 		if auth.ErrorCode(err) != auth.CodeInternal {
 			t.Errorf("%s with a closed store: %v (code %q), want an internal error", name, err, auth.ErrorCode(err))
@@ -338,13 +339,13 @@ func TestRevocationStaleness(t *testing.T) {
 	e := newEnv(t, func(c *auth.Config) { c.MaxRevocationStaleness = time.Minute })
 	e.signup(t, "st@example.com")
 	p := e.login(t, "st@example.com")
-	if err := e.svc.Ready(); err != nil {
+	if err := e.svc.Ready(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(2 * time.Minute)
 	_, err := e.svc.Authenticate(ctx, p.AccessToken)
 	wantCode(t, err, auth.CodeUnavailable)
-	wantCode(t, e.svc.Ready(), auth.CodeUnavailable)
+	wantCode(t, e.svc.Ready(ctx), auth.CodeUnavailable)
 	if err := e.svc.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}

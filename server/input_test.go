@@ -192,6 +192,9 @@ func TestStoreError(t *testing.T) {
 	}
 	r := e.do("GET", "/readyz", nil)
 	expectStatus(t, r, http.StatusServiceUnavailable)
+	if r.str(t, "reason") != "store unavailable" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("/readyz with the store closed: %v %s", r.header, r.body)
+	}
 	if !strings.Contains(e.logs.String(), "internal error") {
 		t.Fatal("internal errors were not logged")
 	}

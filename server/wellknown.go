@@ -93,31 +93,23 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 const readyTimeout = 2 * time.Second
 
 // handleReady: GET /readyz → 200 {"status":"ready"} once the service can
-// verify tokens ([auth.Service.Ready]: keyring and revocation replica
-// loaded, and the replica fresh enough under
-// [auth.Config.MaxRevocationStaleness]) and the store answers a read;
-// otherwise 503 {"status":"not_ready","reason":…} with Retry-After.
+// verify tokens and read its store ([auth.Service.Ready]: keyring and
+// revocation replica loaded, the replica fresh enough under
+// [auth.Config.MaxRevocationStaleness], and a trivial store read
+// answered within readyTimeout); otherwise 503
+// {"status":"not_ready","reason":…} with Retry-After.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	notReady := func(reason string) {
-		w.Header().Set("Retry-After", retryAfterUnavailable)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": reason})
-	}
-	if err := s.svc.Ready(); err != nil {
-		if auth.ErrorCode(err) == auth.CodeInternal {
-			s.logInternal(r.Context(), r, err)
-			notReady("service not ready")
-			return
-		}
-		notReady(auth.ErrorMessage(err))
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	// auth has no store ping; listing the (few) signing keys is one read.
-	if _, err := s.svc.ListKeys(ctx); err != nil {
-		s.logInternal(r.Context(), r, err)
-		notReady("store unavailable")
+	if err := s.svc.Ready(ctx); err != nil {
+		reason := auth.ErrorMessage(err)
+		if auth.ErrorCode(err) == auth.CodeInternal {
+			s.logInternal(r.Context(), r, err)
+			reason = "store unavailable"
+		}
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": reason})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
