@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -120,9 +121,11 @@ func (p phc) String() string {
 // number at a time so that a flood of logins cannot exhaust memory. It is
 // safe for concurrent use.
 type Hasher struct {
-	params Argon2Params
-	slots  chan struct{}
-	dummy  string // a hash of a random password, for unknown users
+	params  Argon2Params
+	slots   chan struct{}
+	dummy   string        // a hash of a random password, for unknown users
+	maxWait time.Duration // for a slot; 0: as long as the context allows
+	hook    func()        // tests: called holding a slot, before hashing
 }
 
 // NewHasher returns a Hasher with the given parameters (zero fields: the
@@ -144,17 +147,35 @@ func NewHasher(params Argon2Params, maxHashes int) (*Hasher, error) {
 // Params returns the parameters of new hashes.
 func (h *Hasher) Params() Argon2Params { return h.params }
 
+// acquire takes a hashing slot, waiting at most maxWait (if set) and as
+// long as ctx allows. Only the wait is bounded: ctx itself is not
+// shortened, so the store writes that follow a hash are not cut short.
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
+		h.runHook()
 		return nil
 	default:
 	}
+	var timeout <-chan time.Time
+	if h.maxWait > 0 {
+		t := time.NewTimer(h.maxWait)
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
 	case h.slots <- struct{}{}:
+		h.runHook()
 		return nil
 	case <-ctx.Done():
-		return &Error{Code: CodeUnavailable, Message: "The server is busy; try again."}
+	case <-timeout:
+	}
+	return &Error{Code: CodeUnavailable, Message: "The server is busy; try again."}
+}
+
+func (h *Hasher) runHook() {
+	if h.hook != nil {
+		h.hook()
 	}
 }
 
@@ -168,7 +189,8 @@ func (h *Hasher) compute(password string, params Argon2Params) string {
 
 // Hash returns the PHC string of password under the configured parameters
 // and a fresh random salt. It waits for a hashing slot as long as ctx
-// allows ([CodeUnavailable] otherwise).
+// allows and, in a [Service], at most [Config.MaxHashWait]
+// ([CodeUnavailable] otherwise).
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err

@@ -22,6 +22,7 @@ const (
 	DefaultJWKSCacheTTL       = 5 * time.Minute
 	DefaultKeyRotation        = 30 * 24 * time.Hour
 	DefaultAuditRetention     = 90 * 24 * time.Hour
+	DefaultMaxHashWait        = 5 * time.Second
 	DefaultSigningAlg         = jwk.ES256
 	DefaultAppClientID        = "ward"
 	// Leeway is the clock skew allowed when verifying access tokens; it is
@@ -77,9 +78,16 @@ type Config struct {
 	// are refused.
 	Argon2 Argon2Params
 	// MaxConcurrentHashes caps the argon2id computations running at once
-	// (each holds Argon2.Memory KiB); others wait, as long as their
-	// context allows. Zero: GOMAXPROCS, since hashing is CPU-bound.
+	// (each holds Argon2.Memory KiB); others wait, up to MaxHashWait and
+	// as long as their context allows. Zero: GOMAXPROCS, since hashing is CPU-bound.
 	MaxConcurrentHashes int
+	// MaxHashWait bounds how long a login, signup or password change
+	// waits for a hashing slot (see MaxConcurrentHashes); one that gets
+	// none in time fails with [CodeUnavailable] (the server answers 503
+	// with Retry-After). Only the wait is bounded, not the request. Zero:
+	// [DefaultMaxHashWait]; negative: as long as the request's context
+	// allows.
+	MaxHashWait time.Duration
 	// PasswordPolicy is checked on signup, password change and user
 	// creation.
 	PasswordPolicy PasswordPolicy
@@ -168,6 +176,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxConcurrentHashes <= 0 {
 		c.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
+	if c.MaxHashWait == 0 {
+		c.MaxHashWait = DefaultMaxHashWait
 	}
 	if c.PasswordPolicy, err = c.PasswordPolicy.withDefaults(); err != nil {
 		return bad("%v", err)

@@ -87,7 +87,8 @@ func publicUser(u *User) *User {
 // upgraded when the configured argon2id parameters differ from its own.
 // Errors: [CodeInvalidCredentials] for an unknown email, a wrong password
 // or a disabled account, with the same message and similar timing (an
-// unknown email is checked against a dummy hash); [CodeUnavailable].
+// unknown email is checked against a dummy hash); [CodeUnavailable] when
+// no hashing slot is free within [Config.MaxHashWait].
 // Successes and failures are audited ("login").
 func (s *Service) Login(ctx context.Context, email, password string, meta RequestMeta) (*TokenPair, error) {
 	return s.login(ctx, email, password, "", meta)

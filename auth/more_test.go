@@ -2,10 +2,12 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,4 +492,56 @@ func TestIntrospectUsername(t *testing.T) {
 			t.Fatalf("Introspect after delete = %+v, %v", in, err)
 		}
 	}
+}
+
+// TestMaxHashWait: with one hashing slot held by a blocked login, another
+// login fails with unavailable after MaxHashWait, even with a context
+// that never ends; the blocked login, once released (long after
+// MaxHashWait), still completes its store writes.
+func TestMaxHashWait(t *testing.T) {
+	const wait = 100 * time.Millisecond
+	e := newEnv(t, func(c *auth.Config) { c.MaxConcurrentHashes, c.MaxHashWait = 1, wait })
+	e.signup(t, "slot@example.com")
+	entered, release := make(chan struct{}), make(chan struct{})
+	var blocked atomic.Bool
+	auth.SetHashHook(e.svc.Hasher(), func() {
+		if blocked.CompareAndSwap(false, true) {
+			close(entered)
+			<-release
+		}
+	})
+	type result struct {
+		p   *auth.TokenPair
+		err error
+	}
+	first := make(chan result, 1)
+	go func() {
+		p, err := e.svc.Login(context.Background(), "slot@example.com", goodPassword, meta)
+		first <- result{p, err}
+	}()
+	<-entered
+	// A generous deadline: without MaxHashWait, the refusal would come
+	// only when it ends.
+	long, cancel := context.WithTimeout(context.Background(), 50*wait)
+	defer cancel()
+	start := time.Now()
+	_, err := e.svc.Login(long, "slot@example.com", goodPassword, meta)
+	wantCode(t, err, auth.CodeUnavailable)
+	if d := time.Since(start); d < wait || d > 20*wait {
+		t.Errorf("refused after %v, want about %v", d, wait)
+	}
+	_, err = e.svc.Signup(long, "other@example.com", goodPassword, meta)
+	wantCode(t, err, auth.CodeUnavailable)
+	time.Sleep(2 * wait) // the first login now holds its slot longer than MaxHashWait
+	close(release)
+	r := <-first
+	if r.err != nil {
+		t.Fatalf("the login that had a slot failed: %v", r.err)
+	}
+	if s := e.session(t, r.p.SessionID); s == nil || !s.EndedAt.IsZero() {
+		t.Fatalf("session of the blocked login: %+v", s)
+	}
+	e.authn(t, r.p.AccessToken)
+	// With the slot free again, logins go through.
+	e.login(t, "slot@example.com")
 }

@@ -93,6 +93,7 @@ func NewService(ctx context.Context, store Store, kek []byte, cfg Config) (*Serv
 	if err != nil {
 		return nil, err
 	}
+	hasher.maxWait = max(cfg.MaxHashWait, 0)
 	s := &Service{
 		store:  store,
 		cfg:    cfg,

@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/server"
 )
 
@@ -222,5 +224,38 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "some-id") || strings.Contains(body, "/no/such/path") {
 		t.Fatalf("metrics hold a raw path:\n%s", body)
+	}
+}
+
+// TestLoginHashSlotBusy: a login that gets no hashing slot within
+// MaxHashWait is answered 503 unavailable with Retry-After.
+func TestLoginHashSlotBusy(t *testing.T) {
+	e := newEnv(t, envOptions{auth: func(c *auth.Config) { c.MaxConcurrentHashes, c.MaxHashWait = 1, time.Nanosecond }})
+	e.signup("busy@example.com")
+	const n = 8
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		busy int
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do("POST", "/v1/auth/login", map[string]string{"email": "busy@example.com", "password": testPassword})
+			if r.status == http.StatusOK {
+				return
+			}
+			if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"code":"unavailable"`) || r.header.Get("Retry-After") == "" {
+				t.Errorf("login: %d %v %s, want 200 or 503 unavailable with Retry-After", r.status, r.header, r.body)
+			}
+			mu.Lock()
+			busy++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if busy == 0 || busy == n {
+		t.Errorf("%d of %d concurrent logins refused, want some", busy, n)
 	}
 }
