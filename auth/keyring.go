@@ -134,6 +134,7 @@ type keyPlan struct {
 	events  []AuditEvent
 	revs    []Revocation
 	rotated bool
+	meta    RequestMeta // of the request that caused the update, if any
 }
 
 // loadForUpdate locks the keyring in tx, reads the keys and the MAC secret
@@ -176,7 +177,8 @@ func (p *keyPlan) find(state string) *KeyRecord {
 }
 
 func (p *keyPlan) event(now time.Time, typ, kid, detail string) {
-	p.events = append(p.events, AuditEvent{Time: now, Type: typ, Outcome: OutcomeSuccess, Detail: "kid=" + kid + detail})
+	m := p.meta.clean()
+	p.events = append(p.events, AuditEvent{Time: now, Type: typ, Outcome: OutcomeSuccess, IP: m.IP, UserAgent: m.UserAgent, Detail: "kid=" + kid + detail})
 }
 
 // advance applies the rotation schedule at now: creates missing keys,
@@ -471,13 +473,22 @@ type RotateResult struct {
 	NextKeyID  string
 }
 
-// RotateKeys requests a rotation now. If the next key has been published
-// for at least [Config.JWKSCacheTTL], it becomes the active key at once
-// (and a new next key is made); otherwise its promotion is scheduled for
-// the moment it has been, and the result says when. The request is durable
-// and audited ("key_rotate").
+// RotateKeys requests a rotation now: [Service.RotateKeysBy] with no
+// request metadata.
 func (s *Service) RotateKeys(ctx context.Context) (*RotateResult, error) {
+	return s.RotateKeysBy(ctx, RequestMeta{})
+}
+
+// RotateKeysBy requests a rotation now, on behalf of the request meta
+// describes. If the next key has been published for at least
+// [Config.JWKSCacheTTL], it becomes the active key at once (and a new next
+// key is made); otherwise its promotion is scheduled for the moment it has
+// been, and the result says when. The request is durable and audited
+// ("key_rotate", with meta's address and user agent; detail
+// "scheduled=…" when the promotion is scheduled).
+func (s *Service) RotateKeysBy(ctx context.Context, meta RequestMeta) (*RotateResult, error) {
 	rotated, err := s.updateKeys(ctx, func(tx Tx, p *keyPlan, now time.Time) error {
+		p.meta = meta
 		next := p.find(KeyNext)
 		if next == nil {
 			r, err := s.keys.take(p, KeyNext, now)
@@ -489,6 +500,9 @@ func (s *Service) RotateKeys(ctx context.Context) (*RotateResult, error) {
 			next = r
 		}
 		next.ActivateAt = maxTime(now, next.CreatedAt.Add(s.cfg.JWKSCacheTTL))
+		if next.ActivateAt.After(now) {
+			p.event(now, EventKeyRotate, next.KeyID, " scheduled="+next.ActivateAt.UTC().Format(time.RFC3339))
+		}
 		return tx.PutKey(next)
 	})
 	if err != nil {
@@ -504,9 +518,6 @@ func (s *Service) RotateKeys(ctx context.Context) (*RotateResult, error) {
 			res.NextKeyID, res.ActivateAt = r.KeyID, r.ActivateAt
 		}
 	}
-	if !rotated {
-		s.logEvent(&AuditEvent{Time: s.now(), Type: EventKeyRotate, Outcome: OutcomeSuccess, Detail: "kid=" + res.NextKeyID + " scheduled=" + res.ActivateAt.UTC().Format(time.RFC3339)})
-	}
 	return res, nil
 }
 
@@ -518,6 +529,7 @@ func (s *Service) RotateKeys(ctx context.Context) (*RotateResult, error) {
 // nothing.
 func (s *Service) RevokeKey(ctx context.Context, kid string, meta RequestMeta) error {
 	_, err := s.updateKeys(ctx, func(tx Tx, p *keyPlan, now time.Time) error {
+		p.meta = meta
 		var r *KeyRecord
 		for _, x := range p.records {
 			if x.KeyID == kid {

@@ -333,3 +333,46 @@ func TestSigningAlgorithms(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateKeysBy: a requested rotation is audited with the request's
+// address, both when it is scheduled and when it promotes the next key at
+// once; RotateKeys is the same without metadata.
+func TestRotateKeysBy(t *testing.T) {
+	const cacheTTL = 5 * time.Minute
+	e := newEnv(t, func(c *auth.Config) { c.JWKSCacheTTL = cacheTTL })
+	res, err := e.svc.RotateKeysBy(ctx, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rotated {
+		t.Fatal("a next key published just now was promoted")
+	}
+	e.clock.Advance(cacheTTL)
+	res, err = e.svc.RotateKeysBy(ctx, meta)
+	if err != nil || !res.Rotated {
+		t.Fatalf("RotateKeysBy after the cache lifetime = %+v, %v", res, err)
+	}
+	evs, err := e.svc.Audit(ctx, auth.AuditQuery{Type: auth.EventKeyRotate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 {
+		t.Fatalf("%d key_rotate events, want 2 (scheduled, promoted): %+v", len(evs), evs)
+	}
+	for _, ev := range evs {
+		if ev.IP != meta.IP || ev.UserAgent != meta.UserAgent || ev.Outcome != auth.OutcomeSuccess {
+			t.Errorf("key_rotate event without the request's metadata: %+v", ev)
+		}
+	}
+	if !strings.Contains(evs[1].Detail, "scheduled=") || strings.Contains(evs[0].Detail, "scheduled=") {
+		t.Errorf("details: %q, %q", evs[1].Detail, evs[0].Detail)
+	}
+	// RotateKeys records no request metadata.
+	if _, err := e.svc.RotateKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = e.svc.Audit(ctx, auth.AuditQuery{Type: auth.EventKeyRotate, Limit: 1})
+	if len(evs) != 1 || evs[0].IP != "" {
+		t.Errorf("RotateKeys: %+v", evs)
+	}
+}
