@@ -235,8 +235,9 @@ type result struct {
 	// were measured over.
 	serverCPU, selfCPU, cpuWall time.Duration
 	// login only
-	ceiling float64
-	params  string
+	ceiling    float64 // hashes per second, serverCores goroutines
+	ceilingCPU float64 // hashes per CPU-second of this process
+	params     string
 }
 
 func (r *result) rps() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -319,6 +320,10 @@ func printTable(w io.Writer, o *options, results []*result) {
 		if r.mode == "login" {
 			note = fmt.Sprintf("argon2id %s ceiling %.1f hash/s (%d goroutines): logins at %.1f%% of it",
 				r.params, r.ceiling, o.serverCores, 100*r.rps()/r.ceiling)
+			if r.serverCPU > 0 && r.ceilingCPU > 0 {
+				note += fmt.Sprintf("; per CPU-second %.1f logins vs %.1f hashes: %.1f%%",
+					r.perCPUSecond(), r.ceilingCPU, 100*r.perCPUSecond()/r.ceilingCPU)
+			}
 		}
 		if r.firstErr != "" {
 			note += " first error: " + r.firstErr
@@ -523,7 +528,7 @@ func runLogin(o *options, c *http.Client) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := hashCeiling(o, hasher, o.ceiling/2)
+	before, beforeCPU := hashCeiling(o, hasher, o.ceiling/2)
 	time.Sleep(o.pause)
 	u := o.base.String() + "/v1/auth/login"
 	workers := make([]worker, o.workers)
@@ -536,21 +541,25 @@ func runLogin(o *options, c *http.Client) (*result, error) {
 	}
 	r := drive(o, "login", workers)
 	time.Sleep(o.pause)
-	after := hashCeiling(o, hasher, o.ceiling/2)
-	fmt.Fprintf(os.Stderr, "# argon2id ceiling: %.1f hash/s before the logins, %.1f after\n", before, after)
+	after, afterCPU := hashCeiling(o, hasher, o.ceiling/2)
+	fmt.Fprintf(os.Stderr, "# argon2id ceiling: %.1f hash/s before the logins, %.1f after (%.1f and %.1f per CPU-second)\n",
+		before, after, beforeCPU, afterCPU)
 	r.ceiling = (before + after) / 2
+	r.ceilingCPU = (beforeCPU + afterCPU) / 2
 	r.params = hasher.Params().String()
 	return r, nil
 }
 
 // hashCeiling returns the argon2id hashes per second of serverCores
-// goroutines hashing for d (and at most ceilingMax hashes).
-func hashCeiling(o *options, h *auth.Hasher, d time.Duration) float64 {
+// goroutines hashing for d (and at most ceilingMax hashes), and the hashes
+// per second of this process's CPU time.
+func hashCeiling(o *options, h *auth.Hasher, d time.Duration) (perSecond, perCPUSecond float64) {
 	if d <= 0 {
 		d = time.Second
 	}
 	ctx := context.Background()
 	var n atomic.Int64
+	cpu0 := selfCPU()
 	t0 := time.Now()
 	deadline := t0.Add(d)
 	var wg sync.WaitGroup
@@ -566,7 +575,12 @@ func hashCeiling(o *options, h *auth.Hasher, d time.Duration) float64 {
 	wg.Wait()
 	// Every goroutine finishes its last hash after the deadline: count
 	// every hash, over the time they all took.
-	return float64(min(n.Load(), o.ceilingMax)) / time.Since(t0).Seconds()
+	done := float64(min(n.Load(), o.ceilingMax))
+	perSecond = done / time.Since(t0).Seconds()
+	if cpu := selfCPU() - cpu0; cpu > 0 {
+		perCPUSecond = done / cpu.Seconds()
+	}
+	return perSecond, perCPUSecond
 }
 
 type cpuSnapshot struct {
