@@ -105,22 +105,22 @@ var (
 func allFixtures(tb testing.TB) map[jwk.Algorithm]*fixture {
 	tb.Helper()
 	fixturesOnce.Do(func() {
-		m := make(map[jwk.Algorithm]*fixture)
-		var mu sync.Mutex
+		algs := jwk.Algorithms()
+		keys := make([]jwk.SigningKey, len(algs))
+		errs := make([]error, len(algs))
 		var wg sync.WaitGroup
-		for _, alg := range jwk.Algorithms() {
-			wg.Go(func() {
-				k, err := jwk.Generate(alg)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					fixturesErr = err
-					return
-				}
-				m[alg] = newFixture(tb, k)
-			})
+		for i, alg := range algs {
+			wg.Go(func() { keys[i], errs[i] = jwk.Generate(alg) })
 		}
 		wg.Wait()
+		m := make(map[jwk.Algorithm]*fixture)
+		for i, alg := range algs {
+			if errs[i] != nil {
+				fixturesErr = errs[i]
+				return
+			}
+			m[alg] = newFixture(tb, keys[i])
+		}
 		fixtures = m
 	})
 	if fixturesErr != nil {
