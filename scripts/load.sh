@@ -62,7 +62,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ncpu=$(getconf _NPROCESSORS_ONLN)
-echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -sm), $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //' || true)), $(go version | cut -d' ' -f3)"
+echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo "?")$(git diff --quiet HEAD -- . 2>/dev/null || echo "+changes"), $(uname -sm), $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //' || true)), $(go version | cut -d' ' -f3)"
 echo "# load before: $(cat /proc/loadavg 2>/dev/null || uptime)"
 
 echo "# building ward and the load generator" >&2
