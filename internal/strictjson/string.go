@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
@@ -260,4 +261,21 @@ func AppendString(dst []byte, s string) ([]byte, error) {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"'), nil
+}
+
+// ValidString returns the contents of raw, a JSON value that this package
+// has already validated: one passed to the callback of [ForEachMember] or
+// [ForEachElement]. It reports false if raw is not a string. Unlike
+// [DecodeString] it does not scan raw again, so it must never be given
+// input that has not been validated. The result aliases raw when the string
+// has no escapes.
+func ValidString(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return nil, false
+	}
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') < 0 {
+		return body, true
+	}
+	return unescape(nil, body), true
 }

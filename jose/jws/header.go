@@ -86,8 +86,8 @@ const (
 )
 
 func headerString(name, value []byte) ([]byte, error) {
-	s, err := strictjson.DecodeString(value)
-	if err != nil {
+	s, ok := strictjson.ValidString(value) // value was validated by ForEachMember
+	if !ok {
 		return nil, fmt.Errorf("%w: header %q must be a string", ErrMalformed, name)
 	}
 	return s, nil
@@ -107,8 +107,8 @@ func registeredHeader(name string) bool {
 func parseCrit(value []byte, maxDepth int) ([]string, error) {
 	var crit []string
 	err := strictjson.ForEachElement(value, maxDepth, func(v []byte) error {
-		s, err := strictjson.DecodeString(v)
-		if err != nil {
+		s, ok := strictjson.ValidString(v)
+		if !ok {
 			return fmt.Errorf("%w: \"crit\" must be an array of strings", ErrMalformed)
 		}
 		name := string(s)

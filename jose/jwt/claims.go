@@ -129,8 +129,8 @@ func claimErr(err error, name []byte) error {
 }
 
 func claimString(value []byte) (string, error) {
-	s, err := strictjson.DecodeString(value)
-	if err != nil {
+	s, ok := strictjson.ValidString(value) // value was validated by ForEachMember
+	if !ok {
 		return "", errNotString
 	}
 	return unsafe.String(unsafe.SliceData(s), len(s)), nil
