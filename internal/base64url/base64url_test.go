@@ -19,6 +19,9 @@ func TestRoundTrip(t *testing.T) {
 		if enc != base64.RawURLEncoding.EncodeToString(src) {
 			t.Fatalf("encode mismatch for %d bytes", n)
 		}
+		if app := AppendEncode([]byte("x."), src); string(app) != "x."+enc {
+			t.Fatalf("AppendEncode mismatch for %d bytes", n)
+		}
 		got, err := DecodeString(enc)
 		if err != nil || !bytes.Equal(got, src) {
 			t.Fatalf("%d bytes: got %x, %v", n, got, err)
@@ -61,6 +64,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if enc := EncodeToString([]byte(s)); enc != base64.RawURLEncoding.EncodeToString([]byte(s)) {
+			t.Fatalf("EncodeToString(%q) = %q, stdlib says otherwise", s, enc)
+		}
 		got, err := DecodeString(s)
 		ref, refErr := base64.RawURLEncoding.Strict().DecodeString(s)
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // strPlain[c] is true for bytes that may appear unescaped in a JSON string
@@ -218,7 +219,12 @@ func AppendString(dst []byte, s string) ([]byte, error) {
 	orig := len(dst)
 	dst = append(dst, '"')
 	start := 0
+	b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
 	for i := 0; i < len(s); {
+		i = plainRun(b, i) // skip plain ASCII, eight bytes at a time
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if strSafe[c] {

@@ -94,7 +94,8 @@ func signAsymmetric(k *jwk.PrivateKey, alg Algorithm, input []byte) ([]byte, err
 		}
 		return sig, nil
 	case jwk.KeyTypeRSA:
-		var d digest
+		d := getScratch()
+		defer scratchPool.Put(d)
 		hashed := d.sum(alg.Hash(), input)
 		var opts crypto.SignerOpts = alg.Hash()
 		if alg.IsPSS() {
@@ -106,7 +107,8 @@ func signAsymmetric(k *jwk.PrivateKey, alg Algorithm, input []byte) ([]byte, err
 		}
 		return sig, nil
 	case jwk.KeyTypeEC:
-		var d digest
+		d := getScratch()
+		defer scratchPool.Put(d)
 		hashed := d.sum(alg.Hash(), input)
 		der, err := signer.Sign(rand.Reader, hashed, alg.Hash())
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/wardauth/ward/internal/base64url"
@@ -288,7 +289,8 @@ func verifyRSA(pub *rsa.PublicKey, alg Algorithm, input []byte, sig string) erro
 	if err := decodeSig(buf[:], sig, n); err != nil {
 		return err
 	}
-	var d digest
+	d := getScratch()
+	defer scratchPool.Put(d)
 	hashed := d.sum(alg.Hash(), input)
 	var err error
 	if alg.IsPSS() {
@@ -309,12 +311,12 @@ func verifyECDSA(pub *ecdsa.PublicKey, alg Algorithm, input []byte, sig string) 
 	if err := decodeSig(buf[:], sig, n); err != nil {
 		return err
 	}
-	var der [144]byte
-	asn1, ok := rawToDER(der[:0], buf[:n])
+	d := getScratch()
+	defer scratchPool.Put(d)
+	asn1, ok := rawToDER(d.der[:0], buf[:n])
 	if !ok {
 		return fmt.Errorf("%w: r or s is zero", ErrBadSignature)
 	}
-	var d digest
 	if !ecdsa.VerifyASN1(pub, d.sum(alg.Hash(), input), asn1) {
 		return ErrBadSignature
 	}
@@ -332,10 +334,21 @@ func verifyEd25519(pub ed25519.PublicKey, input []byte, sig string) error {
 	return nil
 }
 
-// digest holds a hash output without a heap allocation.
-type digest struct{ b [64]byte }
+// scratch holds a digest and a DER signature for one signature operation.
+// crypto/rsa and crypto/ecdsa let their slice arguments escape, so scratch
+// space on the stack would be moved to the heap on every call; a pool of
+// them is not.
+type scratch struct {
+	b   [64]byte  // digest
+	der [144]byte // ECDSA signature in DER, at most P-521's
+}
 
-func (d *digest) sum(h crypto.Hash, msg []byte) []byte {
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// sum returns the digest of msg under h, in d.
+func (d *scratch) sum(h crypto.Hash, msg []byte) []byte {
 	switch h {
 	case crypto.SHA256:
 		s := sha256.Sum256(msg)

@@ -41,6 +41,10 @@ type Signer struct {
 	Now func() time.Time
 }
 
+// signerPlans caches the claims plan of the last struct type signed, for
+// every Signer (a Signer stays copyable, so it holds no cache itself).
+var signerPlans planCache
+
 var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Sign returns a token holding claims: see [Sign].
@@ -96,7 +100,7 @@ func (s *Signer) appendClaims(dst []byte, claims any) ([]byte, error) {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return nil, fmt.Errorf("%w: claims must be a struct, a pointer to one, or a map[string]any, not %T", ErrMisconfigured, claims)
 	}
-	plan, err := strictjson.PlanFor(rv.Elem().Type(), claimsType)
+	plan, err := signerPlans.plan(rv.Elem().Type())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMisconfigured, err)
 	}

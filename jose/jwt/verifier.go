@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -100,6 +101,28 @@ type Verifier struct {
 
 	once  sync.Once
 	setup verifierSetup
+	plans planCache
+}
+
+// planCache remembers the claims plan of the last struct type seen, so that
+// a Verifier or Signer used with one claims type skips the plan lookup.
+type planCache struct{ last atomic.Pointer[typedPlan] }
+
+type typedPlan struct {
+	t reflect.Type
+	p *strictjson.Plan
+}
+
+func (c *planCache) plan(t reflect.Type) (*strictjson.Plan, error) {
+	if tp := c.last.Load(); tp != nil && tp.t == t {
+		return tp.p, nil
+	}
+	p, err := strictjson.PlanFor(t, claimsType)
+	if err != nil {
+		return nil, err
+	}
+	c.last.Store(&typedPlan{t: t, p: p})
+	return p, nil
 }
 
 type verifierSetup struct {
@@ -265,7 +288,7 @@ func (v *Verifier) verify(token string, c *Claims, custom any) error {
 	if v.Type != "" && !sameMediaType(res.Header.Type, v.Type) {
 		return fmt.Errorf("%w: %q", ErrInvalidType, res.Header.Type)
 	}
-	have, seen, err := decodeClaims(res.Payload, v.setup.opts.MaxDepth, v.setup.customRequired, c, custom)
+	have, seen, err := decodeClaims(res.Payload, v.setup.opts.MaxDepth, v.setup.customRequired, &v.plans, c, custom)
 	if err != nil {
 		return err
 	}
@@ -358,7 +381,7 @@ var claimsType = reflect.TypeFor[Claims]()
 // decodeClaims parses the payload, routing registered claims into c and the
 // others into custom (a pointer to a struct or to a map[string]any, or nil).
 // Bit i of seen is set when required[i] was present.
-func decodeClaims(payload []byte, maxDepth int, required []string, c *Claims, custom any) (have present, seen uint64, err error) {
+func decodeClaims(payload []byte, maxDepth int, required []string, plans *planCache, c *Claims, custom any) (have present, seen uint64, err error) {
 	var (
 		plan *strictjson.Plan
 		ptr  unsafe.Pointer
@@ -380,7 +403,7 @@ func decodeClaims(payload []byte, maxDepth int, required []string, c *Claims, cu
 			if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 				return 0, 0, fmt.Errorf("%w: claims must be a non-nil pointer to a struct or map, not %T", ErrMisconfigured, custom)
 			}
-			p, err := strictjson.PlanFor(rv.Elem().Type(), claimsType)
+			p, err := plans.plan(rv.Elem().Type())
 			if err != nil {
 				return 0, 0, fmt.Errorf("%w: %v", ErrMisconfigured, err)
 			}
