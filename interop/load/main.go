@@ -9,8 +9,9 @@
 //     /oauth2/token with HTTP Basic;
 //   - login: POST /v1/auth/login for pre-created users, together with the
 //     argon2id ceiling of this machine (hashes per second at the server's
-//     cost with one goroutine per server core), measured before and after
-//     the logins, and logins per second as a percentage of it.
+//     cost with one goroutine per server core), measured in windows that
+//     alternate with rounds of logins, and logins per second as a
+//     percentage of it.
 //
 // For each mode it prints successful requests per second (total and per
 // server core), the 50th and 99th percentile and maximum latencies, and
@@ -70,6 +71,7 @@ type options struct {
 	argon2       auth.Argon2Params
 	serverPID    int
 	clkTck       int
+	loginRounds  int
 }
 
 func main() {
@@ -99,7 +101,8 @@ func parseFlags(args []string) (*options, error) {
 	usersFile := fs.String("users", "", "file with one user email per line (login and refresh)")
 	passwordFile := fs.String("password-file", "", "file whose first line is the users' password")
 	clientFile := fs.String("client-file", "", "output of `ward client add`: client_id=... and client_secret=... lines")
-	fs.DurationVar(&o.ceiling, "ceiling", 10*time.Second, "argon2id ceiling measurement time, half before and half after the logins")
+	fs.DurationVar(&o.ceiling, "ceiling", 10*time.Second, "argon2id ceiling measurement time, spread over -login-rounds+1 windows around the login rounds")
+	fs.IntVar(&o.loginRounds, "login-rounds", 4, "login mode: alternate this many rounds of logins (-duration in all) with hashing windows")
 	fs.Int64Var(&o.ceilingMax, "ceiling-max", 100_000, "at most this many hashes per ceiling measurement")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "process ID of the server on this machine: its CPU time during each measurement is read from /proc/PID/stat (Linux)")
 	fs.IntVar(&o.clkTck, "clk-tck", 100, "clock ticks per second of /proc/PID/stat (getconf CLK_TCK)")
@@ -140,6 +143,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-server-pid must not be negative and -clk-tck must be positive")
 	case o.ceiling < 0 || o.ceiling > 5*time.Minute || o.ceilingMax < 1:
 		return nil, errors.New("-ceiling must be within 0 to 5m and -ceiling-max positive")
+	case o.loginRounds < 1 || o.loginRounds > 100:
+		return nil, errors.New("-login-rounds must be within 1 to 100")
 	}
 	if *m > 1<<32-1 || *t > 1<<32-1 || *p > 255 {
 		return nil, errors.New("argon2 parameters out of range")
@@ -346,8 +351,11 @@ type worker func(ctx context.Context) error
 
 // drive runs one worker function per worker until the warm-up and the
 // measurement time have passed or maxRequests requests were started,
-// whichever comes first, and measures the requests that started after the
-// warm-up.
+// whichever comes first. It measures the requests that complete within the
+// measurement window (after the warm-up, before the deadline), over the
+// window's length: a steady-state throughput, without the ramp-up at the
+// start or the drain at the end, which matter when requests take long
+// (logins queue for a hashing slot).
 func drive(o *options, mode string, workers []worker) *result {
 	start := time.Now()
 	measureFrom := start.Add(o.warmup)
@@ -358,13 +366,23 @@ func drive(o *options, mode string, workers []worker) *result {
 	var mu sync.Mutex
 	r := &result{mode: mode}
 	var wg sync.WaitGroup
-	var lastEnd atomic.Int64
-	var cpu0 cpuSnapshot
+	// The CPU times at the start and the end of the window (or when every
+	// worker stopped, if that is earlier).
+	var cpu0, cpu1 cpuSnapshot
+	stopped := make(chan struct{})
 	cpuDone := make(chan struct{})
 	go func() {
 		defer close(cpuDone)
-		time.Sleep(time.Until(measureFrom))
+		select {
+		case <-time.After(time.Until(measureFrom)):
+		case <-stopped:
+		}
 		cpu0 = takeCPU(o)
+		select {
+		case <-time.After(time.Until(deadline)):
+		case <-stopped:
+		}
+		cpu1 = takeCPU(o)
 	}()
 	for _, w := range workers {
 		wg.Go(func() {
@@ -378,7 +396,7 @@ func drive(o *options, mode string, workers []worker) *result {
 				}
 				err := w(ctx)
 				t1 := time.Now()
-				if t0.Before(measureFrom) {
+				if t1.Before(measureFrom) || t1.After(deadline) {
 					continue
 				}
 				if err != nil {
@@ -388,12 +406,6 @@ func drive(o *options, mode string, workers []worker) *result {
 					}
 				} else {
 					lat = append(lat, t1.Sub(t0))
-				}
-				for {
-					old := lastEnd.Load()
-					if t1.UnixNano() <= old || lastEnd.CompareAndSwap(old, t1.UnixNano()) {
-						break
-					}
 				}
 			}
 			mu.Lock()
@@ -406,18 +418,21 @@ func drive(o *options, mode string, workers []worker) *result {
 		})
 	}
 	wg.Wait()
+	end := time.Now()
+	if end.After(deadline) {
+		end = deadline
+	}
+	close(stopped)
 	<-cpuDone
-	cpu1 := takeCPU(o)
 	r.serverCPU, r.selfCPU, r.cpuWall = cpu1.server-cpu0.server, cpu1.self-cpu0.self, cpu1.wall.Sub(cpu0.wall)
 	if cpu0.server < 0 || cpu1.server < 0 {
 		r.serverCPU = -1
 	}
+	if r.cpuWall <= 0 {
+		r.cpuWall = time.Nanosecond
+	}
 	r.ok = len(r.lat)
 	slices.Sort(r.lat)
-	end := time.Unix(0, lastEnd.Load())
-	if end.Before(measureFrom) {
-		end = time.Now()
-	}
 	r.elapsed = end.Sub(measureFrom)
 	if r.elapsed <= 0 {
 		r.elapsed = time.Nanosecond
@@ -521,15 +536,15 @@ func runClientCredentials(o *options, c *http.Client) (*result, error) {
 	return drive(o, "client-credentials", workers), nil
 }
 
-// runLogin measures logins between two halves of the argon2id ceiling
-// measurement.
+// runLogin measures logins and the argon2id ceiling interleaved: rounds
+// of hashing alone, then logins, ending with hashing, so that a change in
+// the machine's speed during the run (other tenants, frequency) weighs on
+// both figures alike.
 func runLogin(o *options, c *http.Client) (*result, error) {
 	hasher, err := auth.NewHasher(o.argon2, o.serverCores)
 	if err != nil {
 		return nil, err
 	}
-	before, beforeCPU := hashCeiling(o, hasher, o.ceiling/2)
-	time.Sleep(o.pause)
 	u := o.base.String() + "/v1/auth/login"
 	workers := make([]worker, o.workers)
 	for i := range workers {
@@ -539,21 +554,72 @@ func runLogin(o *options, c *http.Client) (*result, error) {
 			return err
 		}
 	}
-	r := drive(o, "login", workers)
-	time.Sleep(o.pause)
-	after, afterCPU := hashCeiling(o, hasher, o.ceiling/2)
-	fmt.Fprintf(os.Stderr, "# argon2id ceiling: %.1f hash/s before the logins, %.1f after (%.1f and %.1f per CPU-second)\n",
-		before, after, beforeCPU, afterCPU)
-	r.ceiling = (before + after) / 2
-	r.ceilingCPU = (beforeCPU + afterCPU) / 2
-	r.params = hasher.Params().String()
-	return r, nil
+	rounds := o.loginRounds
+	sub := *o
+	sub.duration = o.duration / time.Duration(rounds)
+	sub.warmup = min(o.warmup, time.Second)
+	window := o.ceiling / time.Duration(rounds+1)
+	var hashes ceilingSample
+	total := &result{mode: "login"}
+	var okTime time.Duration
+	for i := range rounds + 1 {
+		if i > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		h := hashCeiling(o, hasher, window)
+		hashes.n += h.n
+		hashes.wall += h.wall
+		hashes.cpu += h.cpu
+		fmt.Fprintf(os.Stderr, "#   round %d: argon2id %.1f hash/s (%.1f per CPU-second)", i+1, h.perSecond(), h.perCPUSecond())
+		if i == rounds {
+			fmt.Fprintln(os.Stderr)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+		r := drive(&sub, "login", workers)
+		fmt.Fprintf(os.Stderr, ", then %.1f logins/s\n", r.rps())
+		total.lat = append(total.lat, r.lat...)
+		total.errors += r.errors
+		if total.firstErr == "" {
+			total.firstErr = r.firstErr
+		}
+		okTime += r.elapsed
+		if r.serverCPU < 0 || total.serverCPU < 0 {
+			total.serverCPU = -1
+		} else {
+			total.serverCPU += r.serverCPU
+		}
+		total.selfCPU += r.selfCPU
+		total.cpuWall += r.cpuWall
+	}
+	slices.Sort(total.lat)
+	total.ok = len(total.lat)
+	total.elapsed = okTime
+	total.ceiling = hashes.perSecond()
+	total.ceilingCPU = hashes.perCPUSecond()
+	total.params = hasher.Params().String()
+	return total, nil
 }
 
-// hashCeiling returns the argon2id hashes per second of serverCores
-// goroutines hashing for d (and at most ceilingMax hashes), and the hashes
-// per second of this process's CPU time.
-func hashCeiling(o *options, h *auth.Hasher, d time.Duration) (perSecond, perCPUSecond float64) {
+// ceilingSample is a count of hashes and the wall and CPU time they took.
+type ceilingSample struct {
+	n         int64
+	wall, cpu time.Duration
+}
+
+func (c ceilingSample) perSecond() float64 { return float64(c.n) / c.wall.Seconds() }
+
+func (c ceilingSample) perCPUSecond() float64 {
+	if c.cpu <= 0 {
+		return 0
+	}
+	return float64(c.n) / c.cpu.Seconds()
+}
+
+// hashCeiling has serverCores goroutines hash for d (and at most
+// ceilingMax hashes) and returns how many hashes they made, in what wall
+// time and with how much of this process's CPU time.
+func hashCeiling(o *options, h *auth.Hasher, d time.Duration) ceilingSample {
 	if d <= 0 {
 		d = time.Second
 	}
@@ -575,12 +641,7 @@ func hashCeiling(o *options, h *auth.Hasher, d time.Duration) (perSecond, perCPU
 	wg.Wait()
 	// Every goroutine finishes its last hash after the deadline: count
 	// every hash, over the time they all took.
-	done := float64(min(n.Load(), o.ceilingMax))
-	perSecond = done / time.Since(t0).Seconds()
-	if cpu := selfCPU() - cpu0; cpu > 0 {
-		perCPUSecond = done / cpu.Seconds()
-	}
-	return perSecond, perCPUSecond
+	return ceilingSample{n: min(n.Load(), o.ceilingMax), wall: time.Since(t0), cpu: selfCPU() - cpu0}
 }
 
 type cpuSnapshot struct {
