@@ -171,6 +171,21 @@ func numericDate(value []byte) (time.Time, error) {
 	if strictjson.KindOf(value) != strictjson.Number {
 		return time.Time{}, errNotNumber
 	}
+	// Fast path: a validated number of at most 12 digits (no sign,
+	// fraction or exponent) is a whole number of seconds in range.
+	if len(value) <= 12 {
+		secs := int64(0)
+		for _, c := range value {
+			if c < '0' || c > '9' {
+				secs = -1
+				break
+			}
+			secs = secs*10 + int64(c-'0')
+		}
+		if secs >= 0 && secs <= maxNumericDate {
+			return time.Unix(secs, 0), nil
+		}
+	}
 	if secs, err := strictjson.Int64(value); err == nil {
 		if secs < 0 || secs > maxNumericDate {
 			return time.Time{}, errRange
