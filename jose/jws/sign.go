@@ -74,28 +74,38 @@ func AppendSign(dst []byte, payload []byte, key jwk.SigningKey, h *Header) ([]by
 		dst = append(dst, '.')
 		return base64url.AppendEncode(dst, sum), nil
 	case *jwk.PrivateKey:
-		sig, err := signAsymmetric(k, alg, input)
-		if err != nil {
-			return nil, err
-		}
-		dst = append(dst, '.')
-		return base64url.AppendEncode(dst, sig), nil
+		return appendAsymmetric(dst, k, alg, input)
 	}
 	return nil, fmt.Errorf("%w: unusable key %T", ErrNoKey, key)
 }
 
-func signAsymmetric(k *jwk.PrivateKey, alg Algorithm, input []byte) ([]byte, error) {
+// appendAsymmetric signs input with k and appends '.' and the encoded
+// signature to dst. input may alias dst.
+func appendAsymmetric(dst []byte, k *jwk.PrivateKey, alg Algorithm, input []byte) ([]byte, error) {
+	sig, d, err := signAsymmetric(k, alg, input)
+	if d != nil {
+		defer scratchPool.Put(d)
+	}
+	if err != nil {
+		return nil, err
+	}
+	dst = append(dst, '.')
+	return base64url.AppendEncode(dst, sig), nil
+}
+
+// signAsymmetric returns the JWS signature of input. The signature may live
+// in the returned scratch, which the caller must put back after using it.
+func signAsymmetric(k *jwk.PrivateKey, alg Algorithm, input []byte) ([]byte, *scratch, error) {
 	signer := k.Signer()
 	switch alg.KeyType() {
 	case jwk.KeyTypeOKP:
 		sig, err := signer.Sign(rand.Reader, input, crypto.Hash(0))
 		if err != nil {
-			return nil, fmt.Errorf("jws: signing: %w", err)
+			return nil, nil, fmt.Errorf("jws: signing: %w", err)
 		}
-		return sig, nil
+		return sig, nil, nil
 	case jwk.KeyTypeRSA:
 		d := getScratch()
-		defer scratchPool.Put(d)
 		hashed := d.sum(alg.Hash(), input)
 		var opts crypto.SignerOpts = alg.Hash()
 		if alg.IsPSS() {
@@ -103,22 +113,22 @@ func signAsymmetric(k *jwk.PrivateKey, alg Algorithm, input []byte) ([]byte, err
 		}
 		sig, err := signer.Sign(rand.Reader, hashed, opts)
 		if err != nil {
-			return nil, fmt.Errorf("jws: signing: %w", err)
+			return nil, d, fmt.Errorf("jws: signing: %w", err)
 		}
-		return sig, nil
+		return sig, d, nil
 	case jwk.KeyTypeEC:
 		d := getScratch()
-		defer scratchPool.Put(d)
 		hashed := d.sum(alg.Hash(), input)
 		der, err := signer.Sign(rand.Reader, hashed, alg.Hash())
 		if err != nil {
-			return nil, fmt.Errorf("jws: signing: %w", err)
+			return nil, d, fmt.Errorf("jws: signing: %w", err)
 		}
-		raw, ok := derToRaw(make([]byte, 0, alg.SignatureSize()), der, alg.SignatureSize()/2)
+		// The digest has been used: its scratch holds R || S now.
+		raw, ok := derToRaw(d.der[:0], der, alg.SignatureSize()/2)
 		if !ok {
-			return nil, fmt.Errorf("jws: signing: signer returned a malformed ECDSA signature")
+			return nil, d, fmt.Errorf("jws: signing: signer returned a malformed ECDSA signature")
 		}
-		return raw, nil
+		return raw, d, nil
 	}
-	return nil, fmt.Errorf("%w: %s", ErrUnsupportedAlgorithm, alg)
+	return nil, nil, fmt.Errorf("%w: %s", ErrUnsupportedAlgorithm, alg)
 }
