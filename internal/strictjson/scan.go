@@ -322,11 +322,17 @@ func (s *scanner) object(i, depth int, fn func(name, value []byte) error) (int, 
 		if !names.add(name, key) {
 			return nameStart, newError(ErrDuplicate, nameStart, "duplicate member name "+quoteName(name))
 		}
-		i = skipSpace(data, end)
-		if i >= len(data) || data[i] != ':' {
+		// Compact JSON, as in tokens, has no whitespace: try that first.
+		if end < len(data) && data[end] == ':' {
+			i = end + 1
+		} else if i = skipSpace(data, end); i >= len(data) || data[i] != ':' {
 			return i, s.expected(i, "':' after member name")
+		} else {
+			i++
 		}
-		i = skipSpace(data, i+1)
+		if i < len(data) && data[i] <= ' ' {
+			i = skipSpace(data, i)
+		}
 		valStart := i
 		if i, err = s.value(i, depth); err != nil {
 			return i, err
@@ -336,13 +342,18 @@ func (s *scanner) object(i, depth int, fn func(name, value []byte) error) (int, 
 				return i, err
 			}
 		}
-		i = skipSpace(data, i)
+		if i < len(data) && data[i] <= ' ' {
+			i = skipSpace(data, i)
+		}
 		if i >= len(data) {
 			return i, s.expected(i, "',' or '}'")
 		}
 		switch data[i] {
 		case ',':
-			i = skipSpace(data, i+1)
+			i++
+			if i < len(data) && data[i] <= ' ' {
+				i = skipSpace(data, i)
+			}
 		case '}':
 			return i + 1, nil
 		default:
