@@ -430,16 +430,7 @@ func (b *builder) decoder(t reflect.Type) (func(unsafe.Pointer, []byte, DecodeOp
 			it := newIter(raw)
 			for it.next() {
 				name, esc, value := it.member()
-				var key string
-				switch {
-				case esc:
-					b := unescape(nil, name)
-					key = unsafe.String(unsafe.SliceData(b), len(b))
-				case o.AliasStrings && len(name) > 0:
-					key = unsafe.String(&name[0], len(name))
-				default:
-					key = string(name)
-				}
+				key := memberKey(name, esc, o)
 				ev := reflect.New(et)
 				if err := ec.dec(ev.UnsafePointer(), value, o); err != nil {
 					return withPath(err, key)
@@ -538,21 +529,25 @@ func decodeAny(raw []byte, o DecodeOptions) (any, error) {
 	return Float64(raw)
 }
 
+// memberKey returns the member name as a map key: unescaped if it has
+// escapes, aliasing the input when o allows it, copied otherwise.
+func memberKey(name []byte, esc bool, o DecodeOptions) string {
+	switch {
+	case esc:
+		b := unescape(nil, name)
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	case o.AliasStrings && len(name) > 0:
+		return unsafe.String(&name[0], len(name))
+	}
+	return string(name)
+}
+
 func decodeObjectAny(raw []byte, o DecodeOptions) (map[string]any, error) {
 	m := make(map[string]any)
 	it := newIter(raw)
 	for it.next() {
 		name, esc, value := it.member()
-		var key string
-		switch {
-		case esc:
-			b := unescape(nil, name)
-			key = unsafe.String(unsafe.SliceData(b), len(b))
-		case o.AliasStrings && len(name) > 0:
-			key = unsafe.String(&name[0], len(name))
-		default:
-			key = string(name)
-		}
+		key := memberKey(name, esc, o)
 		v, err := decodeAny(value, o)
 		if err != nil {
 			return nil, withPath(err, key)
