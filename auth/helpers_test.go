@@ -4,44 +4,15 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/authtest"
 	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/jose/jwk"
 )
-
-// clock is a settable clock for auth.Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// mustOpenStore opens a fresh SQLite file in a temporary directory.
-func mustOpenStore(tb testing.TB) *sqlite.DB {
-	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "ward.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
 
 var testKEK = bytes.Repeat([]byte{0x42}, auth.KEKSize)
 
@@ -52,11 +23,16 @@ type env struct {
 	logs  *bytes.Buffer
 }
 
+// clock and mustOpenStore come from auth/authtest.
+type clock = authtest.Clock
+
+var mustOpenStore = authtest.MustOpenStore
+
 // newEnv returns a service over a fresh store, with a fake clock starting
 // at a fixed instant.
 func newEnv(tb testing.TB, mod func(*auth.Config)) *env {
 	tb.Helper()
-	e := &env{db: mustOpenStore(tb), clock: &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 250_000_000, time.UTC)}, logs: new(bytes.Buffer)}
+	e := &env{db: mustOpenStore(tb), clock: authtest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 250_000_000, time.UTC)), logs: new(bytes.Buffer)}
 	e.svc = e.service(tb, mod)
 	return e
 }

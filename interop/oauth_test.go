@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,30 +24,15 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/wardauth/ward/auth"
-	"github.com/wardauth/ward/auth/sqlite"
+	"github.com/wardauth/ward/auth/authtest"
 	"github.com/wardauth/ward/server"
 )
 
 // srvPassword passes Ward's password policy.
 const srvPassword = "Velvet-Harbor-Lantern-42"
 
-// srvClock is a settable clock for auth.Config.Now.
-type srvClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *srvClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *srvClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// srvClock is the settable clock of auth/authtest.
+type srvClock = authtest.Clock
 
 // wardServer is a Ward server on loopback: a service over a fresh SQLite
 // file, its HTTP API served by httptest, and an issuer equal to the
@@ -71,11 +55,7 @@ type wardServerOptions struct {
 
 func startWard(tb testing.TB, opts ...wardServerOptions) *wardServer {
 	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "ward.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := authtest.MustOpenStore(tb)
 	kek, err := auth.ParseKEK(auth.NewKEK())
 	if err != nil {
 		tb.Fatal(err)
@@ -83,7 +63,7 @@ func startWard(tb testing.TB, opts ...wardServerOptions) *wardServer {
 	// The listener first: the issuer is the address it got.
 	hs := httptest.NewUnstartedServer(nil)
 	ws := &wardServer{t: tb, URL: "http://" + hs.Listener.Addr().String(), hs: hs,
-		clock: &srvClock{t: time.Now().Truncate(time.Second)}}
+		clock: authtest.NewClock(time.Now().Truncate(time.Second))}
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	acfg := auth.Config{Issuer: ws.URL, Now: ws.clock.Now, Logger: discard}
 	scfg := server.Config{Logger: discard}

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/authtest"
 	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/server"
 )
@@ -26,25 +26,12 @@ const (
 	newPassword  = "Quiet-Meadow-Compass-87"
 )
 
-// clock is a fake clock for auth.Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+func newClock() *clock { return authtest.NewClock(time.Now().Truncate(time.Second)) }
 
-func newClock() *clock { return &clock{t: time.Now().Truncate(time.Second)} }
+// clock and mustOpenStore come from auth/authtest.
+type clock = authtest.Clock
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+var mustOpenStore = authtest.MustOpenStore
 
 // env is a server on loopback over a service over a SQLite file.
 type env struct {
@@ -78,17 +65,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// mustOpenStore opens a fresh SQLite file in a temporary directory.
-func mustOpenStore(tb testing.TB) *sqlite.DB {
-	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "ward.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
 }
 
 func newEnv(tb testing.TB, opts ...envOptions) *env {
