@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,23 +48,8 @@ type envOptions struct {
 	server func(*server.Config)
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes (the access log).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the concurrency-safe buffer of auth/authtest.
+type syncBuffer = authtest.Buffer
 
 func newEnv(tb testing.TB, opts ...envOptions) *env {
 	tb.Helper()

@@ -4,6 +4,7 @@
 package authtest
 
 import (
+	"bytes"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -45,4 +46,25 @@ func MustOpenStore(tb testing.TB) *sqlite.DB {
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db
+}
+
+// Buffer is a bytes.Buffer safe for concurrent writes, for the logs a
+// server writes from its goroutines.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -21,29 +21,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/wardauth/ward/auth/authtest"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent use (the server logs
-// from its goroutines).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the concurrency-safe buffer of auth/authtest.
+type syncBuffer = authtest.Buffer
 
 // testServeConfig returns the defaults with a fresh data directory and a
 // free loopback port.
