@@ -7,23 +7,97 @@ import (
 	"time"
 )
 
+// RoleAdmin is the role of administrators: it opens the admin API.
+const RoleAdmin = "admin"
+
+// UserQuery selects users, ordered by ID. Zero fields do not filter.
+type UserQuery struct {
+	// Email selects the users whose email address contains it, compared
+	// as [EmailKey]s (case-insensitively): a substring or a prefix.
+	Email string
+	// AfterID pages: only users with a greater ID (pass the ID of the
+	// last user of the previous page; "" for the first page).
+	AfterID string
+	// Limit is the page size. Zero: 100; at most 1000.
+	Limit int
+}
+
+// maxPage bounds the pages of [Service.SearchUsers] and
+// [Service.AuditPage].
+const maxPage = 1000
+
+func pageSize(limit int) int {
+	if limit <= 0 {
+		return 100
+	}
+	return min(limit, maxPage)
+}
+
 // ListUsers returns up to limit users (zero: 100; at most 1000) ordered by
 // ID, after afterID ("" for the first page), without password hashes.
 func (s *Service) ListUsers(ctx context.Context, afterID string, limit int) ([]*User, error) {
-	if limit <= 0 {
-		limit = 100
+	users, _, err := s.SearchUsers(ctx, UserQuery{AfterID: afterID, Limit: limit})
+	return users, err
+}
+
+// SearchUsers returns a page of the users that q selects, ordered by ID,
+// without password hashes, and the cursor of the next page: the AfterID
+// to pass for it, "" if this page is the last. Paging by ID is stable:
+// a user created meanwhile shows on a later page or not at all, and none
+// is repeated. Errors: [CodeInvalidRequest] (a search of more than 254
+// bytes).
+func (s *Service) SearchUsers(ctx context.Context, q UserQuery) (users []*User, next string, err error) {
+	if len(q.Email) > 254 {
+		return nil, "", Errorf(CodeInvalidRequest, "The search is too long.")
 	}
-	limit = min(limit, 1000)
-	var out []*User
-	err := s.view(ctx, func(tx ReadTx) error {
-		us, err := tx.Users(afterID, limit)
+	q.Email = EmailKey(strings.TrimSpace(q.Email))
+	limit := pageSize(q.Limit)
+	q.Limit = limit + 1 // one more, to learn whether there is a next page
+	err = s.view(ctx, func(tx ReadTx) error {
+		us, err := tx.Users(q)
 		for _, u := range us {
-			out = append(out, publicUser(u))
+			users = append(users, publicUser(u))
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, "", err
+	}
+	if len(users) > limit {
+		users = users[:limit]
+		next = users[limit-1].ID
+	}
+	return users, next, nil
 }
+
+// AuthorizeAdmin checks that claims (an access token verified by
+// [Service.Authenticate]) are an administrator's at this moment: the
+// token carries [RoleAdmin], and the stored account still exists, is
+// enabled and holds the role. A change of roles, a disable or a delete
+// revokes the user's tokens anyway; reading the account as well keeps a
+// demoted administrator's token from acting even on an instance whose
+// revocation replica has not caught up. It returns the account. Errors:
+// [CodeInsufficientScope] (not an administrator), [CodeUnauthorized]
+// (the account is gone or disabled).
+func (s *Service) AuthorizeAdmin(ctx context.Context, claims *AccessClaims) (*User, error) {
+	if claims == nil || claims.SessionID == "" || !claims.HasRole(RoleAdmin) {
+		return nil, errNotAdmin
+	}
+	u, err := s.User(ctx, claims.Subject)
+	switch {
+	case IsCode(err, CodeNotFound):
+		return nil, Errorf(CodeUnauthorized, "The access token is invalid, expired or revoked.")
+	case err != nil:
+		return nil, err
+	case u.Disabled:
+		return nil, Errorf(CodeUnauthorized, "The access token is invalid, expired or revoked.")
+	case !slices.Contains(u.Roles, RoleAdmin):
+		return nil, errNotAdmin
+	}
+	return u, nil
+}
+
+var errNotAdmin = &Error{Code: CodeInsufficientScope, Message: "This endpoint needs the admin role."}
 
 // User returns one user, without the password hash ([CodeNotFound]).
 func (s *Service) User(ctx context.Context, id string) (*User, error) {
@@ -203,10 +277,7 @@ func (s *Service) DeleteUser(ctx context.Context, userID string, meta RequestMet
 
 // Audit returns the audit events that q selects, newest first.
 func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, error) {
-	if q.Limit <= 0 {
-		q.Limit = 100
-	}
-	q.Limit = min(q.Limit, 1000)
+	q.Limit = pageSize(q.Limit)
 	var out []AuditEvent
 	err := s.view(ctx, func(tx ReadTx) error {
 		var err error
@@ -214,4 +285,35 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 		return err
 	})
 	return out, err
+}
+
+// AuditPage returns a page of the audit events that q selects, newest
+// first, and the cursor of the next page: the BeforeID to pass for it,
+// 0 if this page is the last. Paging is stable while events are added
+// (see [AuditQuery.BeforeID]). Errors: [CodeInvalidRequest] (an unknown
+// outcome, a negative cursor, Until not after Since).
+func (s *Service) AuditPage(ctx context.Context, q AuditQuery) (events []AuditEvent, next int64, err error) {
+	switch {
+	case q.Outcome != "" && q.Outcome != OutcomeSuccess && q.Outcome != OutcomeFailure:
+		return nil, 0, Errorf(CodeInvalidRequest, "The outcome is %q or %q.", OutcomeSuccess, OutcomeFailure)
+	case q.BeforeID < 0:
+		return nil, 0, Errorf(CodeInvalidRequest, "Invalid cursor.")
+	case !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since):
+		return nil, 0, Errorf(CodeInvalidRequest, "The end of the time range must come after its start.")
+	}
+	limit := pageSize(q.Limit)
+	q.Limit = limit + 1
+	err = s.view(ctx, func(tx ReadTx) error {
+		var err error
+		events, err = tx.Audit(q)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(events) > limit {
+		events = events[:limit]
+		next = events[limit-1].ID
+	}
+	return events, next, nil
 }

@@ -15,6 +15,11 @@ type AuditEvent struct {
 	IP        string
 	UserAgent string
 	Detail    string // a short reason or description, never a secret
+
+	// ActorID is the user ID of the administrator who acted, for the
+	// events of the admin API; "" when users act for themselves, and for
+	// the CLI (whose events carry UserAgent "ward-cli").
+	ActorID string
 }
 
 // Audit outcomes.
@@ -55,8 +60,15 @@ type AuditQuery struct {
 	Since  time.Time // events at or after
 	Until  time.Time // events before
 	// BeforeID pages: only events with a smaller ID (pass the ID of the
-	// last event of the previous page). Zero: from the newest.
+	// last event of the previous page). Zero: from the newest. IDs grow
+	// with every event appended, so paging by BeforeID neither repeats
+	// nor skips an event while new ones arrive: they all come before the
+	// first page.
 	BeforeID int64
+	// Outcome selects OutcomeSuccess or OutcomeFailure events.
+	Outcome string
+	// ActorID selects the events of one administrator's actions.
+	ActorID string
 	// Limit is the page size. Zero: 100; at most 1000.
 	Limit int
 }
@@ -65,4 +77,8 @@ type AuditQuery struct {
 type RequestMeta struct {
 	IP        string // client address
 	UserAgent string
+	// ActorID is the user ID of the administrator on whose behalf the
+	// call runs (the admin API); "" for users' own requests and the CLI.
+	// It goes to [AuditEvent.ActorID].
+	ActorID string
 }

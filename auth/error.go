@@ -31,6 +31,12 @@ const (
 	// CodeForbidden: the caller is authenticated but not allowed: a
 	// disabled account, a missing role.
 	CodeForbidden = "forbidden"
+	// CodeInsufficientScope: the caller's access token is valid but does
+	// not carry the role the request needs (the admin API without
+	// [RoleAdmin]); [RFC 6750, Section 3.1].
+	//
+	// [RFC 6750, Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+	CodeInsufficientScope = "insufficient_scope"
 	// CodeInvalidToken: a refresh token (or a token given to RevokeToken
 	// or Introspect) that is malformed, does not carry a valid MAC, or
 	// names no session.

@@ -440,6 +440,9 @@ func (s *Service) updateKeys(ctx context.Context, change func(tx Tx, p *keyPlan,
 			}
 		}
 		for i := range p.events {
+			if p.events[i].ActorID == "" {
+				p.events[i].ActorID = p.meta.clean().ActorID
+			}
 			if err := tx.AppendAudit(&p.events[i]); err != nil {
 				return err
 			}

@@ -44,9 +44,8 @@ type ReadTx interface {
 	User(id string) (*User, error)
 	// UserByEmail returns the user whose [EmailKey] equals EmailKey(email).
 	UserByEmail(email string) (*User, error)
-	// Users returns users ordered by ID, starting after afterID ("" for
-	// the first page), at most limit of them.
-	Users(afterID string, limit int) ([]*User, error)
+	// Users returns the users that q selects, ordered by ID.
+	Users(q UserQuery) ([]*User, error)
 
 	// Session returns the session with the given ID.
 	Session(id string) (*Session, error)

@@ -98,6 +98,7 @@ func (s *Service) logEvent(ev *AuditEvent) {
 		}
 	}
 	add("user_id", ev.UserID)
+	add("actor_id", ev.ActorID)
 	add("session_id", ev.SessionID)
 	add("client_id", ev.ClientID)
 	add("ip", ev.IP)
@@ -112,12 +113,13 @@ func (s *Service) logEvent(ev *AuditEvent) {
 // event returns an audit event of type typ at now with meta filled in.
 func (s *Service) event(now time.Time, typ, outcome string, meta RequestMeta) AuditEvent {
 	meta = meta.clean()
-	return AuditEvent{Time: now, Type: typ, Outcome: outcome, IP: meta.IP, UserAgent: meta.UserAgent}
+	return AuditEvent{Time: now, Type: typ, Outcome: outcome, IP: meta.IP, UserAgent: meta.UserAgent, ActorID: meta.ActorID}
 }
 
 func (m RequestMeta) clean() RequestMeta {
 	m.IP = truncate(m.IP, 64)
 	m.UserAgent = truncate(m.UserAgent, 256)
+	m.ActorID = truncate(m.ActorID, 64)
 	return m
 }
 

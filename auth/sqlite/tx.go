@@ -132,6 +132,7 @@ const (
 	qUser          = `SELECT ` + userCols + ` FROM users WHERE id = ?`
 	qUserByEmail   = `SELECT ` + userCols + ` FROM users WHERE email_key = ?`
 	qUsers         = `SELECT ` + userCols + ` FROM users WHERE id > ? ORDER BY id LIMIT ?`
+	qUsersByEmail  = `SELECT ` + userCols + ` FROM users WHERE id > ? AND instr(email_key, ?) > 0 ORDER BY id LIMIT ?`
 	qCreateUser    = `INSERT INTO users (` + userCols + `, email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateUser    = `UPDATE users SET email = ?, email_key = ?, password_hash = ?, roles = ?, disabled = ?, created_at = ?, updated_at = ?, password_changed_at = ? WHERE id = ?`
 	qDeleteUser    = `DELETE FROM users WHERE id = ?`
@@ -157,11 +158,11 @@ const (
 	// any: the new row gets the next seq (AUTOINCREMENT), so that replicas
 	// see the change.
 	qAddRevocation = `INSERT OR REPLACE INTO revocations (kind, subject, not_before, expires, created_at) VALUES (?, ?, ?, ?, ?)`
-	qAppendAudit   = `INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qAppendAudit   = `INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // staticQueries lists the queries prepared by Open.
-var staticQueries = []string{qUser, qUserByEmail, qUsers, qCreateUser, qUpdateUser, qDeleteUser, qSession, qSessions, qCreateSession, qUpdateSession, qClient, qClients, qCreateClient, qKeys, qPutKey, qDeleteKey, qSecret, qPutSecret, qRevocations, qRevocationsSince, qRevocation, qAddRevocation, qAppendAudit}
+var staticQueries = []string{qUser, qUserByEmail, qUsers, qUsersByEmail, qCreateUser, qUpdateUser, qDeleteUser, qSession, qSessions, qCreateSession, qUpdateSession, qClient, qClients, qCreateClient, qKeys, qPutKey, qDeleteKey, qSecret, qPutSecret, qRevocations, qRevocationsSince, qRevocation, qAddRevocation, qAppendAudit}
 
 // Users.
 
@@ -198,11 +199,18 @@ func (t *tx) UserByEmail(email string) (*auth.User, error) {
 	return u, wrap("user by email", err)
 }
 
-func (t *tx) Users(afterID string, limit int) ([]*auth.User, error) {
+func (t *tx) Users(q auth.UserQuery) ([]*auth.User, error) {
+	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := t.query(qUsers, afterID, limit)
+	query, args := qUsers, []any{q.AfterID, limit}
+	if q.Email != "" {
+		// instr, not LIKE: the search is a plain substring, with no
+		// wildcard characters to escape.
+		query, args = qUsersByEmail, []any{q.AfterID, auth.EmailKey(q.Email), limit}
+	}
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, wrap("users", err)
 	}
@@ -503,7 +511,7 @@ func (t *tx) AddRevocation(r auth.Revocation) error {
 
 func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
 	res, err := t.exec(qAppendAudit,
-		nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail)
+		nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID)
 	if err != nil {
 		return wrap("append audit", err)
 	}
@@ -519,8 +527,14 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 	if q.UserID != "" {
 		where, args = append(where, "user_id = ?"), append(args, q.UserID)
 	}
+	if q.ActorID != "" {
+		where, args = append(where, "actor_id = ?"), append(args, q.ActorID)
+	}
 	if q.Type != "" {
 		where, args = append(where, "type = ?"), append(args, q.Type)
+	}
+	if q.Outcome != "" {
+		where, args = append(where, "outcome = ?"), append(args, q.Outcome)
 	}
 	if !q.Since.IsZero() {
 		where, args = append(where, "time >= ?"), append(args, nanos(q.Since))
@@ -535,7 +549,7 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	query := `SELECT id, time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail FROM audit_events`
+	query := `SELECT id, time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id FROM audit_events`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -551,7 +565,7 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 			ev auth.AuditEvent
 			tm int64
 		)
-		if err := rows.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail); err != nil {
+		if err := rows.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail, &ev.ActorID); err != nil {
 			return nil, wrap("audit", err)
 		}
 		ev.Time = fromNanos(tm)

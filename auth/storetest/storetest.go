@@ -172,7 +172,7 @@ func testUserPaging(t *testing.T, s auth.Store) {
 		var page []*auth.User
 		view(t, s, func(tx auth.ReadTx) error {
 			var err error
-			page, err = tx.Users(after, 10)
+			page, err = tx.Users(auth.UserQuery{AfterID: after, Limit: 10})
 			return err
 		})
 		if len(page) == 0 {
@@ -188,6 +188,43 @@ func testUserPaging(t *testing.T, s auth.Store) {
 	}
 	if len(ids) != 25 || !slices.IsSorted(ids) {
 		t.Errorf("paged IDs = %v", ids)
+	}
+	// Search: a substring of the email key (lower-cased), paged by ID.
+	search := func(email string) []string {
+		var ids []string
+		after := ""
+		for {
+			var page []*auth.User
+			view(t, s, func(tx auth.ReadTx) error {
+				var err error
+				page, err = tx.Users(auth.UserQuery{Email: email, AfterID: after, Limit: 4})
+				return err
+			})
+			if len(page) == 0 {
+				return ids
+			}
+			for _, u := range page {
+				ids = append(ids, u.ID)
+			}
+			after = page[len(page)-1].ID
+		}
+	}
+	for _, tt := range []struct {
+		email string
+		want  int
+	}{
+		{"u1", 11}, // u1@, u10@ … u19@
+		{"U2", 6},  // case-insensitive: u2@, u20@ … u24@
+		{"4@example", 3},
+		{"@EXAMPLE.COM", 25},
+		{"%", 0}, // no wildcards
+		{"_", 0},
+		{"nobody", 0},
+	} {
+		got := search(tt.email)
+		if len(got) != tt.want || !slices.IsSorted(got) {
+			t.Errorf("search %q: %v, want %d users in ID order", tt.email, got, tt.want)
+		}
 	}
 }
 
@@ -388,7 +425,7 @@ func testConcurrentMixedOutcomes(t *testing.T, s auth.Store) {
 		}
 	}
 	view(t, s, func(tx auth.ReadTx) error {
-		users, err := tx.Users("", 1000)
+		users, err := tx.Users(auth.UserQuery{Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -719,6 +756,12 @@ func testAudit(t *testing.T, s auth.Store) {
 			if i%5 == 0 {
 				ev.Type = auth.EventLogout
 			}
+			if i%4 == 0 {
+				ev.Outcome = auth.OutcomeFailure
+			}
+			if i%6 == 0 {
+				ev.ActorID = "admin1"
+			}
 			if err := tx.AppendAudit(ev); err != nil {
 				return err
 			}
@@ -742,7 +785,11 @@ func testAudit(t *testing.T, s auth.Store) {
 		t.Fatalf("Audit: %d events, want 30 newest first", len(all))
 	}
 	e := all[0]
-	if e.UserID != "u2" || e.SessionID != "s" || e.ClientID != "c" || e.IP != "192.0.2.1" || e.UserAgent != "ua" || !sameTime(e.Time, base.Add(29*time.Minute)) {
+	if e.UserID != "u2" || e.SessionID != "s" || e.ClientID != "c" || e.IP != "192.0.2.1" || e.UserAgent != "ua" || !sameTime(e.Time, base.Add(29*time.Minute)) ||
+		e.Outcome != auth.OutcomeSuccess || e.ActorID != "" {
+		t.Errorf("event = %+v", e)
+	}
+	if e := all[5]; e.Detail != "24" || e.ActorID != "admin1" || e.Outcome != auth.OutcomeFailure {
 		t.Errorf("event = %+v", e)
 	}
 	// Paging.
@@ -773,6 +820,45 @@ func testAudit(t *testing.T, s auth.Store) {
 	}
 	if n := len(q(auth.AuditQuery{UserID: "u0", Type: auth.EventLogout, Limit: 100})); n != 2 {
 		t.Errorf("user and type: %d, want 2", n) // i = 0, 15
+	}
+	if n := len(q(auth.AuditQuery{Outcome: auth.OutcomeFailure, Limit: 100})); n != 8 {
+		t.Errorf("by outcome: %d, want 8", n) // i = 0, 4, … 28
+	}
+	if n := len(q(auth.AuditQuery{Outcome: auth.OutcomeSuccess, Limit: 100})); n != 22 {
+		t.Errorf("by outcome: %d, want 22", n)
+	}
+	if n := len(q(auth.AuditQuery{ActorID: "admin1", Limit: 100})); n != 5 {
+		t.Errorf("by actor: %d, want 5", n) // i = 0, 6, … 24
+	}
+	if n := len(q(auth.AuditQuery{ActorID: "admin1", Outcome: auth.OutcomeFailure, UserID: "u0", Limit: 100})); n != 3 {
+		t.Errorf("actor, outcome and user: %d, want 3", n) // i = 0, 12, 24
+	}
+
+	// Paging while events arrive: each page is read after more events
+	// were appended, and the pages still hold exactly the 30 events that
+	// existed when paging began, in order, none twice.
+	var stable []string
+	before = 0
+	for added := 0; ; added++ {
+		page := q(auth.AuditQuery{BeforeID: before, Limit: 4})
+		if len(page) == 0 {
+			break
+		}
+		for _, ev := range page {
+			stable = append(stable, ev.Detail)
+		}
+		before = page[len(page)-1].ID
+		update(t, s, func(tx auth.Tx) error {
+			for range 3 {
+				if err := tx.AppendAudit(&auth.AuditEvent{Time: base, Type: auth.EventLogin, Outcome: auth.OutcomeSuccess, Detail: fmt.Sprint("new", added)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if !slices.Equal(stable, paged) {
+		t.Errorf("paged while events arrived: %v, want %v", stable, paged)
 	}
 }
 
