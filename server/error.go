@@ -27,6 +27,7 @@ var codeStatus = map[string]int{
 	auth.CodeNotFound:           http.StatusNotFound,
 	auth.CodeUnauthorized:       http.StatusUnauthorized,
 	auth.CodeForbidden:          http.StatusForbidden,
+	auth.CodeInsufficientScope:  http.StatusForbidden,
 	auth.CodeInvalidToken:       http.StatusUnauthorized,
 	auth.CodeSessionEnded:       http.StatusUnauthorized,
 	auth.CodeTokenReused:        http.StatusUnauthorized,

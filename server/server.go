@@ -168,6 +168,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/me/sessions", s.requireUser(s.handleSessions))
 	m.HandleFunc("DELETE /v1/me/sessions/{id}", s.requireUser(s.handleEndSession))
 
+	// Admin API (admin.go).
+	s.adminRoutes(m)
+
 	// Operations.
 	m.HandleFunc("GET /healthz", s.handleHealth)
 	m.HandleFunc("GET /readyz", s.handleReady)
