@@ -4,22 +4,25 @@ import "time"
 
 // AuditEvent is one entry of the audit log. It never holds a password, a
 // token, a secret or a key.
+//
+// Its JSON form (the admin API's and "ward audit --json"'s) leaves out
+// empty members.
 type AuditEvent struct {
-	ID        int64 // assigned by the store, increasing
-	Time      time.Time
-	Type      string // one of the Event* constants
-	Outcome   string // OutcomeSuccess or OutcomeFailure
-	UserID    string
-	SessionID string
-	ClientID  string
-	IP        string
-	UserAgent string
-	Detail    string // a short reason or description, never a secret
+	ID        int64     `json:"id"` // assigned by the store, increasing
+	Time      time.Time `json:"time"`
+	Type      string    `json:"type"`    // one of the Event* constants
+	Outcome   string    `json:"outcome"` // OutcomeSuccess or OutcomeFailure
+	UserID    string    `json:"user_id,omitempty"`
+	SessionID string    `json:"session_id,omitempty"`
+	ClientID  string    `json:"client_id,omitempty"`
+	IP        string    `json:"ip,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	Detail    string    `json:"detail,omitempty"` // a short reason or description, never a secret
 
 	// ActorID is the user ID of the administrator who acted, for the
 	// events of the admin API; "" when users act for themselves, and for
 	// the CLI (whose events carry UserAgent "ward-cli").
-	ActorID string
+	ActorID string `json:"actor_id,omitempty"`
 }
 
 // Audit outcomes.

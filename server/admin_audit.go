@@ -8,22 +8,6 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-// auditEventJSON is an audit event as the admin API shows it; empty
-// members are left out.
-type auditEventJSON struct {
-	ID        int64     `json:"id"`
-	Time      time.Time `json:"time"`
-	Type      string    `json:"type"`
-	Outcome   string    `json:"outcome"`
-	UserID    string    `json:"user_id,omitempty"`
-	ActorID   string    `json:"actor_id,omitempty"`
-	SessionID string    `json:"session_id,omitempty"`
-	ClientID  string    `json:"client_id,omitempty"`
-	IP        string    `json:"ip,omitempty"`
-	UserAgent string    `json:"user_agent,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
-}
-
 // handleAdminAudit: GET /v1/admin/audit?user=&actor=&type=&outcome=
 // &since=&until=&limit=&cursor= → {"events":[…],"next":"…"}, newest
 // first; since and until are RFC 3339 times (since inclusive, until
@@ -64,16 +48,16 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]auditEventJSON, 0, len(evs))
-	for _, ev := range evs {
-		out = append(out, auditEventJSON{ID: ev.ID, Time: ev.Time.UTC(), Type: ev.Type, Outcome: ev.Outcome,
-			UserID: ev.UserID, ActorID: ev.ActorID, SessionID: ev.SessionID, ClientID: ev.ClientID,
-			IP: ev.IP, UserAgent: ev.UserAgent, Detail: ev.Detail})
+	for i := range evs {
+		evs[i].Time = evs[i].Time.UTC()
+	}
+	if evs == nil {
+		evs = []auth.AuditEvent{}
 	}
 	body := struct {
-		Events []auditEventJSON `json:"events"`
-		Next   string           `json:"next,omitempty"`
-	}{Events: out}
+		Events []auth.AuditEvent `json:"events"`
+		Next   string            `json:"next,omitempty"`
+	}{Events: evs}
 	if next > 0 {
 		body.Next = strconv.FormatInt(next, 10)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -77,6 +78,25 @@ var _ auth.Tx = (*tx)(nil)
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
+	}
+	return t.UnixNano()
+}
+
+// Instants that Unix nanoseconds in an int64 can hold.
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// boundNanos encodes a bound of a query on times: an instant before 1678
+// or after 2262 (which an int64 of nanoseconds cannot hold) becomes the
+// smallest or largest one.
+func boundNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanoTime):
+		return math.MinInt64
+	case t.After(maxNanoTime):
+		return math.MaxInt64
 	}
 	return t.UnixNano()
 }
@@ -537,10 +557,10 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 		where, args = append(where, "outcome = ?"), append(args, q.Outcome)
 	}
 	if !q.Since.IsZero() {
-		where, args = append(where, "time >= ?"), append(args, nanos(q.Since))
+		where, args = append(where, "time >= ?"), append(args, boundNanos(q.Since))
 	}
 	if !q.Until.IsZero() {
-		where, args = append(where, "time < ?"), append(args, nanos(q.Until))
+		where, args = append(where, "time < ?"), append(args, boundNanos(q.Until))
 	}
 	if q.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, q.BeforeID)

@@ -818,6 +818,13 @@ func testAudit(t *testing.T, s auth.Store) {
 	if len(got) != 10 || got[0].Detail != "19" || got[9].Detail != "10" {
 		t.Errorf("time range: %d events", len(got))
 	}
+	far := time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if n := len(q(auth.AuditQuery{Since: far.AddDate(-2000, 0, 0), Until: far, Limit: 100})); n != 30 {
+		t.Errorf("time range 999 to 2999: %d events, want 30", n)
+	}
+	if n := len(q(auth.AuditQuery{Since: far, Limit: 100})); n != 0 {
+		t.Errorf("since 2999: %d events, want 0", n)
+	}
 	if n := len(q(auth.AuditQuery{UserID: "u0", Type: auth.EventLogout, Limit: 100})); n != 2 {
 		t.Errorf("user and type: %d, want 2", n) // i = 0, 15
 	}

@@ -20,7 +20,8 @@ Commands:
     decode      show what a token contains, without verifying it
     thumbprint  print the RFC 7638 thumbprint of a key
     serve       run the auth server
-    user        manage accounts: add, list, set-role, disable, enable
+    user        manage accounts: add, list, set-role, disable, enable, delete, ...
+    audit       print the audit log, with filters
     keys        manage signing keys: list, rotate; new-kek
     client      manage OAuth clients: add, list
     version     print the version of ward
@@ -72,6 +73,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runServe(e, args)
 	case "user":
 		return runUser(e, args)
+	case "audit":
+		return runAudit(e, args)
 	case "keys":
 		return runKeys(e, args)
 	case "client":
@@ -104,6 +107,8 @@ func commandUsage(cmd string) string {
 		return serveUsage
 	case "user":
 		return userUsage
+	case "audit":
+		return auditUsage
 	case "keys":
 		return keysUsage
 	case "client":

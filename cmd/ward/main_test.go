@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,7 @@ func TestScripts(t *testing.T) {
 			"envfile":     cmdEnvFile,
 			"jsonfield":   cmdJSONField,
 			"jsonvalid":   cmdJSONValid,
+			"cursor":      cmdCursor,
 		},
 	})
 }
@@ -142,6 +144,19 @@ func cmdJSONValid(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// cmdCursor sets an environment variable to the cursor of the hint
+// "more …: add --cursor CURSOR" in a file (or stderr): cursor FILE VAR.
+func cmdCursor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: cursor FILE VAR")
+	}
+	m := regexp.MustCompile(`add --cursor (\S+)`).FindStringSubmatch(ts.ReadFile(args[0]))
+	if m == nil {
+		ts.Fatalf("%s has no cursor hint", args[0])
+	}
+	ts.Setenv(args[1], m[1])
+}
+
 // TestUsageExamples checks that every worked example in a usage text is run
 // by testdata/examples.txtar, as a line of the script named after its
 // command ("ward.sh" for the top-level usage).
@@ -170,7 +185,7 @@ func TestUsageExamples(t *testing.T) {
 		needsNetwork[ex] = true
 	}
 	usages := map[string]string{"ward": usage}
-	for _, cmd := range []string{"keygen", "sign", "verify", "decode", "thumbprint", "help", "version", "serve", "user", "keys", "client"} {
+	for _, cmd := range []string{"keygen", "sign", "verify", "decode", "thumbprint", "help", "version", "serve", "user", "audit", "keys", "client"} {
 		usages[cmd] = commandUsage(cmd)
 	}
 	for cmd, text := range usages {

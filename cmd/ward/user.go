@@ -16,27 +16,42 @@ import (
 )
 
 const userUsage = `Usage: ward user add EMAIL [--role ROLE]... [--password-file FILE]
-       ward user list [--json]
+       ward user list [--search TEXT] [--limit N] [--cursor CURSOR] [--json]
        ward user set-role EMAIL (ROLE... | --none)
        ward user disable EMAIL
        ward user enable EMAIL
+       ward user delete EMAIL
+       ward user reset-password EMAIL [--password-file FILE]
+       ward user end-sessions EMAIL
 
 Manages the accounts in the store directly, without the server; it is safe
 while ward serve runs on the same data directory (SQLite serializes the
-writers). Every change is written to the audit log.
+writers). Every change is written to the audit log ("ward audit").
 
-    add       creates an account. The password is read from
-              --password-file FILE, or asked for twice (without echo) when
-              standard input is a terminal, or else read from the first
-              line of standard input. It is never a flag: flags show up
-              in process listings and shell history.
-    list      lists the accounts: ID, email, roles, status, creation time
-    set-role  replaces the roles of an account; if they change, its
-              sessions end and its access tokens are revoked, so that no
-              token carries the old roles. --none removes every role
-    disable   disables an account: logins fail, its sessions end and its
-              access tokens are revoked
-    enable    enables a disabled account
+    add             creates an account. The password is read from
+                    --password-file FILE, or asked for twice (without
+                    echo) when standard input is a terminal, or else read
+                    from the first line of standard input. It is never a
+                    flag: flags show up in process listings and shell
+                    history.
+    list            lists the accounts in ID order: ID, email, roles,
+                    status, creation time. --search TEXT keeps those whose
+                    email address contains TEXT (case-insensitively);
+                    --limit N prints the first N, and the cursor of the
+                    next page as a hint on standard error
+    set-role        replaces the roles of an account; if they change, its
+                    sessions end and its access tokens are revoked, so
+                    that no token carries the old roles. --none removes
+                    every role
+    disable         disables an account: logins fail, its sessions end and
+                    its access tokens are revoked
+    enable          enables a disabled account
+    delete          deletes an account; its sessions end and its access
+                    tokens are revoked. Its audit events stay, under its ID
+    reset-password  sets a new password (read as for add); every session
+                    ends and the access tokens are revoked
+    end-sessions    ends every session of an account and revokes its
+                    access tokens ("sign out everywhere")
 
 A running server refuses the refresh tokens of ended sessions at once
 (refreshes read the store), and the access tokens revoked here within
@@ -44,9 +59,12 @@ its --sync-interval (default 5s), when it reloads its revocations.
 
 Flags:
 ` + stateFlagsUsage + `    --role ROLE            (add) give the account ROLE; repeatable
-    --password-file FILE   (add) read the password from the first line of
-                           FILE
+    --password-file FILE   (add, reset-password) read the password from the
+                           first line of FILE
     --none                 (set-role) remove every role
+    --search TEXT          (list) only emails that contain TEXT
+    --limit N              (list) at most N accounts (default: all)
+    --cursor CURSOR        (list) continue after the page that printed it
     --json                 (list) print a JSON array
     -h, --help             show this help
 
@@ -56,22 +74,28 @@ email already taken, a weak password), 2 on a usage error.
 Examples:
     $ ward user add --data-dir ./ward-data --role admin --password-file pw.txt alice@example.com
     $ ward user list --data-dir ./ward-data
+    $ ward user list --data-dir ./ward-data --search @example.com --limit 50
     $ ward user set-role --data-dir ./ward-data alice@example.com admin ops
     $ ward user disable --data-dir ./ward-data alice@example.com
+    $ ward user reset-password --data-dir ./ward-data --password-file pw.txt alice@example.com
+    $ ward user end-sessions --data-dir ./ward-data alice@example.com
+    $ ward user delete --data-dir ./ward-data alice@example.com
 `
+
+const userSubcommands = "add, list, set-role, disable, enable, delete, reset-password or end-sessions"
 
 func runUser(e *env, args []string) int {
 	if len(args) == 0 {
-		return usageError(e, "user", "user needs a subcommand: add, list, set-role, disable or enable")
+		return usageError(e, "user", "user needs a subcommand: "+userSubcommands)
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(e.stdout, userUsage)
 		return exitOK
-	case "add", "list", "set-role", "disable", "enable":
+	case "add", "list", "set-role", "disable", "enable", "delete", "reset-password", "end-sessions":
 	default:
-		return usageError(e, "user", "unknown subcommand %q of user: use add, list, set-role, disable or enable", sub)
+		return usageError(e, "user", "unknown subcommand %q of user: use %s", sub, userSubcommands)
 	}
 	fs := newFlagSet("user")
 	var state stateOptions
@@ -81,6 +105,9 @@ func runUser(e *env, args []string) int {
 	passwordFile := fs.String("password-file", "", "")
 	none := fs.Bool("none", false, "")
 	asJSON := fs.Bool("json", false, "")
+	search := fs.String("search", "", "")
+	limit := fs.Int("limit", 0, "")
+	cursor := fs.String("cursor", "", "")
 	pos, code := parseFlags(e, fs, args, userUsage)
 	if code >= 0 {
 		return code
@@ -111,13 +138,16 @@ func runUser(e *env, args []string) int {
 		}
 		err = userAdd(e, &state, pos[0], roles, *passwordFile)
 	case "list":
-		if code := only("json"); code >= 0 {
+		if code := only("json", "search", "limit", "cursor"); code >= 0 {
 			return code
 		}
 		if len(pos) != 0 {
 			return usageError(e, "user", "user list takes no arguments")
 		}
-		err = userList(e, &state, *asJSON)
+		if *limit < 0 {
+			return usageError(e, "user", "--limit must be at least 1")
+		}
+		err = userList(e, &state, auth.UserQuery{Email: *search, AfterID: *cursor, Limit: *limit}, *asJSON)
 	case "set-role":
 		if code := only("none"); code >= 0 {
 			return code
@@ -126,14 +156,29 @@ func runUser(e *env, args []string) int {
 			return usageError(e, "user", "user set-role takes an EMAIL and its ROLEs, or an EMAIL and --none")
 		}
 		err = userSetRoles(e, &state, pos[0], pos[1:])
-	case "disable", "enable":
+	case "reset-password":
+		if code := only("password-file"); code >= 0 {
+			return code
+		}
+		if len(pos) != 1 {
+			return usageError(e, "user", "user reset-password takes one EMAIL")
+		}
+		err = userResetPassword(e, &state, pos[0], *passwordFile)
+	case "disable", "enable", "delete", "end-sessions":
 		if code := only(); code >= 0 {
 			return code
 		}
 		if len(pos) != 1 {
 			return usageError(e, "user", "user %s takes one EMAIL", sub)
 		}
-		err = userSetDisabled(e, &state, pos[0], sub == "disable")
+		switch sub {
+		case "disable", "enable":
+			err = userSetDisabled(e, &state, pos[0], sub == "disable")
+		case "delete":
+			err = userDelete(e, &state, pos[0])
+		default:
+			err = userEndSessions(e, &state, pos[0])
+		}
 	}
 	if err != nil {
 		return e.fail("user", err)
@@ -263,17 +308,25 @@ type userJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func userList(e *env, state *stateOptions, asJSON bool) error {
+func userList(e *env, state *stateOptions, q auth.UserQuery, asJSON bool) error {
 	ctx := context.Background()
 	svc, store, err := state.openService(ctx, e, auth.Config{})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	var all []userJSON
-	after := ""
+	limit := q.Limit // 0: all
+	var (
+		all  []userJSON
+		next string
+	)
 	for {
-		page, err := svc.ListUsers(ctx, after, 1000)
+		q.Limit = 1000
+		if limit > 0 {
+			q.Limit = min(limit-len(all), 1000)
+		}
+		var page []*auth.User
+		page, next, err = svc.SearchUsers(ctx, q)
 		if err != nil {
 			return authError(err)
 		}
@@ -284,11 +337,16 @@ func userList(e *env, state *stateOptions, asJSON bool) error {
 			}
 			all = append(all, userJSON{ID: u.ID, Email: u.Email, Roles: roles, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()})
 		}
-		if len(page) < 1000 {
+		if next == "" || (limit > 0 && len(all) >= limit) {
 			break
 		}
-		after = page[len(page)-1].ID
+		q.AfterID = next
 	}
+	defer func() {
+		if next != "" {
+			e.hintf("more users: add --cursor %s", next)
+		}
+	}()
 	if asJSON {
 		if all == nil {
 			all = []userJSON{}
@@ -328,16 +386,12 @@ func userSetRoles(e *env, state *stateOptions, email string, roles []string) err
 	if _, err := auth.NormalizeRoles(roles); err != nil {
 		return usagef(nil, "%s", auth.ErrorMessage(err))
 	}
-	ctx := context.Background()
-	svc, store, err := state.openService(ctx, e, auth.Config{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	u, err := findUser(ctx, svc, email)
-	if err != nil {
-		return err
-	}
+	return withUser(e, state, email, func(ctx context.Context, svc *auth.Service, u *auth.User) error {
+		return setRoles(ctx, e, svc, u, roles)
+	})
+}
+
+func setRoles(ctx context.Context, e *env, svc *auth.Service, u *auth.User, roles []string) error {
 	if err := svc.SetRoles(ctx, u.ID, roles, cliMeta); err != nil {
 		return authError(err)
 	}
@@ -354,16 +408,12 @@ func userSetRoles(e *env, state *stateOptions, email string, roles []string) err
 }
 
 func userSetDisabled(e *env, state *stateOptions, email string, disable bool) error {
-	ctx := context.Background()
-	svc, store, err := state.openService(ctx, e, auth.Config{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	u, err := findUser(ctx, svc, email)
-	if err != nil {
-		return err
-	}
+	return withUser(e, state, email, func(ctx context.Context, svc *auth.Service, u *auth.User) error {
+		return setDisabled(ctx, e, svc, u, disable)
+	})
+}
+
+func setDisabled(ctx context.Context, e *env, svc *auth.Service, u *auth.User, disable bool) error {
 	switch {
 	case disable && u.Disabled:
 		fmt.Fprintf(e.stdout, "%s is already disabled\n", u.Email)
@@ -381,4 +431,56 @@ func userSetDisabled(e *env, state *stateOptions, email string, disable bool) er
 		fmt.Fprintf(e.stdout, "%s enabled\n", u.Email)
 	}
 	return nil
+}
+
+// withUser opens the service, finds the account of email, and runs fn.
+func withUser(e *env, state *stateOptions, email string, fn func(ctx context.Context, svc *auth.Service, u *auth.User) error) error {
+	ctx := context.Background()
+	svc, store, err := state.openService(ctx, e, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := findUser(ctx, svc, email)
+	if err != nil {
+		return err
+	}
+	return fn(ctx, svc, u)
+}
+
+func userDelete(e *env, state *stateOptions, email string) error {
+	return withUser(e, state, email, func(ctx context.Context, svc *auth.Service, u *auth.User) error {
+		if err := svc.DeleteUser(ctx, u.ID, cliMeta); err != nil {
+			return authError(err)
+		}
+		fmt.Fprintf(e.stdout, "deleted user %s (id %s); sessions ended, access tokens revoked\n", u.Email, u.ID)
+		return nil
+	})
+}
+
+func userEndSessions(e *env, state *stateOptions, email string) error {
+	return withUser(e, state, email, func(ctx context.Context, svc *auth.Service, u *auth.User) error {
+		if err := svc.EndUserSessions(ctx, u.ID, cliMeta); err != nil {
+			return authError(err)
+		}
+		fmt.Fprintf(e.stdout, "%s: sessions ended, access tokens revoked\n", u.Email)
+		return nil
+	})
+}
+
+func userResetPassword(e *env, state *stateOptions, email, passwordFile string) error {
+	if _, err := auth.NormalizeEmail(email); err != nil {
+		return usagef(nil, "%s", auth.ErrorMessage(err))
+	}
+	password, err := readPassword(e, passwordFile)
+	if err != nil {
+		return err
+	}
+	return withUser(e, state, email, func(ctx context.Context, svc *auth.Service, u *auth.User) error {
+		if err := svc.SetPassword(ctx, u.ID, password, cliMeta); err != nil {
+			return authError(err)
+		}
+		fmt.Fprintf(e.stdout, "%s: password reset; sessions ended, access tokens revoked\n", u.Email)
+		return nil
+	})
 }
