@@ -20,6 +20,7 @@
 //	POST   /v1/me/password                          Bearer; {current_password,new_password} → 204
 //	GET    /v1/me/sessions                          Bearer → {"sessions":[…]}, the caller's marked "current"
 //	DELETE /v1/me/sessions/{id}                     Bearer → 204
+//	…      /v1/admin/…                              Bearer, admin role: users, clients, keys, audit (admin.go)
 //	GET    /healthz, /readyz, /metrics
 //
 // Build a [Server] with [New] from a service and a [Config]; it is an
@@ -38,7 +39,7 @@
 // stable codes of [auth.Error] mapped to HTTP statuses by one table
 // (invalid_request 400, weak_password 422, invalid_credentials 401,
 // unauthorized 401, invalid_token 401, session_ended 401, token_reused 401,
-// forbidden 403, not_found 404, email_taken 409, conflict 409,
+// forbidden 403, insufficient_scope 403, not_found 404, email_taken 409, conflict 409,
 // rate_limited 429 and unavailable 503 with Retry-After, internal 500 with
 // the message "Internal error"; the detail of an internal error is logged,
 // never sent). The server adds body_too_large 413, unsupported_media_type
