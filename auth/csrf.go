@@ -57,15 +57,26 @@ func (s *Service) CSRFToken(sessionID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	kind := byte(csrfSession)
+	nonce := make([]byte, csrfNonceLen)
+	rand.Read(nonce)
+	return makeCSRFToken(csrfKey(st.mac), sessionID, nonce), nil
+}
+
+func csrfKind(sessionID string) byte {
 	if sessionID == "" {
-		kind = csrfPreSession
+		return csrfPreSession
 	}
-	raw := make([]byte, 1+csrfNonceLen, csrfRawLen)
-	raw[0] = kind
-	rand.Read(raw[1:])
-	raw = append(raw, csrfTag(csrfKey(st.mac), kind, sessionID, raw[1:])...)
-	return base64.RawURLEncoding.EncodeToString(raw), nil
+	return csrfSession
+}
+
+// makeCSRFToken returns the CSRF token of sessionID with nonce under key.
+func makeCSRFToken(key []byte, sessionID string, nonce []byte) string {
+	kind := csrfKind(sessionID)
+	raw := make([]byte, 0, csrfRawLen)
+	raw = append(raw, kind)
+	raw = append(raw, nonce...)
+	raw = append(raw, csrfTag(key, kind, sessionID, nonce)...)
+	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
 // CheckCSRFToken reports whether token is a CSRF token of this service
@@ -73,22 +84,27 @@ func (s *Service) CSRFToken(sessionID string) (string, error) {
 // token. The tag is compared in constant time.
 func (s *Service) CheckCSRFToken(sessionID, token string) bool {
 	st, err := s.keys.state()
-	if err != nil || len(token) != base64.RawURLEncoding.EncodedLen(csrfRawLen) {
+	if err != nil {
+		return false
+	}
+	return checkCSRFToken(csrfKey(st.mac), sessionID, token)
+}
+
+// checkCSRFToken is [Service.CheckCSRFToken] under key.
+func checkCSRFToken(key []byte, sessionID, token string) bool {
+	if len(token) != base64.RawURLEncoding.EncodedLen(csrfRawLen) {
 		return false
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(raw) != csrfRawLen {
 		return false
 	}
-	want := byte(csrfSession)
-	if sessionID == "" {
-		want = csrfPreSession
-	}
-	if raw[0] != want {
+	kind := csrfKind(sessionID)
+	if raw[0] != kind {
 		return false
 	}
 	nonce, tag := raw[1:1+csrfNonceLen], raw[1+csrfNonceLen:]
-	return hmac.Equal(csrfTag(csrfKey(st.mac), want, sessionID, nonce), tag)
+	return hmac.Equal(csrfTag(key, kind, sessionID, nonce), tag)
 }
 
 // RefreshSessionID returns the session a refresh token of this service

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -165,8 +166,9 @@ func preHandlerAnswer(b []byte) []byte {
 	if a, ok := preHandlerAnswers[status]; ok {
 		return a
 	}
-	if status[0] == '4' {
-		return preHandlerAnswers["400"]
+	if code, err := strconv.Atoi(status); err == nil && code >= 400 && code < 500 {
+		// A status net/http may add later: the same status, in JSON.
+		return jsonAnswer(code, auth.CodeInvalidRequest, "The request is malformed.")
 	}
 	return nil
 }
