@@ -254,7 +254,8 @@ func NewHTTPServer(handler http.Handler, addr string) *http.Server {
 // flight, and returns nil. It returns early with the error if serving
 // fails. It serves through [NewListener], so that even the errors net/http
 // answers before any handler runs are JSON; with [Config.TLS] it serves
-// HTTPS.
+// HTTPS (HTTP/1.1). A listener from [crypto/tls.NewListener] works too if
+// its configuration offers no "h2" in NextProtos.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	ln = NewListener(ln, s.cfg.TLS)
 	hs := NewHTTPServer(s, ln.Addr().String())
