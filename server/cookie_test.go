@@ -485,3 +485,31 @@ func TestInsecureLoopbackCookies(t *testing.T) {
 	expectStatus(t, b.do("GET", "/v1/me", nil), http.StatusOK)
 	expectStatus(t, b.do("POST", "/v1/auth/logout", nil), http.StatusNoContent)
 }
+
+// TestCookieBearerWins: the Authorization header, when present, decides
+// alone; the access cookie is read only without it.
+func TestCookieBearerWins(t *testing.T) {
+	e := newEnv(t)
+	e.signup("cookie-user@example.com")
+	e.signup("bearer-user@example.com")
+	b := newBrowser(e)
+	expectStatus(t, b.login("cookie-user@example.com", testPassword), http.StatusOK)
+	tk := e.login("bearer-user@example.com", testPassword)
+
+	r := b.do("GET", "/v1/me", nil, bearer(tk.access)...)
+	expectStatus(t, r, http.StatusOK)
+	if r.str(t, "email") != "bearer-user@example.com" {
+		t.Fatalf("with both, /v1/me answered for %s", r.str(t, "email"))
+	}
+	r = b.do("GET", "/v1/me", nil, "Authorization", "Bearer not-a-token")
+	expectStatus(t, r, http.StatusUnauthorized)
+	if r.errorCode(t) != "invalid_token" {
+		t.Fatalf("%s", r.body)
+	}
+	// A Bearer state change needs no CSRF token, even with cookies.
+	r = b.do("POST", "/v1/auth/logout", nil, append(bearer(tk.access), "X-CSRF-Token", "")...)
+	expectStatus(t, r, http.StatusNoContent)
+	if e.sessionCount("bearer-user@example.com") != 0 || e.sessionCount("cookie-user@example.com") != 1 {
+		t.Fatal("the Bearer logout ended the wrong session")
+	}
+}
