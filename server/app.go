@@ -146,7 +146,7 @@ type logoutRequest struct {
 // Bearer-authenticated; else the session is the cookies' (see
 // [Server.logoutCookie]).
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if _, present, _ := bearerToken(r); present || !hasSessionCookie(r, s.cookies(r)) {
+	if len(r.Header.Values("Authorization")) > 0 || !hasSessionCookie(r, s.cookies(r)) {
 		s.requireUser(s.logoutBearer)(w, r)
 		return
 	}
