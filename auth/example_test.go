@@ -64,3 +64,35 @@ func Example() {
 	// after logout: unauthorized true
 	// refresh after logout: session_ended
 }
+
+// A CSRF token for cookie mode is bound to one session (or, for a login
+// form, to none); the server checks it with CheckCSRFToken.
+func ExampleService_CSRFToken() {
+	dir, _ := os.MkdirTemp("", "ward-example")
+	defer os.RemoveAll(dir)
+	store, err := sqlite.Open(filepath.Join(dir, "ward.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	kek, _ := auth.ParseKEK(auth.NewKEK())
+	svc, err := auth.NewService(context.Background(), store, kek, auth.Config{Issuer: "https://auth.example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	const session, other = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+	tok, err := svc.CSRFToken(session)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pre, _ := svc.CSRFToken("") // for the login form
+	fmt.Println("its session:", svc.CheckCSRFToken(session, tok))
+	fmt.Println("another session:", svc.CheckCSRFToken(other, tok))
+	fmt.Println("as a pre-session token:", svc.CheckCSRFToken("", tok))
+	fmt.Println("pre-session:", svc.CheckCSRFToken("", pre))
+	// Output:
+	// its session: true
+	// another session: false
+	// as a pre-session token: false
+	// pre-session: true
+}

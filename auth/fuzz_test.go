@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,34 @@ func FuzzParseRefreshToken(f *testing.F) {
 		}
 		if again := makeRefreshToken(mac, rt.sessionID, rt.counter); again != tok {
 			t.Fatalf("token %q parses but re-encodes as %q", tok, again)
+		}
+	})
+}
+
+// FuzzCheckCSRFToken: checking never panics; a token is accepted only for
+// the binding it was made for, and only in its one canonical encoding
+// (no malleability).
+func FuzzCheckCSRFToken(f *testing.F) {
+	key := csrfKey(bytes.Repeat([]byte{7}, 32))
+	const sid = "0123456789abcdef0123456789abcdef"
+	nonce := bytes.Repeat([]byte{1}, csrfNonceLen)
+	f.Add(makeCSRFToken(key, sid, nonce))
+	f.Add(makeCSRFToken(key, "", nonce))
+	f.Add("cw")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, tok string) {
+		for _, binding := range []string{"", sid} {
+			if !checkCSRFToken(key, binding, tok) {
+				continue
+			}
+			raw, err := base64.RawURLEncoding.DecodeString(tok)
+			if err != nil || makeCSRFToken(key, binding, raw[1:1+csrfNonceLen]) != tok {
+				t.Fatalf("token %q accepted for %q but is not the token made from its nonce", tok, binding)
+			}
+			other := map[string]string{"": sid, sid: ""}[binding]
+			if checkCSRFToken(key, other, tok) {
+				t.Fatalf("token %q accepted for two bindings", tok)
+			}
 		}
 	})
 }

@@ -66,12 +66,28 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, userOut(u))
 }
 
-// handleLogin: POST /v1/auth/login {email,password} → 200 tokens.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Mode     string `json:"mode"` // "body" (the default) or "cookie"
+}
+
+// handleLogin: POST /v1/auth/login {email,password} → 200 tokens; with
+// "mode":"cookie", a cookie-mode login (CSRF-checked) → 200
+// {expires_in,csrf_token} and the cookies.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
-	var req credentialsRequest
+	var req loginRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	cookie, err := checkMode(req.Mode)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if cookie {
+		s.loginCookie(w, r, &req)
 		return
 	}
 	tp, err := s.svc.Login(r.Context(), req.Email, req.Password, meta(r))
@@ -84,14 +100,29 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
+	Mode         string `json:"mode"` // "body" or "cookie"; "": from the request
 }
 
-// handleRefresh: POST /v1/auth/refresh {refresh_token} → 200 tokens.
+// handleRefresh: POST /v1/auth/refresh {refresh_token} → 200 tokens. A
+// request without refresh_token that carries the refresh cookie (or says
+// "mode":"cookie") is a cookie-mode refresh.
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
 	var req refreshRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
+	if err := s.decodeJSON(w, r, &req, true); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	cookie, err := checkMode(req.Mode)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.RefreshToken == "" && (cookie || req.Mode == "" && cookieValue(r, s.cookies(r).refresh) != "") {
+		s.refreshCookie(w, r)
+		return
+	}
+	if cookie {
+		s.writeError(w, r, auth.Errorf(auth.CodeInvalidRequest, "A cookie-mode refresh sends no refresh_token."))
 		return
 	}
 	if req.RefreshToken == "" {
@@ -110,9 +141,19 @@ type logoutRequest struct {
 	Scope string `json:"scope"`
 }
 
-// handleLogout: POST /v1/auth/logout {scope} (Bearer; an empty body means
-// "session") → 204.
+// handleLogout: POST /v1/auth/logout {scope} (an empty body means
+// "session") → 204. With an Authorization header (or no cookies) it is
+// Bearer-authenticated; else the session is the cookies' (see
+// [Server.logoutCookie]).
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if len(r.Header.Values("Authorization")) > 0 || !hasSessionCookie(r, s.cookies(r)) {
+		s.requireUser(s.logoutBearer)(w, r)
+		return
+	}
+	s.logoutCookie(w, r)
+}
+
+func (s *Server) logoutBearer(w http.ResponseWriter, r *http.Request) {
 	var req logoutRequest
 	if err := s.decodeJSON(w, r, &req, true); err != nil {
 		s.writeError(w, r, err)

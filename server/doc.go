@@ -13,9 +13,10 @@
 //	GET    /.well-known/jwks.json                   public keys, cacheable for the JWKS cache lifetime
 //	GET    /.well-known/oauth-authorization-server  RFC 8414 metadata
 //	POST   /v1/auth/signup                          {email,password} → 201 user
-//	POST   /v1/auth/login                           {email,password} → 200 tokens
-//	POST   /v1/auth/refresh                         {refresh_token} → 200 tokens
-//	POST   /v1/auth/logout                          Bearer; {scope:"session"|"all"|"others"} or no body → 204
+//	GET    /v1/auth/csrf                            → {csrf_token} and the CSRF cookie (cookie mode)
+//	POST   /v1/auth/login                           {email,password[,mode:"cookie"]} → 200 tokens (or cookies)
+//	POST   /v1/auth/refresh                         {refresh_token}, or the refresh cookie → 200 tokens (or cookies)
+//	POST   /v1/auth/logout                          Bearer or cookies; {scope:"session"|"all"|"others"} or no body → 204
 //	GET    /v1/me                                   Bearer → user
 //	POST   /v1/me/password                          Bearer; {current_password,new_password} → 204
 //	GET    /v1/me/sessions                          Bearer → {"sessions":[…]}, the caller's marked "current"
@@ -43,11 +44,50 @@
 // rate_limited 429 and unavailable 503 with Retry-After, internal 500 with
 // the message "Internal error"; the detail of an internal error is logged,
 // never sent). The server adds body_too_large 413, unsupported_media_type
-// 415 and method_not_allowed 405. The OAuth endpoints answer errors as
+// 415, method_not_allowed 405, csrf_failed 403 and headers_too_large 431.
+// The OAuth endpoints answer errors as
 // [RFC 6749, Section 5.2] says, {"error":"…","error_description":"…"}.
 //
 // Endpoints that need an access token read it from the Authorization header
-// only and answer with the challenges of [RFC 6750, Section 3].
+// or, without one, from the access cookie of cookie mode, and answer with the
+// challenges of [RFC 6750, Section 3].
+//
+// Errors that net/http answers itself before a handler runs are JSON too
+// when the server is served through [NewListener] (as [Server.Run] does):
+// headers_too_large 431, invalid_request 400 for a malformed request line
+// or header, not_implemented 501 for an unknown Transfer-Encoding,
+// http_version_not_supported 505, expectation_failed 417. Headers larger
+// than [Config.MaxHeaderBytes] get 431 headers_too_large from the server
+// itself.
+//
+// # Cookie mode
+//
+// A browser app asks for cookie mode with "mode":"cookie" in the login body.
+// The tokens then travel only in cookies that scripts cannot read, and the
+// body holds expires_in and a CSRF token:
+//
+//	__Host-ward-access     the access token; Path=/, Max-Age the access token lifetime
+//	__Secure-ward-refresh  the refresh token; Path=/v1/auth, so only refresh and
+//	                       logout get it (__Host- would require Path=/)
+//	__Host-ward-csrf       the CSRF token, for the double submit
+//
+// All are HttpOnly, Secure and SameSite=Strict, without Domain.
+// [Config.InsecureLoopbackCookies] drops Secure (and so the prefixes) for
+// plain-HTTP development on loopback. A refresh without refresh_token in the
+// body that carries the refresh cookie is a cookie-mode refresh; a logout
+// without Authorization that carries the cookies is a cookie-mode logout,
+// which ends the session through the refresh cookie once the access cookie
+// has expired, and clears the cookies.
+//
+// Every state-changing request authenticated by cookie, the cookie-mode
+// login included, is checked against cross-site request forgery: the
+// X-CSRF-Token header must equal the CSRF cookie and be a token whose HMAC
+// binds it to the request's session (to no session for a login: a
+// pre-session token from GET /v1/auth/csrf), Origin must be the server's
+// own (the issuer's, or the request's scheme and Host) or one of
+// [Config.CORSOrigins], and Sec-Fetch-Site, when present, same-origin or
+// same-site. A request that fails gets 403 csrf_failed and changes nothing.
+// See [auth.Service.CSRFToken] for the token.
 //
 // # Requests
 //
@@ -57,10 +97,12 @@
 // bytes, with no repeated parameter. A refused request changes nothing.
 // Every response carries X-Content-Type-Options, Referrer-Policy,
 // X-Frame-Options and a Content-Security-Policy that allows nothing;
-// responses that carry tokens also Cache-Control: no-store. The client
-// address given to the audit log is the peer's, or with
+// responses under /v1/ and those that carry tokens also Cache-Control:
+// no-store, and with TLS (or [Config.HSTS]) Strict-Transport-Security. The
+// client address given to the audit log is the peer's, or with
 // [Config.TrustedProxies] the right-most untrusted X-Forwarded-For entry.
-// CORS is off unless [Config.CORSOrigins] lists origins.
+// CORS is off unless [Config.CORSOrigins] lists origins, which may then
+// send credentials.
 //
 // [RFC 6749]: https://www.rfc-editor.org/rfc/rfc6749
 // [RFC 6749, Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2

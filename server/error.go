@@ -43,12 +43,24 @@ const (
 	codeUnsupportedMediaType = "unsupported_media_type" // 415: a body that is not JSON
 	codeBodyTooLarge         = "body_too_large"         // 413
 	codeMethodNotAllowed     = "method_not_allowed"     // 405
+	codeHeadersTooLarge      = "headers_too_large"      // 431
+	// Codes of the answers net/http gives before a handler runs, which
+	// [NewListener] turns into JSON (a malformed request is
+	// invalid_request, 400).
+	codeExpectationFailed = "expectation_failed"         // 417: an Expect other than 100-continue
+	codeNotImplemented    = "not_implemented"            // 501: an unknown Transfer-Encoding
+	codeHTTPVersion       = "http_version_not_supported" // 505
 )
 
 var serverCodeStatus = map[string]int{
 	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	codeBodyTooLarge:         http.StatusRequestEntityTooLarge,
 	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	codeHeadersTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
+	codeCSRF:                 http.StatusForbidden,
+	codeExpectationFailed:    http.StatusExpectationFailed,
+	codeNotImplemented:       http.StatusNotImplemented,
+	codeHTTPVersion:          http.StatusHTTPVersionNotSupported,
 }
 
 // Retry-After values, in seconds, sent with 429 and 503. auth.Error does

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -57,4 +59,33 @@ func Example() {
 	// Output:
 	// 200 OK
 	// <nil>
+}
+
+// NewListener makes even the answers net/http gives before any handler
+// runs JSON: here, to a request with a malformed header line.
+func ExampleNewListener() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	hs := server.NewHTTPServer(http.NotFoundHandler(), ln.Addr().String())
+	go hs.Serve(server.NewListener(ln, nil)) // nil: no TLS
+	defer hs.Close()
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	fmt.Println(res.Status, res.Header.Get("Content-Type"))
+	fmt.Print(string(body))
+	// Output:
+	// 400 Bad Request application/json; charset=utf-8
+	// {"error":{"code":"invalid_request","message":"The request is malformed."}}
 }

@@ -63,3 +63,39 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPreHandlerAnswer: recognizing net/http's own answers never panics,
+// and rewrites only what has their exact form: a 4xx or 5xx status line
+// followed by net/http's fixed text/plain headers, or its bodiless 417.
+func FuzzPreHandlerAnswer(f *testing.F) {
+	for _, s := range []string{
+		"HTTP/1.1 431 Request Header Fields Too Large" + preHandlerHeaders + "431 Request Header Fields Too Large",
+		"HTTP/1.1 400 Bad Request: missing required Host header" + preHandlerHeaders + "400 Bad Request: missing required Host header",
+		"HTTP/1.1 501 Not Implemented" + preHandlerHeaders + "Unsupported transfer encoding",
+		"HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nDate: x\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nDate: x\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := preHandlerAnswer(b)
+		if out == nil {
+			return
+		}
+		s := string(b)
+		if !strings.HasPrefix(s, "HTTP/1.1 ") {
+			t.Fatalf("rewrote %q", b)
+		}
+		if strings.HasPrefix(s, "HTTP/1.1 417 ") {
+			return
+		}
+		line := strings.IndexByte(s, '\r')
+		if s[9] != '4' && s[9] != '5' || line < 0 || !strings.HasPrefix(s[line:], preHandlerHeaders) {
+			t.Fatalf("rewrote %q", b)
+		}
+		if !strings.HasPrefix(string(out), "HTTP/1.1 "+s[9:12]+" ") {
+			t.Fatalf("%q rewritten with another status: %q", b, out)
+		}
+	})
+}

@@ -175,7 +175,7 @@ func TestCORS(t *testing.T) {
 	r = e.do("OPTIONS", "/v1/auth/login", nil, "Origin", app, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
 	expectStatus(t, r, http.StatusNoContent)
 	if r.header.Get("Access-Control-Allow-Origin") != app || !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "Authorization") ||
-		r.header.Get("Access-Control-Allow-Credentials") != "" {
+		!strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "X-CSRF-Token") || r.header.Get("Access-Control-Allow-Credentials") != "true" {
 		t.Fatalf("preflight headers %v", r.header)
 	}
 	e.signup("cors@example.com")
@@ -185,12 +185,39 @@ func TestCORS(t *testing.T) {
 		t.Fatalf("response headers %v", r.header)
 	}
 	r = e.do("POST", "/v1/auth/login", map[string]string{"email": "cors@example.com", "password": testPassword}, "Origin", "https://evil.example")
-	if r.header.Get("Access-Control-Allow-Origin") != "" {
+	if r.header.Get("Access-Control-Allow-Origin") != "" || r.header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Fatalf("another origin was allowed: %v", r.header)
 	}
 	r = e.do("OPTIONS", "/v1/auth/login", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
-	if r.status == http.StatusNoContent || r.header.Get("Access-Control-Allow-Origin") != "" {
+	if r.status == http.StatusNoContent || r.header.Get("Access-Control-Allow-Origin") != "" || r.header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Fatalf("another origin's preflight: %d %v", r.status, r.header)
+	}
+
+	// Cookie mode from the allowed origin, with credentials: the CSRF
+	// check accepts its Origin, and every answer allows credentials for
+	// it alone.
+	b := newBrowser(e)
+	b.origin = app
+	r = b.login("cors@example.com", testPassword)
+	expectStatus(t, r, http.StatusOK)
+	if r.header.Get("Access-Control-Allow-Origin") != app || r.header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("cookie login from %s: %v", app, r.header)
+	}
+	r = b.do("GET", "/v1/me", nil)
+	expectStatus(t, r, http.StatusOK)
+	if r.header.Get("Access-Control-Allow-Origin") != app || r.header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("GET /v1/me from %s: %v", app, r.header)
+	}
+	// The same cookies from another origin: no CORS headers, and no
+	// state change.
+	b.origin = "https://evil.example"
+	r = b.do("POST", "/v1/auth/logout", nil)
+	expectStatus(t, r, http.StatusForbidden)
+	if r.header.Get("Access-Control-Allow-Origin") != "" || r.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("logout from another origin: %v", r.header)
+	}
+	if n := e.sessionCount("cors@example.com"); n != 3 {
+		t.Fatalf("%d live sessions, want 3", n)
 	}
 }
 

@@ -50,7 +50,10 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 
 // secureHeaders sets the headers every API response carries: no MIME
 // sniffing, no referrer, no framing, and a Content-Security-Policy that
-// lets a response load nothing ([OWASP REST Security Cheat Sheet]).
+// lets a response load nothing ([OWASP REST Security Cheat Sheet]); on a
+// request over TLS, or with [Config.HSTS], Strict-Transport-Security; and
+// under /v1/, where every response carries personal data, tokens or
+// cookies (or an error about them), Cache-Control: no-store.
 //
 // [OWASP REST Security Cheat Sheet]: https://cheatsheetseries.owasp.org/cheatsheets/REST_Security_Cheat_Sheet.html#security-headers
 func (s *Server) secureHeaders(next http.Handler) http.Handler {
@@ -60,21 +63,49 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if r.TLS != nil || s.cfg.HSTS {
+			h.Set("Strict-Transport-Security", hstsValue)
+		}
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			noStore(w)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hstsValue is the Strict-Transport-Security header: two years, as
+// https://hstspreload.org asks, without includeSubDomains.
+const hstsValue = "max-age=63072000"
+
+// limitHeaders answers a request whose request line and headers are
+// larger than [Config.MaxHeaderBytes] with 431 headers_too_large.
+func (s *Server) limitHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len(r.Host) + 8
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				n += len(k) + len(v) + 4
+			}
+		}
+		if n > s.cfg.MaxHeaderBytes {
+			w.Header().Set("Connection", "close")
+			s.writeError(w, r, auth.Errorf(codeHeadersTooLarge, "The request headers are larger than %d bytes.", s.cfg.MaxHeaderBytes))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
 
 // cors implements CORS ([Fetch, Section 3.2]) for the app API and the
 // origins in [Config.CORSOrigins]; with none configured it does nothing.
+// Allowed origins may send credentials (cookie mode) and the CSRF header;
+// other origins get no CORS header at all, and their preflights are not
+// answered (405).
 //
 // [Fetch, Section 3.2]: https://fetch.spec.whatwg.org/#http-cors-protocol
 func (s *Server) cors(next http.Handler) http.Handler {
-	if len(s.cfg.CORSOrigins) == 0 {
+	if len(s.corsAllowed) == 0 {
 		return next
-	}
-	allowed := make(map[string]bool, len(s.cfg.CORSOrigins))
-	for _, o := range s.cfg.CORSOrigins {
-		allowed[strings.TrimSuffix(o, "/")] = true
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/v1/") {
@@ -84,16 +115,17 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")
-		if origin == "" || !allowed[origin] {
+		if origin == "" || !s.corsAllowed[origin] {
 			next.ServeHTTP(w, r)
 			return
 		}
 		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Credentials", "true")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Add("Vary", "Access-Control-Request-Method")
 			h.Add("Vary", "Access-Control-Request-Headers")
 			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE")
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, "+csrfHeader)
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)
 			return

@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/wardauth/ward/auth"
@@ -20,6 +22,7 @@ const (
 	DefaultKeyCheckInterval = time.Minute
 	DefaultCleanupInterval  = time.Hour
 	DefaultShutdownTimeout  = 10 * time.Second
+	DefaultMaxHeaderBytes   = 16 << 10 // 16 KiB
 )
 
 // Config configures a [Server]. Every zero value selects the documented
@@ -53,11 +56,49 @@ type Config struct {
 	// CORSOrigins are the origins ("https://app.example", scheme, host
 	// and port exactly as browsers send them in Origin) whose scripts may
 	// call the app API under /v1/ with the Fetch API: their requests get
-	// Access-Control-Allow-Origin, and their preflight requests are
-	// answered. Credentials (cookies) are not allowed: body mode sends
-	// tokens in the Authorization header. Empty (the default): CORS is
-	// off, and browsers keep other origins out.
+	// Access-Control-Allow-Origin and Access-Control-Allow-Credentials
+	// (so that cookie mode works with credentials: "include"), and their
+	// preflight requests are answered. They are also the origins besides
+	// the server's own from which a cookie-authenticated request may
+	// change state (see cookie mode in the package doc). No other origin
+	// ever gets a CORS header. Empty (the default): CORS is off, and
+	// browsers keep other origins out.
 	CORSOrigins []string
+
+	// InsecureLoopbackCookies relaxes cookie mode for development on
+	// plain-HTTP loopback: a request that arrives without TLS from a
+	// loopback peer for a loopback Host (localhost, 127.0.0.1, [::1])
+	// gets cookies without Secure, and so without the __Host- and
+	// __Secure- prefixes, which require Secure (named ward-access,
+	// ward-refresh, ward-csrf); every other request still gets and reads
+	// only the Secure, prefixed cookies. Chrome and Firefox accept Secure
+	// cookies from http://localhost, so this is needed only for browsers
+	// that do not (Safari) or for 127.0.0.1 in some. Never set it behind
+	// a reverse proxy on the same host. False (the default): cookies are
+	// always Secure and prefixed.
+	InsecureLoopbackCookies bool
+
+	// HSTS sends Strict-Transport-Security ([RFC 6797]) on every
+	// response, for a server behind a TLS-terminating proxy. A request
+	// that arrived over TLS (r.TLS set: [Config.TLS], or a caller's own
+	// TLS listener that reports its state) gets it in any case. Browsers
+	// ignore it on plain HTTP. The header is "max-age=63072000" (two
+	// years), without includeSubDomains, which only the operator of the
+	// whole domain can promise.
+	//
+	// [RFC 6797]: https://www.rfc-editor.org/rfc/rfc6797
+	HSTS bool
+
+	// TLS, if set, makes [Server.Run] serve HTTPS with this configuration
+	// (HTTP/1.1; see [NewListener]). Nil: Run serves what its listener
+	// gives.
+	TLS *tls.Config
+
+	// MaxHeaderBytes limits the request line and headers, in bytes; a
+	// larger request is answered 431 headers_too_large in JSON.
+	// [NewHTTPServer] sets net/http's own, harder limit a little above
+	// the default. Zero: [DefaultMaxHeaderBytes].
+	MaxHeaderBytes int
 
 	// Logger receives one access log line per request and the details of
 	// internal errors (never a header, body, token or password). Nil:
@@ -102,6 +143,9 @@ func (c Config) withDefaults() Config {
 	if c.CleanupInterval <= 0 {
 		c.CleanupInterval = DefaultCleanupInterval
 	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
 	return c
 }
 
@@ -118,6 +162,9 @@ type Server struct {
 	issuer      string
 	jwksTTL     time.Duration
 	appClientID string
+
+	issuerOrigin string          // the issuer's scheme://host[:port]
+	corsAllowed  map[string]bool // Config.CORSOrigins
 }
 
 // New returns the HTTP API of svc.
@@ -135,12 +182,18 @@ func New(svc *auth.Service, cfg Config) *Server {
 		issuer:      acfg.Issuer,
 		jwksTTL:     acfg.JWKSCacheTTL,
 		appClientID: acfg.AppClientID,
+
+		issuerOrigin: originOf(acfg.Issuer),
+		corsAllowed:  make(map[string]bool, len(cfg.CORSOrigins)),
+	}
+	for _, o := range cfg.CORSOrigins {
+		s.corsAllowed[strings.TrimSuffix(o, "/")] = true
 	}
 	if cfg.EnableMetrics {
 		s.metrics = newMetrics()
 	}
 	s.routes()
-	s.handler = s.logRequests(s.secureHeaders(s.recoverPanics(s.cors(http.HandlerFunc(s.route)))))
+	s.handler = s.logRequests(s.secureHeaders(s.recoverPanics(s.limitHeaders(s.cors(http.HandlerFunc(s.route))))))
 	return s
 }
 
@@ -158,11 +211,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
 	m.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
 
-	// App API, body mode.
+	// App API, body mode and cookie mode.
 	m.HandleFunc("POST /v1/auth/signup", s.handleSignup)
+	m.HandleFunc("GET /v1/auth/csrf", s.handleCSRF)
 	m.HandleFunc("POST /v1/auth/login", s.handleLogin)
 	m.HandleFunc("POST /v1/auth/refresh", s.handleRefresh)
-	m.HandleFunc("POST /v1/auth/logout", s.requireUser(s.handleLogout))
+	m.HandleFunc("POST /v1/auth/logout", s.handleLogout)
 	m.HandleFunc("GET /v1/me", s.requireUser(s.handleMe))
 	m.HandleFunc("POST /v1/me/password", s.requireUser(s.handlePassword))
 	m.HandleFunc("GET /v1/me/sessions", s.requireUser(s.handleSessions))
@@ -183,7 +237,8 @@ func (s *Server) routes() {
 // timeouts Ward recommends: headers within 5 s, the whole request within
 // 15 s, the response within 30 s (a login may wait for a hashing slot),
 // idle keep-alive connections closed after 2 minutes, and headers of at
-// most 16 KiB.
+// most 64 KiB (net/http's hard limit; a [Server] answers more than
+// [Config.MaxHeaderBytes] itself, in JSON).
 func NewHTTPServer(handler http.Handler, addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
@@ -192,7 +247,7 @@ func NewHTTPServer(handler http.Handler, addr string) *http.Server {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
+		MaxHeaderBytes:    hardMaxHeaderBytes,
 	}
 }
 
@@ -200,8 +255,12 @@ func NewHTTPServer(handler http.Handler, addr string) *http.Server {
 // [Server.RunBackground], until ctx ends; it then stops accepting
 // connections, waits up to [DefaultShutdownTimeout] for requests in
 // flight, and returns nil. It returns early with the error if serving
-// fails. For TLS, pass a listener from [crypto/tls.NewListener].
+// fails. It serves through [NewListener], so that even the errors net/http
+// answers before any handler runs are JSON; with [Config.TLS] it serves
+// HTTPS (HTTP/1.1). A listener from [crypto/tls.NewListener] works too if
+// its configuration offers no "h2" in NextProtos.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	ln = NewListener(ln, s.cfg.TLS)
 	hs := NewHTTPServer(s, ln.Addr().String())
 	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 	hs.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -62,6 +63,19 @@ Flags:
                            comma-separated list (env WARD_TRUSTED_PROXY)
     --enable-password-grant  turn on the OAuth password grant for legacy
                            clients (env WARD_ENABLE_PASSWORD_GRANT=true)
+    --cors-origin ORIGIN   let scripts of this origin (as in
+                           https://app.example.com) call /v1/ with CORS,
+                           with credentials (cookie mode); repeatable or a
+                           comma-separated list (env WARD_CORS_ORIGIN;
+                           default: none, CORS off)
+    --hsts                 send Strict-Transport-Security on every answer,
+                           behind a TLS-terminating proxy (env WARD_HSTS;
+                           with --tls-cert it is always sent)
+    --insecure-loopback-cookies  cookie mode on plain-HTTP loopback for
+                           development: cookies without Secure and
+                           without the __Host-/__Secure- prefixes, for
+                           requests from and to loopback only (env
+                           WARD_INSECURE_LOOPBACK_COOKIES)
     --sync-interval D      how often to reload revocations and keys from
                            the store, to see what other processes (the
                            admin commands) wrote (env WARD_SYNC_INTERVAL;
@@ -90,19 +104,22 @@ Examples:
 // the defaults; [parseServeFlags] fills it from flags and the environment.
 type serveConfig struct {
 	stateOptions
-	Addr                string
-	Issuer              string   // "": http(s)://ADDR, on loopback only
-	Audience            []string // empty: the issuer
-	AccessTTL           time.Duration
-	RefreshGrace        time.Duration // 0: off
-	SigningAlg          jwk.Algorithm
-	TLSCert, TLSKey     string
-	TrustedProxies      []netip.Prefix
-	EnablePasswordGrant bool
-	SyncInterval        time.Duration // 0: never
-	LogLevel            slog.Level
-	LogFormat           string // "text" or "json"
-	ShutdownTimeout     time.Duration
+	Addr                    string
+	Issuer                  string   // "": http(s)://ADDR, on loopback only
+	Audience                []string // empty: the issuer
+	AccessTTL               time.Duration
+	RefreshGrace            time.Duration // 0: off
+	SigningAlg              jwk.Algorithm
+	TLSCert, TLSKey         string
+	TrustedProxies          []netip.Prefix
+	EnablePasswordGrant     bool
+	CORSOrigins             []string
+	HSTS                    bool
+	InsecureLoopbackCookies bool
+	SyncInterval            time.Duration // 0: never
+	LogLevel                slog.Level
+	LogFormat               string // "text" or "json"
+	ShutdownTimeout         time.Duration
 }
 
 // newServeConfig returns the defaults of ward serve (without a data
@@ -121,19 +138,22 @@ func newServeConfig() serveConfig {
 }
 
 var serveEnv = map[string]string{
-	"addr":                  "WARD_ADDR",
-	"issuer":                "WARD_ISSUER",
-	"audience":              "WARD_AUDIENCE",
-	"access-ttl":            "WARD_ACCESS_TTL",
-	"refresh-grace":         "WARD_REFRESH_GRACE",
-	"signing-alg":           "WARD_SIGNING_ALG",
-	"tls-cert":              "WARD_TLS_CERT",
-	"tls-key":               "WARD_TLS_KEY",
-	"trusted-proxy":         "WARD_TRUSTED_PROXY",
-	"enable-password-grant": "WARD_ENABLE_PASSWORD_GRANT",
-	"sync-interval":         "WARD_SYNC_INTERVAL",
-	"log-level":             "WARD_LOG_LEVEL",
-	"log-format":            "WARD_LOG_FORMAT",
+	"addr":                      "WARD_ADDR",
+	"issuer":                    "WARD_ISSUER",
+	"audience":                  "WARD_AUDIENCE",
+	"access-ttl":                "WARD_ACCESS_TTL",
+	"refresh-grace":             "WARD_REFRESH_GRACE",
+	"signing-alg":               "WARD_SIGNING_ALG",
+	"tls-cert":                  "WARD_TLS_CERT",
+	"tls-key":                   "WARD_TLS_KEY",
+	"trusted-proxy":             "WARD_TRUSTED_PROXY",
+	"enable-password-grant":     "WARD_ENABLE_PASSWORD_GRANT",
+	"cors-origin":               "WARD_CORS_ORIGIN",
+	"hsts":                      "WARD_HSTS",
+	"insecure-loopback-cookies": "WARD_INSECURE_LOOPBACK_COOKIES",
+	"sync-interval":             "WARD_SYNC_INTERVAL",
+	"log-level":                 "WARD_LOG_LEVEL",
+	"log-format":                "WARD_LOG_FORMAT",
 }
 
 // parseServeFlags returns the configuration that args and the environment
@@ -144,7 +164,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	cfg.stateOptions.register(fs)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "")
 	fs.StringVar(&cfg.Issuer, "issuer", "", "")
-	var audience, proxies stringList
+	var audience, proxies, origins stringList
 	fs.Var(&audience, "audience", "")
 	fs.DurationVar(&cfg.AccessTTL, "access-ttl", cfg.AccessTTL, "")
 	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", cfg.RefreshGrace, "")
@@ -153,6 +173,9 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "")
 	fs.Var(&proxies, "trusted-proxy", "")
 	fs.BoolVar(&cfg.EnablePasswordGrant, "enable-password-grant", false, "")
+	fs.Var(&origins, "cors-origin", "")
+	fs.BoolVar(&cfg.HSTS, "hsts", false, "")
+	fs.BoolVar(&cfg.InsecureLoopbackCookies, "insecure-loopback-cookies", false, "")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
 	level := fs.String("log-level", "info", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
@@ -183,6 +206,16 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 				return cfg, usageError(e, "serve", "--trusted-proxy %q is neither an address nor a CIDR prefix", s)
 			}
 			cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
+		}
+	}
+	for _, o := range origins {
+		for _, s := range strings.Split(o, ",") {
+			s = strings.TrimSpace(s)
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+				return cfg, usageError(e, "serve", "--cors-origin %q is not an origin such as https://app.example.com", s)
+			}
+			cfg.CORSOrigins = append(cfg.CORSOrigins, u.Scheme+"://"+u.Host)
 		}
 	}
 	a, err := parseAlg(*alg)
@@ -371,14 +404,16 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		return withKEKHint(failf("%s", strings.ReplaceAll(err.Error(), "auth: ", "")))
 	}
 	m.Server = server.New(m.Service, server.Config{
-		EnablePasswordGrant: cfg.EnablePasswordGrant,
-		TrustedProxies:      cfg.TrustedProxies,
-		Logger:              m.log,
-		SyncInterval:        cfg.SyncInterval,
+		EnablePasswordGrant:     cfg.EnablePasswordGrant,
+		TrustedProxies:          cfg.TrustedProxies,
+		CORSOrigins:             cfg.CORSOrigins,
+		HSTS:                    cfg.HSTS,
+		InsecureLoopbackCookies: cfg.InsecureLoopbackCookies,
+		Logger:                  m.log,
+		SyncInterval:            cfg.SyncInterval,
 	})
 	m.HTTPServer = server.NewHTTPServer(m.Server, m.ln.Addr().String())
 	m.HTTPServer.ErrorLog = slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)
-	m.HTTPServer.TLSConfig = tlsConfig
 
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	m.stopBG, m.bgDone = stopBG, make(chan struct{})
@@ -390,12 +425,8 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 	m.serveEnd = make(chan struct{})
 	go func() {
 		defer close(m.serveEnd)
-		var err error
-		if tlsConfig != nil {
-			err = m.HTTPServer.ServeTLS(m.ln, "", "")
-		} else {
-			err = m.HTTPServer.Serve(m.ln)
-		}
+		// NewListener: JSON even for net/http's own errors, and TLS.
+		err := m.HTTPServer.Serve(server.NewListener(m.ln, tlsConfig))
 		if !errors.Is(err, http.ErrServerClosed) {
 			m.ServeErr <- err
 		}

@@ -288,19 +288,22 @@ func TestServeNonLoopback(t *testing.T) {
 func TestParseServeFlags(t *testing.T) {
 	t.Parallel()
 	envs := map[string]string{
-		"WARD_DATA_DIR":              "/srv/ward",
-		"WARD_ADDR":                  "127.0.0.1:9000",
-		"WARD_ISSUER":                "https://env.example",
-		"WARD_AUDIENCE":              "api, billing",
-		"WARD_ACCESS_TTL":            "5m",
-		"WARD_REFRESH_GRACE":         "0s",
-		"WARD_SIGNING_ALG":           "EdDSA",
-		"WARD_TRUSTED_PROXY":         "10.0.0.0/8,192.0.2.1",
-		"WARD_ENABLE_PASSWORD_GRANT": "true",
-		"WARD_SYNC_INTERVAL":         "1s",
-		"WARD_LOG_LEVEL":             "warn",
-		"WARD_LOG_FORMAT":            "json",
-		"WARD_KEK":                   "WARD-KEK-1:from-env",
+		"WARD_DATA_DIR":                  "/srv/ward",
+		"WARD_ADDR":                      "127.0.0.1:9000",
+		"WARD_ISSUER":                    "https://env.example",
+		"WARD_AUDIENCE":                  "api, billing",
+		"WARD_ACCESS_TTL":                "5m",
+		"WARD_REFRESH_GRACE":             "0s",
+		"WARD_SIGNING_ALG":               "EdDSA",
+		"WARD_TRUSTED_PROXY":             "10.0.0.0/8,192.0.2.1",
+		"WARD_ENABLE_PASSWORD_GRANT":     "true",
+		"WARD_SYNC_INTERVAL":             "1s",
+		"WARD_LOG_LEVEL":                 "warn",
+		"WARD_LOG_FORMAT":                "json",
+		"WARD_KEK":                       "WARD-KEK-1:from-env",
+		"WARD_CORS_ORIGIN":               "https://app.example, http://localhost:3000/",
+		"WARD_HSTS":                      "true",
+		"WARD_INSECURE_LOOPBACK_COOKIES": "true",
 	}
 	getenv := func(k string) string { return envs[k] }
 	e := &env{stdout: io.Discard, stderr: io.Discard}
@@ -319,6 +322,17 @@ func TestParseServeFlags(t *testing.T) {
 	wantProxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32")}
 	if !slices.Equal(cfg.TrustedProxies, wantProxies) {
 		t.Errorf("TrustedProxies = %v", cfg.TrustedProxies)
+	}
+	if !slices.Equal(cfg.CORSOrigins, []string{"https://app.example", "http://localhost:3000"}) || !cfg.HSTS || !cfg.InsecureLoopbackCookies {
+		t.Errorf("CORSOrigins %v HSTS %v InsecureLoopbackCookies %v", cfg.CORSOrigins, cfg.HSTS, cfg.InsecureLoopbackCookies)
+	}
+	for _, bad := range []string{"app.example", "https://app.example/path", "ftp://app.example", "https://", "https://app.example?x=1"} {
+		var stderr strings.Builder
+		if _, code := parseServeFlags(&env{stdout: io.Discard, stderr: &stderr}, []string{"--cors-origin", bad}, getenv); code != exitUsage {
+			t.Errorf("--cors-origin %q: exit %d, want %d", bad, code, exitUsage)
+		} else if !strings.Contains(stderr.String(), "is not an origin") {
+			t.Errorf("--cors-origin %q: %s", bad, stderr.String())
+		}
 	}
 
 	// Flags win; a repeated flag replaces the variable's list.
@@ -341,7 +355,8 @@ func TestParseServeFlags(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DataDir != "/xdg/ward" || cfg.AccessTTL != 10*time.Minute ||
 		cfg.RefreshGrace != 10*time.Second || cfg.SigningAlg != "ES256" || cfg.SyncInterval != 5*time.Second ||
-		cfg.LogLevel != 0 || cfg.LogFormat != "text" || cfg.Issuer != "" || cfg.EnablePasswordGrant {
+		cfg.LogLevel != 0 || cfg.LogFormat != "text" || cfg.Issuer != "" || cfg.EnablePasswordGrant ||
+		cfg.CORSOrigins != nil || cfg.HSTS || cfg.InsecureLoopbackCookies {
 		t.Errorf("defaults: %+v", cfg)
 	}
 }
@@ -406,9 +421,19 @@ func TestServeTLS(t *testing.T) {
 	if r.Status != 200 || r.str("issuer") != m.URL {
 		t.Errorf("metadata over TLS: %d %v", r.Status, r.Body)
 	}
-	// Plain HTTP on the TLS port gets nothing useful.
-	if r, err := call(http.DefaultClient, "GET", "http"+strings.TrimPrefix(m.URL, "https")+"/healthz", "", nil); err == nil && r.Status == 200 {
-		t.Errorf("plain HTTP answered 200 on the TLS port")
+	// HTTPS answers carry HSTS.
+	res, err := client.Get(m.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Strict-Transport-Security") != "max-age=63072000" {
+		t.Errorf("Strict-Transport-Security over TLS: %q", res.Header.Get("Strict-Transport-Security"))
+	}
+	// Plain HTTP on the TLS port gets a JSON 400 and nothing useful.
+	r, err = call(http.DefaultClient, "GET", "http"+strings.TrimPrefix(m.URL, "https")+"/healthz", "", nil)
+	if err != nil || r.Status != 400 || r.Body["error"] == nil {
+		t.Errorf("plain HTTP on the TLS port: %v %+v", err, r)
 	}
 }
 
