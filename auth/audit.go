@@ -45,6 +45,10 @@ const (
 	EventUserEnable     = "user_enable"
 	EventUserDelete     = "user_delete"
 	EventClientAdd      = "client_add"
+	EventClientDisable  = "client_disable"
+	EventClientEnable   = "client_enable"
+	EventClientDelete   = "client_delete"
+	EventClientSecret   = "client_secret" // a new secret (RotateClientSecret)
 )
 
 // AuditQuery selects audit events, newest first. Zero fields do not

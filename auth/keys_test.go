@@ -52,7 +52,7 @@ func TestKeyRotationTiming(t *testing.T) {
 		c.JWKSCacheTTL = cacheTTL
 		c.KeyRotationInterval = interval
 	})
-	client, secret, err := e.svc.AddClient(ctx, "rotation", []string{"read"}, meta)
+	client, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "rotation", Scopes: []string{"read"}}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestKEKText(t *testing.T) {
 func TestApplyKeyRevocation(t *testing.T) {
 	e := newEnv(t, nil)
 	b := e.service(t, nil)
-	c, secret, err := e.svc.AddClient(ctx, "x", nil, meta)
+	c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "x"}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestSigningAlgorithms(t *testing.T) {
 	for _, alg := range []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "PS256"} {
 		t.Run(alg, func(t *testing.T) {
 			e := newEnv(t, func(c *auth.Config) { c.SigningAlg = jwkAlg(alg) })
-			c, secret, err := e.svc.AddClient(ctx, "x", nil, meta)
+			c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "x"}, meta)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -63,6 +63,8 @@ type ReadTx interface {
 	Keys() ([]*KeyRecord, error)
 	// Secret returns the sealed secret stored under name.
 	Secret(name string) ([]byte, error)
+	// SecretNames returns the names of every stored secret, sorted.
+	SecretNames() ([]string, error)
 
 	// Revocations returns the revocations that have not expired at now,
 	// in Seq order.
@@ -122,6 +124,15 @@ type Tx interface {
 
 	// CreateClient inserts c ([CodeConflict] if the ID exists).
 	CreateClient(c *Client) error
+	// LockClient returns the client with the given ID and holds it locked
+	// until the transaction ends, for read-modify-write of the client row
+	// ([CodeNotFound] if there is none).
+	LockClient(id string) (*Client, error)
+	// UpdateClient writes every field of c over the row with its ID
+	// ([CodeNotFound] if none).
+	UpdateClient(c *Client) error
+	// DeleteClient deletes the client id ([CodeNotFound] if none).
+	DeleteClient(id string) error
 
 	// PutKey inserts k or replaces the key with its KeyID.
 	PutKey(k *KeyRecord) error
@@ -171,7 +182,11 @@ const (
 
 // KeyRecord is a signing key as stored. Private is sealed with AES-256-GCM
 // under the key-encryption key, with the key ID and algorithm as
-// associated data; Public is the public JWK.
+// associated data; Public is the public JWK. MAC authenticates every other
+// field under a key derived from the key-encryption key, so that a record
+// written to the store by anyone without that key is refused when loaded
+// (empty in records from before schema version 4, until the service
+// authenticates them on its first start).
 type KeyRecord struct {
 	KeyID     string
 	Algorithm string
@@ -185,4 +200,5 @@ type KeyRecord struct {
 	ActivatedAt time.Time
 	RetiredAt   time.Time
 	RevokedAt   time.Time
+	MAC         []byte
 }
