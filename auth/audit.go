@@ -39,6 +39,7 @@ const (
 	EventKeyRotate      = "key_rotate"
 	EventKeyRevoke      = "key_revoke"
 	EventKeyDrop        = "key_drop"
+	EventKEKRewrap      = "kek_rewrap" // every key and secret re-sealed under a new key-encryption key
 	EventUserAdd        = "user_add"
 	EventUserRoles      = "user_roles"
 	EventUserDisable    = "user_disable"

@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,18 +19,27 @@ import (
 // macSecretName names the refresh-token MAC secret in the store.
 const macSecretName = "refresh_mac"
 
-const macSecretAD = "ward refresh mac\x00" + macSecretName
+// legacyMACSecretAD is the associated data the refresh MAC secret was
+// sealed with before schema version 4, when key records carried no MAC.
+// Finding it so sealed is what allows the one-time authentication of key
+// records without a MAC ([keyring.loadForUpdate]); the secret is then
+// sealed with [secretAD], so that a record whose MAC was removed later is
+// refused.
+const legacyMACSecretAD = "ward refresh mac\x00" + macSecretName
 
 // keyring holds the signing keys in memory: the active key's signer, a
 // verifier for every published key, the JWKS, and the refresh MAC secret.
 // The state is an immutable snapshot swapped atomically, so signing and
 // verifying take no lock.
 type keyring struct {
-	sealer *sealer
-	cfg    *Config
-	revs   *Revocations
-	mu     sync.Mutex // serializes rebuilds
-	cur    atomic.Pointer[keyState]
+	seal atomic.Pointer[sealer] // replaced by RewrapKEK
+	cfg  *Config
+	revs *Revocations
+	mu   sync.Mutex // serializes rebuilds
+	cur  atomic.Pointer[keyState]
+
+	refusedMu sync.Mutex
+	refused   map[string]bool // kids of refused records already logged
 }
 
 type keyState struct {
@@ -45,7 +56,81 @@ func newKeyring(kek []byte, cfg *Config, revs *Revocations) (*keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keyring{sealer: s, cfg: cfg, revs: revs}, nil
+	k := &keyring{cfg: cfg, revs: revs, refused: map[string]bool{}}
+	k.seal.Store(s)
+	return k, nil
+}
+
+// sealer returns the sealer of the current key-encryption key.
+func (k *keyring) sealer() *sealer { return k.seal.Load() }
+
+// put writes r to tx with its MAC under the current key-encryption key.
+func (k *keyring) put(tx Tx, r *KeyRecord) error {
+	r.MAC = k.sealer().recordMAC(r)
+	return tx.PutKey(r)
+}
+
+// openMAC opens the sealed refresh MAC secret; legacy reports that it was
+// sealed as before schema version 4.
+func openMAC(sl *sealer, sealed []byte) (mac []byte, legacy bool, err error) {
+	if mac, err = sl.openSecret(macSecretName, sealed); err == nil {
+		return mac, false, nil
+	}
+	if mac, err2 := sl.open(sealed, legacyMACSecretAD); err2 == nil {
+		return mac, true, nil
+	}
+	return nil, false, err
+}
+
+// authenticated returns the records of recs whose MAC is valid under sl.
+// The others were not written by a holder of the key-encryption key (a
+// row inserted or edited in the database by hand): they are left out,
+// never published nor trusted, and logged once per kid.
+func (k *keyring) authenticated(sl *sealer, recs []*KeyRecord) []*KeyRecord {
+	out := recs[:0:0]
+	for _, r := range recs {
+		if sl.authentic(r) {
+			out = append(out, r)
+			continue
+		}
+		k.refusedMu.Lock()
+		logged := k.refused[r.KeyID]
+		k.refused[r.KeyID] = true
+		k.refusedMu.Unlock()
+		if !logged {
+			k.cfg.Logger.Error("signing key record refused: it is not authenticated under the key-encryption key (written to the database by hand?); it is neither published nor trusted",
+				slog.String("kid", truncate(r.KeyID, 64)), slog.String("alg", truncate(r.Algorithm, 16)), slog.String("state", truncate(r.State, 16)))
+		}
+	}
+	return out
+}
+
+// legacyAuthentic reports whether r, a record from before schema version 4
+// (no MAC), was written by a holder of the key-encryption key: its private
+// half opens under it, bound to its kid and alg, and its public half is
+// that private key's.
+func legacyAuthentic(sl *sealer, r *KeyRecord) bool {
+	pt, err := sl.open(r.Private, keyAD(r.KeyID, r.Algorithm))
+	if err != nil {
+		return false
+	}
+	key, err := jwk.ParseKey(pt, jwk.Algorithm(r.Algorithm))
+	clear(pt)
+	if err != nil {
+		return false
+	}
+	priv, ok := key.(*jwk.PrivateKey)
+	if !ok || priv.KeyID() != r.KeyID {
+		return false
+	}
+	key, err = jwk.ParseKey(r.Public, jwk.Algorithm(r.Algorithm))
+	pub, ok := key.(*jwk.PublicKey)
+	if err != nil || !ok {
+		return false
+	}
+	a, err1 := priv.Public().MarshalJSON()
+	b, err2 := pub.MarshalJSON()
+	return err1 == nil && err2 == nil && bytes.Equal(a, b)
 }
 
 func (k *keyring) state() (*keyState, error) {
@@ -64,7 +149,7 @@ const keyLifetime = MaxAccessTTL + Leeway
 type KeyInfo struct {
 	KeyID       string
 	Algorithm   string
-	State       string // KeyNext, KeyActive, KeyRetired or KeyRevoked
+	State       string // KeyNext, KeyActive, KeyRetired, KeyRevoked or KeyRefused
 	CreatedAt   time.Time
 	ActivateAt  time.Time // a next key's requested promotion time, if any
 	ActivatedAt time.Time
@@ -114,7 +199,7 @@ func (k *keyring) newKeyRecord(state string, now time.Time) (*KeyRecord, error) 
 		KeyID:     priv.KeyID(),
 		Algorithm: alg,
 		State:     state,
-		Private:   k.sealer.seal(privJSON, keyAD(priv.KeyID(), alg)),
+		Private:   k.sealer().seal(privJSON, keyAD(priv.KeyID(), alg)),
 		Public:    pubJSON,
 		CreatedAt: now,
 	}
@@ -137,32 +222,49 @@ type keyPlan struct {
 	meta    RequestMeta // of the request that caused the update, if any
 }
 
-// loadForUpdate locks the keyring in tx, reads the keys and the MAC secret
-// (creating the secret if absent).
+// loadForUpdate locks the keyring in tx, reads the MAC secret (creating it
+// if absent) and the authentic key records. The first time it runs on a
+// store from before schema version 4 (the MAC secret sealed the old way),
+// it authenticates the records without a MAC by their sealed private half
+// ([legacyAuthentic]), writes their MAC and re-seals the MAC secret.
 func (k *keyring) loadForUpdate(tx Tx, now time.Time) (*keyPlan, error) {
+	sl := k.sealer()
 	if err := tx.LockKeys(); err != nil {
 		return nil, err
 	}
-	recs, err := tx.Keys()
-	if err != nil {
-		return nil, err
-	}
-	p := &keyPlan{records: recs}
+	p := &keyPlan{}
+	legacy := false
 	sealed, err := tx.Secret(macSecretName)
 	switch {
 	case err == nil:
-		if p.mac, err = k.sealer.open(sealed, macSecretAD); err != nil {
+		if p.mac, legacy, err = openMAC(sl, sealed); err != nil {
 			return nil, err
 		}
 	case IsCode(err, CodeNotFound):
 		p.mac = make([]byte, 32)
 		rand.Read(p.mac)
-		if err := tx.PutSecret(macSecretName, k.sealer.seal(p.mac, macSecretAD)); err != nil {
-			return nil, err
-		}
 	default:
 		return nil, err
 	}
+	if err != nil || legacy {
+		if err := tx.PutSecret(macSecretName, sl.sealSecret(macSecretName, p.mac)); err != nil {
+			return nil, err
+		}
+	}
+	recs, err := tx.Keys()
+	if err != nil {
+		return nil, err
+	}
+	if legacy {
+		for _, r := range recs {
+			if len(r.MAC) == 0 && legacyAuthentic(sl, r) {
+				if err := k.put(tx, r); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	p.records = k.authenticated(sl, recs)
 	return p, nil
 }
 
@@ -185,7 +287,7 @@ func (p *keyPlan) event(now time.Time, typ, kid, detail string) {
 // promotes the next key when due and published long enough, and drops keys
 // no token can need any more. Changed records are written to tx.
 func (k *keyring) advance(tx Tx, p *keyPlan, now time.Time) error {
-	put := func(r *KeyRecord) error { return tx.PutKey(r) }
+	put := func(r *KeyRecord) error { return k.put(tx, r) }
 	// Drop retired and revoked keys whose tokens have all expired.
 	kept := p.records[:0]
 	for _, r := range p.records {
@@ -282,7 +384,7 @@ func (k *keyring) install(p *keyPlan) error {
 		}
 		pubs = append(pubs, pub)
 		if r.State == KeyActive {
-			pt, err := k.sealer.open(r.Private, keyAD(r.KeyID, r.Algorithm))
+			pt, err := k.sealer().open(r.Private, keyAD(r.KeyID, r.Algorithm))
 			if err != nil {
 				return fmt.Errorf("auth: key %s: %w", r.KeyID, err)
 			}
@@ -355,10 +457,7 @@ func (s *Service) MaybeRotateKeys(ctx context.Context) (bool, error) {
 	now := s.now()
 	var plan *keyPlan
 	err := s.store.View(ctx, func(tx ReadTx) error {
-		recs, err := tx.Keys()
-		if err != nil {
-			return err
-		}
+		sl := s.keys.sealer()
 		sealed, err := tx.Secret(macSecretName)
 		if IsCode(err, CodeNotFound) {
 			return nil
@@ -366,12 +465,17 @@ func (s *Service) MaybeRotateKeys(ctx context.Context) (bool, error) {
 		if err != nil {
 			return err
 		}
-		p := &keyPlan{records: recs}
+		mac, legacy, err := openMAC(sl, sealed)
+		if err != nil || legacy {
+			return err // legacy: the update upgrades the records
+		}
+		recs, err := tx.Keys()
+		if err != nil {
+			return err
+		}
+		p := &keyPlan{records: s.keys.authenticated(sl, recs), mac: mac}
 		if s.keys.dueAt(p, now) {
 			return nil
-		}
-		if p.mac, err = s.keys.sealer.open(sealed, macSecretAD); err != nil {
-			return err
 		}
 		plan = p
 		return nil
@@ -408,7 +512,9 @@ func (k *keyring) dueAt(p *keyPlan, now time.Time) bool {
 // updateKeys runs the keyring planning in one transaction, with an optional
 // change applied before the schedule, then installs the result.
 func (s *Service) updateKeys(ctx context.Context, change func(tx Tx, p *keyPlan, now time.Time) error) (bool, error) {
-	now := s.now()
+	// Whole microseconds, as every store keeps them and the record MAC
+	// covers them.
+	now := s.now().Truncate(time.Microsecond)
 	// At most two keys are made per update (a first start, or revoking the
 	// active key with no next key).
 	var spares []*KeyRecord
@@ -503,7 +609,7 @@ func (s *Service) RotateKeysBy(ctx context.Context, meta RequestMeta) (*RotateRe
 		if next.ActivateAt.After(now) {
 			p.event(now, EventKeyRotate, next.KeyID, " scheduled="+next.ActivateAt.UTC().Format(time.RFC3339))
 		}
-		return tx.PutKey(next)
+		return s.keys.put(tx, next)
 	})
 	if err != nil {
 		return nil, err
@@ -543,7 +649,7 @@ func (s *Service) RevokeKey(ctx context.Context, kid string, meta RequestMeta) e
 			return nil
 		}
 		r.State, r.RevokedAt = KeyRevoked, now
-		if err := tx.PutKey(r); err != nil {
+		if err := s.keys.put(tx, r); err != nil {
 			return err
 		}
 		p.revs = append(p.revs, Revocation{Kind: RevokeKey, Subject: kid, NotBefore: now, Expires: now.Add(keyLifetime), CreatedAt: now})
@@ -554,12 +660,19 @@ func (s *Service) RevokeKey(ctx context.Context, kid string, meta RequestMeta) e
 }
 
 // ListKeys returns the signing keys, oldest first, without private parts.
+// A record that is not authenticated under the key-encryption key (written
+// to the database by hand) is listed with State [KeyRefused].
 func (s *Service) ListKeys(ctx context.Context) ([]KeyInfo, error) {
 	var out []KeyInfo
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		recs, err := tx.Keys()
+		sl := s.keys.sealer()
 		for _, r := range recs {
-			out = append(out, keyInfo(r))
+			ki := keyInfo(r)
+			if !sl.authentic(r) {
+				ki.State = KeyRefused
+			}
+			out = append(out, ki)
 		}
 		return err
 	})

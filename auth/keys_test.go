@@ -250,8 +250,16 @@ func TestKeysSealedAtRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := auth.NewService(ctx, e.db, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: e.clock.Now}); err == nil {
-			t.Fatal("swapped sealed keys were accepted")
+		// The swapped records are refused (their MACs no longer match):
+		// neither published nor used; the service makes new keys.
+		svc, err := auth.NewService(ctx, e.db, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: e.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs[:2] {
+			if bytes.Contains(svc.JWKS(), []byte(r.KeyID)) || svc.ActiveKeyID() == r.KeyID {
+				t.Fatalf("swapped sealed key %s was accepted", r.KeyID)
+			}
 		}
 	}
 }

@@ -180,6 +180,12 @@ const (
 	KeyRevoked = "revoked" // compromised: not published, its tokens refused
 )
 
+// KeyRefused is the state [Service.ListKeys] gives a stored record that is
+// not authenticated under the key-encryption key (inserted or edited in
+// the database by hand): it is neither published nor trusted, whatever
+// its stored state says. It is never stored.
+const KeyRefused = "refused"
+
 // KeyRecord is a signing key as stored. Private is sealed with AES-256-GCM
 // under the key-encryption key, with the key ID and algorithm as
 // associated data; Public is the public JWK. MAC authenticates every other
