@@ -62,10 +62,10 @@ CLIENT_ID), 2 on a usage error.
 
 Examples:
     $ ward client add --data-dir ./ward-data --scope reports:read reports > reports.env
-    $ ward client add --data-dir ./ward-data --introspect api-gateway
+    $ ward client add --data-dir ./ward-data --introspect gateway
     $ ward client list --data-dir ./ward-data
-    $ ward client rotate-secret --overlap 24h wci_0123456789abcdef0123456789abcdef
-    $ ward client disable wci_0123456789abcdef0123456789abcdef
+    $ ward client rotate-secret --data-dir ./ward-data --overlap 24h "$client_id"
+    $ ward client disable --data-dir ./ward-data "$client_id"
 `
 
 func runClient(e *env, args []string) int {

@@ -62,9 +62,9 @@ error.
 Examples:
     $ ward keys list --data-dir ./ward-data
     $ ward keys rotate --data-dir ./ward-data
-    $ ward keys revoke --data-dir ./ward-data Ss1f0lBL2nKjmXfB9xRpE6t0x9qC2gqjJ3L3M6HfZ2k
-    $ ward keys new-kek /etc/ward/kek-2026
-    $ ward keys rewrap --kek-file /etc/ward/kek --new-kek-file /etc/ward/kek-2026
+    $ ward keys revoke --data-dir ./ward-data "$kid"
+    $ ward keys new-kek kek.txt
+    $ ward keys rewrap --data-dir ./ward-data --new-kek-file kek.txt
 `
 
 func runKeys(e *env, args []string) int {
@@ -275,7 +275,7 @@ func keysRewrap(e *env, state *stateOptions, newFile string) error {
 	if err != nil {
 		return authError(err)
 	}
-	fmt.Fprintf(e.stdout, "re-sealed %d signing keys and %d secrets under the key-encryption key in %s\n", res.Keys, res.Secrets, newFile)
+	fmt.Fprintf(e.stdout, "re-sealed the store under the key-encryption key in %s (signing keys: %d, secrets: %d)\n", newFile, res.Keys, res.Secrets)
 	if len(res.Refused) > 0 {
 		e.warnf("left %d key records that are not authenticated under the old key as they were (still refused): %s", len(res.Refused), strings.Join(res.Refused, ", "))
 	}
