@@ -1,6 +1,11 @@
 package auth
 
-import "context"
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+)
 
 // SetHashHook makes h call f while holding a hashing slot, before each
 // hash, so that tests can hold a slot. Set it before h is used.
@@ -8,9 +13,14 @@ func SetHashHook(h *Hasher, f func()) { h.hook = f }
 
 // MakeLegacy turns store, sealed under kek, into what a store from before
 // schema version 4 looks like after its migration: the refresh MAC secret
-// sealed the old way and key records without a MAC.
+// sealed the old way (AES-256-GCM, version byte, nonce, associated data
+// "ward refresh mac\x00refresh_mac") and key records without a MAC.
 func MakeLegacy(store Store, kek []byte) error {
-	sl, err := newSealer(kek)
+	block, err := aes.NewCipher(kek)
+	if err != nil {
+		return err
+	}
+	aead, err := cipher.NewGCM(block)
 	if err != nil {
 		return err
 	}
@@ -19,11 +29,16 @@ func MakeLegacy(store Store, kek []byte) error {
 		if err != nil {
 			return err
 		}
-		mac, err := sl.openSecret(macSecretName, sealed)
+		n := aead.NonceSize()
+		mac, err := aead.Open(nil, sealed[1:1+n], sealed[1+n:], []byte("ward secret v2\x00"+macSecretName))
 		if err != nil {
 			return err
 		}
-		if err := tx.PutSecret(macSecretName, sl.seal(mac, legacyMACSecretAD)); err != nil {
+		out := make([]byte, 1+n)
+		out[0] = 1
+		rand.Read(out[1:])
+		out = aead.Seal(out, out[1:], mac, []byte("ward refresh mac\x00"+macSecretName))
+		if err := tx.PutSecret(macSecretName, out); err != nil {
 			return err
 		}
 		recs, err := tx.Keys()

@@ -1,45 +1,33 @@
 package auth
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	kr "github.com/wardauth/ward/auth/keyring"
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/jose/jwt"
 )
 
 // macSecretName names the refresh-token MAC secret in the store.
-const macSecretName = "refresh_mac"
-
-// legacyMACSecretAD is the associated data the refresh MAC secret was
-// sealed with before schema version 4, when key records carried no MAC.
-// Finding it so sealed is what allows the one-time authentication of key
-// records without a MAC ([keyring.loadForUpdate]); the secret is then
-// sealed with [secretAD], so that a record whose MAC was removed later is
-// refused.
-const legacyMACSecretAD = "ward refresh mac\x00" + macSecretName
+const macSecretName = kr.MACSecretName
 
 // keyring holds the signing keys in memory: the active key's signer, a
 // verifier for every published key, the JWKS, and the refresh MAC secret.
 // The state is an immutable snapshot swapped atomically, so signing and
-// verifying take no lock.
+// verifying take no lock. What is at rest (making, sealing, authenticating
+// and planning the key records) is package auth/keyring's.
 type keyring struct {
-	seal atomic.Pointer[sealer] // replaced by RewrapKEK
+	ring *kr.Ring
 	cfg  *Config
 	revs *Revocations
 	mu   sync.Mutex // serializes rebuilds
 	cur  atomic.Pointer[keyState]
-
-	refusedMu sync.Mutex
-	refused   map[string]bool // kids of refused records already logged
 }
 
 type keyState struct {
@@ -52,85 +40,18 @@ type keyState struct {
 }
 
 func newKeyring(kek []byte, cfg *Config, revs *Revocations) (*keyring, error) {
-	s, err := newSealer(kek)
+	ring, err := kr.New(kek, kr.Config{
+		Algorithm:        cfg.SigningAlg,
+		CacheTTL:         cfg.JWKSCacheTTL,
+		RotationInterval: cfg.KeyRotationInterval,
+		Lifetime:         keyLifetime,
+		Logger:           cfg.Logger,
+		IsNotFound:       func(err error) bool { return IsCode(err, CodeNotFound) },
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("auth: %w", err)
 	}
-	k := &keyring{cfg: cfg, revs: revs, refused: map[string]bool{}}
-	k.seal.Store(s)
-	return k, nil
-}
-
-// sealer returns the sealer of the current key-encryption key.
-func (k *keyring) sealer() *sealer { return k.seal.Load() }
-
-// put writes r to tx with its MAC under the current key-encryption key.
-func (k *keyring) put(tx Tx, r *KeyRecord) error {
-	r.MAC = k.sealer().recordMAC(r)
-	return tx.PutKey(r)
-}
-
-// openMAC opens the sealed refresh MAC secret; legacy reports that it was
-// sealed as before schema version 4.
-func openMAC(sl *sealer, sealed []byte) (mac []byte, legacy bool, err error) {
-	if mac, err = sl.openSecret(macSecretName, sealed); err == nil {
-		return mac, false, nil
-	}
-	if mac, err2 := sl.open(sealed, legacyMACSecretAD); err2 == nil {
-		return mac, true, nil
-	}
-	return nil, false, err
-}
-
-// authenticated returns the records of recs whose MAC is valid under sl.
-// The others were not written by a holder of the key-encryption key (a
-// row inserted or edited in the database by hand): they are left out,
-// never published nor trusted, and logged once per kid.
-func (k *keyring) authenticated(sl *sealer, recs []*KeyRecord) []*KeyRecord {
-	out := recs[:0:0]
-	for _, r := range recs {
-		if sl.authentic(r) {
-			out = append(out, r)
-			continue
-		}
-		k.refusedMu.Lock()
-		logged := k.refused[r.KeyID]
-		k.refused[r.KeyID] = true
-		k.refusedMu.Unlock()
-		if !logged {
-			k.cfg.Logger.Error("signing key record refused: it is not authenticated under the key-encryption key (written to the database by hand?); it is neither published nor trusted",
-				slog.String("kid", truncate(r.KeyID, 64)), slog.String("alg", truncate(r.Algorithm, 16)), slog.String("state", truncate(r.State, 16)))
-		}
-	}
-	return out
-}
-
-// legacyAuthentic reports whether r, a record from before schema version 4
-// (no MAC), was written by a holder of the key-encryption key: its private
-// half opens under it, bound to its kid and alg, and its public half is
-// that private key's.
-func legacyAuthentic(sl *sealer, r *KeyRecord) bool {
-	pt, err := sl.open(r.Private, keyAD(r.KeyID, r.Algorithm))
-	if err != nil {
-		return false
-	}
-	key, err := jwk.ParseKey(pt, jwk.Algorithm(r.Algorithm))
-	clear(pt)
-	if err != nil {
-		return false
-	}
-	priv, ok := key.(*jwk.PrivateKey)
-	if !ok || priv.KeyID() != r.KeyID {
-		return false
-	}
-	key, err = jwk.ParseKey(r.Public, jwk.Algorithm(r.Algorithm))
-	pub, ok := key.(*jwk.PublicKey)
-	if err != nil || !ok {
-		return false
-	}
-	a, err1 := priv.Public().MarshalJSON()
-	b, err2 := pub.MarshalJSON()
-	return err1 == nil && err2 == nil && bytes.Equal(a, b)
+	return &keyring{ring: ring, cfg: cfg, revs: revs}, nil
 }
 
 func (k *keyring) state() (*keyState, error) {
@@ -162,218 +83,25 @@ func keyInfo(r *KeyRecord) KeyInfo {
 		ActivateAt: r.ActivateAt, ActivatedAt: r.ActivatedAt, RetiredAt: r.RetiredAt, RevokedAt: r.RevokedAt}
 }
 
-// take returns a new key record in state at now: a spare if there is one.
-func (k *keyring) take(p *keyPlan, state string, now time.Time) (*KeyRecord, error) {
-	if len(p.spares) == 0 {
-		return k.newKeyRecord(state, now)
+// keyEvents turns the changes of a keyring plan into audit events at now,
+// on behalf of the request meta describes.
+func (s *Service) keyEvents(p *kr.Plan, now time.Time, meta RequestMeta) []AuditEvent {
+	var evs []AuditEvent
+	for _, e := range p.Events {
+		ev := s.event(now, e.Type, OutcomeSuccess, meta)
+		ev.Detail = "kid=" + e.KeyID + e.Detail
+		evs = append(evs, ev)
 	}
-	r := p.spares[0]
-	p.spares = p.spares[1:]
-	r.State, r.CreatedAt = state, now
-	if state == KeyActive {
-		r.ActivatedAt = now
-	}
-	return r, nil
-}
-
-// newKeyRecord generates a key and seals its private half.
-func (k *keyring) newKeyRecord(state string, now time.Time) (*KeyRecord, error) {
-	sk, err := jwk.Generate(k.cfg.SigningAlg)
-	if err != nil {
-		return nil, err
-	}
-	priv, ok := sk.(*jwk.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("auth: %s does not make asymmetric keys", k.cfg.SigningAlg)
-	}
-	pubJSON, err := priv.Public().MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	privJSON, err := priv.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	alg := string(priv.Algorithm())
-	r := &KeyRecord{
-		KeyID:     priv.KeyID(),
-		Algorithm: alg,
-		State:     state,
-		Private:   k.sealer().seal(privJSON, keyAD(priv.KeyID(), alg)),
-		Public:    pubJSON,
-		CreatedAt: now,
-	}
-	if state == KeyActive {
-		r.ActivatedAt = now
-	}
-	return r, nil
-}
-
-// keyPlan is the outcome of planning the keyring in a transaction.
-type keyPlan struct {
-	// spares are keys generated before the transaction, so that slow key
-	// generation (RSA) does not hold the store's write lock.
-	spares  []*KeyRecord
-	records []*KeyRecord
-	mac     []byte
-	events  []AuditEvent
-	revs    []Revocation
-	rotated bool
-	meta    RequestMeta // of the request that caused the update, if any
-}
-
-// loadForUpdate locks the keyring in tx, reads the MAC secret (creating it
-// if absent) and the authentic key records. The first time it runs on a
-// store from before schema version 4 (the MAC secret sealed the old way),
-// it authenticates the records without a MAC by their sealed private half
-// ([legacyAuthentic]), writes their MAC and re-seals the MAC secret.
-func (k *keyring) loadForUpdate(tx Tx, now time.Time) (*keyPlan, error) {
-	sl := k.sealer()
-	if err := tx.LockKeys(); err != nil {
-		return nil, err
-	}
-	p := &keyPlan{}
-	legacy := false
-	sealed, err := tx.Secret(macSecretName)
-	switch {
-	case err == nil:
-		if p.mac, legacy, err = openMAC(sl, sealed); err != nil {
-			return nil, err
-		}
-	case IsCode(err, CodeNotFound):
-		p.mac = make([]byte, 32)
-		rand.Read(p.mac)
-	default:
-		return nil, err
-	}
-	if err != nil || legacy {
-		if err := tx.PutSecret(macSecretName, sl.sealSecret(macSecretName, p.mac)); err != nil {
-			return nil, err
-		}
-	}
-	recs, err := tx.Keys()
-	if err != nil {
-		return nil, err
-	}
-	if legacy {
-		for _, r := range recs {
-			if len(r.MAC) == 0 && legacyAuthentic(sl, r) {
-				if err := k.put(tx, r); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	p.records = k.authenticated(sl, recs)
-	return p, nil
-}
-
-func (p *keyPlan) find(state string) *KeyRecord {
-	var found *KeyRecord
-	for _, r := range p.records {
-		if r.State == state {
-			found = r // the newest
-		}
-	}
-	return found
-}
-
-func (p *keyPlan) event(now time.Time, typ, kid, detail string) {
-	m := p.meta.clean()
-	p.events = append(p.events, AuditEvent{Time: now, Type: typ, Outcome: OutcomeSuccess, IP: m.IP, UserAgent: m.UserAgent, Detail: "kid=" + kid + detail})
-}
-
-// advance applies the rotation schedule at now: creates missing keys,
-// promotes the next key when due and published long enough, and drops keys
-// no token can need any more. Changed records are written to tx.
-func (k *keyring) advance(tx Tx, p *keyPlan, now time.Time) error {
-	put := func(r *KeyRecord) error { return k.put(tx, r) }
-	// Drop retired and revoked keys whose tokens have all expired.
-	kept := p.records[:0]
-	for _, r := range p.records {
-		if (r.State == KeyRetired && now.After(r.RetiredAt.Add(keyLifetime))) ||
-			(r.State == KeyRevoked && now.After(r.RevokedAt.Add(keyLifetime))) {
-			if err := tx.DeleteKey(r.KeyID); err != nil {
-				return err
-			}
-			p.event(now, EventKeyDrop, r.KeyID, "")
-			continue
-		}
-		kept = append(kept, r)
-	}
-	p.records = kept
-
-	active, next := p.find(KeyActive), p.find(KeyNext)
-	promote := func(n *KeyRecord, why string) error {
-		if active != nil {
-			active.State, active.RetiredAt = KeyRetired, now
-			if err := put(active); err != nil {
-				return err
-			}
-		}
-		n.State, n.ActivatedAt, n.ActivateAt = KeyActive, now, time.Time{}
-		if err := put(n); err != nil {
-			return err
-		}
-		p.event(now, EventKeyRotate, n.KeyID, " "+why)
-		p.rotated = true
-		active, next = n, nil
-		return nil
-	}
-	switch {
-	case active == nil && next != nil:
-		// No active key (first start after an emergency revocation, or a
-		// damaged keyring): the next key is the best there is.
-		if err := promote(next, "reason=no_active_key"); err != nil {
-			return err
-		}
-	case active == nil:
-		// First start: no verifier can hold a key yet, so there is no
-		// cache to wait for.
-		r, err := k.take(p, KeyActive, now)
-		if err != nil {
-			return err
-		}
-		if err := put(r); err != nil {
-			return err
-		}
-		p.records = append(p.records, r)
-		p.event(now, EventKeyCreate, r.KeyID, " state=active")
-		active = r
-	case next != nil && !now.Before(next.CreatedAt.Add(k.cfg.JWKSCacheTTL)):
-		requested := !next.ActivateAt.IsZero() && !now.Before(next.ActivateAt)
-		scheduled := !now.Before(active.ActivatedAt.Add(k.cfg.KeyRotationInterval))
-		if requested || scheduled {
-			why := "reason=scheduled"
-			if requested {
-				why = "reason=requested"
-			}
-			if err := promote(next, why); err != nil {
-				return err
-			}
-		}
-	}
-	if next == nil {
-		r, err := k.take(p, KeyNext, now)
-		if err != nil {
-			return err
-		}
-		if err := put(r); err != nil {
-			return err
-		}
-		p.records = append(p.records, r)
-		p.event(now, EventKeyCreate, r.KeyID, " state=next")
-	}
-	return nil
+	return evs
 }
 
 // install builds and installs the in-memory state from p.
-func (k *keyring) install(p *keyPlan) error {
+func (k *keyring) install(p *kr.Plan) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	st := &keyState{mac: p.mac}
+	st := &keyState{mac: p.MAC}
 	var pubs []jwk.Key
-	for _, r := range p.records {
+	for _, r := range p.Records {
 		if r.State == KeyRevoked {
 			st.records = append(st.records, stripPrivate(r))
 			continue
@@ -384,18 +112,9 @@ func (k *keyring) install(p *keyPlan) error {
 		}
 		pubs = append(pubs, pub)
 		if r.State == KeyActive {
-			pt, err := k.sealer().open(r.Private, keyAD(r.KeyID, r.Algorithm))
+			priv, err := k.ring.OpenPrivate(r)
 			if err != nil {
-				return fmt.Errorf("auth: key %s: %w", r.KeyID, err)
-			}
-			key, err := jwk.ParseKey(pt, jwk.Algorithm(r.Algorithm))
-			clear(pt)
-			if err != nil {
-				return fmt.Errorf("auth: private key %s: %w", r.KeyID, err)
-			}
-			priv, ok := key.(*jwk.PrivateKey)
-			if !ok || priv.KeyID() != r.KeyID {
-				return fmt.Errorf("auth: private key %s does not match its record", r.KeyID)
+				return fmt.Errorf("auth: %w", err)
 			}
 			st.active = priv
 		}
@@ -455,30 +174,11 @@ func (s *Service) MaybeRotateKeys(ctx context.Context) (bool, error) {
 	// Most calls change nothing: find out with a read, without taking the
 	// write lock.
 	now := s.now()
-	var plan *keyPlan
+	var plan *kr.Plan
 	err := s.store.View(ctx, func(tx ReadTx) error {
-		sl := s.keys.sealer()
-		sealed, err := tx.Secret(macSecretName)
-		if IsCode(err, CodeNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		mac, legacy, err := openMAC(sl, sealed)
-		if err != nil || legacy {
-			return err // legacy: the update upgrades the records
-		}
-		recs, err := tx.Keys()
-		if err != nil {
-			return err
-		}
-		p := &keyPlan{records: s.keys.authenticated(sl, recs), mac: mac}
-		if s.keys.dueAt(p, now) {
-			return nil
-		}
-		plan = p
-		return nil
+		var err error
+		plan, err = s.keys.ring.Peek(tx, now)
+		return err
 	})
 	if err != nil {
 		return false, internal("reading keyring", err)
@@ -486,32 +186,12 @@ func (s *Service) MaybeRotateKeys(ctx context.Context) (bool, error) {
 	if plan != nil {
 		return false, s.keys.install(plan)
 	}
-	return s.updateKeys(ctx, nil)
-}
-
-// dueAt reports whether [keyring.advance] would change anything at now.
-func (k *keyring) dueAt(p *keyPlan, now time.Time) bool {
-	for _, r := range p.records {
-		if (r.State == KeyRetired && now.After(r.RetiredAt.Add(keyLifetime))) ||
-			(r.State == KeyRevoked && now.After(r.RevokedAt.Add(keyLifetime))) {
-			return true
-		}
-	}
-	active, next := p.find(KeyActive), p.find(KeyNext)
-	if active == nil || next == nil {
-		return true
-	}
-	if now.Before(next.CreatedAt.Add(k.cfg.JWKSCacheTTL)) {
-		return false
-	}
-	requested := !next.ActivateAt.IsZero() && !now.Before(next.ActivateAt)
-	scheduled := !now.Before(active.ActivatedAt.Add(k.cfg.KeyRotationInterval))
-	return requested || scheduled
+	return s.updateKeys(ctx, RequestMeta{}, nil)
 }
 
 // updateKeys runs the keyring planning in one transaction, with an optional
 // change applied before the schedule, then installs the result.
-func (s *Service) updateKeys(ctx context.Context, change func(tx Tx, p *keyPlan, now time.Time) error) (bool, error) {
+func (s *Service) updateKeys(ctx context.Context, meta RequestMeta, change func(tx Tx, p *kr.Plan, now time.Time) ([]Revocation, error)) (bool, error) {
 	// Whole microseconds, as every store keeps them and the record MAC
 	// covers them.
 	now := s.now().Truncate(time.Microsecond)
@@ -519,34 +199,39 @@ func (s *Service) updateKeys(ctx context.Context, change func(tx Tx, p *keyPlan,
 	// active key with no next key).
 	var spares []*KeyRecord
 	for range 2 {
-		r, err := s.keys.newKeyRecord(KeyNext, now)
+		r, err := s.keys.ring.NewRecord(KeyNext, now)
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("auth: %w", err)
 		}
 		spares = append(spares, r)
 	}
-	var plan *keyPlan
+	var (
+		plan   *kr.Plan
+		revs   []Revocation
+		events []AuditEvent
+	)
 	err := s.store.Update(ctx, func(tx Tx) error {
-		p, err := s.keys.loadForUpdate(tx, now)
+		p, err := s.keys.ring.Load(tx, slices.Clone(spares))
 		if err != nil {
 			return err
 		}
-		p.spares = slices.Clone(spares)
+		revs = nil
 		if change != nil {
-			if err := change(tx, p, now); err != nil {
+			if revs, err = change(tx, p, now); err != nil {
 				return err
 			}
 		}
-		if err := s.keys.advance(tx, p, now); err != nil {
+		if err := s.keys.ring.Advance(tx, p, now); err != nil {
 			return err
 		}
-		for _, r := range p.revs {
+		for _, r := range revs {
 			if err := tx.AddRevocation(r); err != nil {
 				return err
 			}
 		}
-		for i := range p.events {
-			if err := tx.AppendAudit(&p.events[i]); err != nil {
+		events = s.keyEvents(p, now, meta)
+		for i := range events {
+			if err := tx.AppendAudit(&events[i]); err != nil {
 				return err
 			}
 		}
@@ -556,14 +241,14 @@ func (s *Service) updateKeys(ctx context.Context, change func(tx Tx, p *keyPlan,
 	if err != nil {
 		return false, internal("updating keyring", err)
 	}
-	s.applyRevocations(ctx, plan.revs)
-	for _, ev := range plan.events {
-		s.logEvent(&ev)
+	s.applyRevocations(ctx, revs)
+	for i := range events {
+		s.logEvent(&events[i])
 	}
 	if err := s.keys.install(plan); err != nil {
 		return false, err
 	}
-	return plan.rotated, nil
+	return plan.Rotated, nil
 }
 
 // RotateResult reports what [Service.RotateKeys] did.
@@ -593,23 +278,22 @@ func (s *Service) RotateKeys(ctx context.Context) (*RotateResult, error) {
 // ("key_rotate", with meta's address and user agent; detail
 // "scheduled=…" when the promotion is scheduled).
 func (s *Service) RotateKeysBy(ctx context.Context, meta RequestMeta) (*RotateResult, error) {
-	rotated, err := s.updateKeys(ctx, func(tx Tx, p *keyPlan, now time.Time) error {
-		p.meta = meta
-		next := p.find(KeyNext)
+	rotated, err := s.updateKeys(ctx, meta, func(tx Tx, p *kr.Plan, now time.Time) ([]Revocation, error) {
+		next := p.Find(KeyNext)
 		if next == nil {
-			r, err := s.keys.take(p, KeyNext, now)
+			r, err := s.keys.ring.Take(p, KeyNext, now)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			p.records = append(p.records, r)
-			p.event(now, EventKeyCreate, r.KeyID, " state=next")
+			p.Records = append(p.Records, r)
+			p.Event(EventKeyCreate, r.KeyID, " state=next")
 			next = r
 		}
 		next.ActivateAt = maxTime(now, next.CreatedAt.Add(s.cfg.JWKSCacheTTL))
 		if next.ActivateAt.After(now) {
-			p.event(now, EventKeyRotate, next.KeyID, " scheduled="+next.ActivateAt.UTC().Format(time.RFC3339))
+			p.Event(EventKeyRotate, next.KeyID, " scheduled="+next.ActivateAt.UTC().Format(time.RFC3339))
 		}
-		return s.keys.put(tx, next)
+		return nil, s.keys.ring.Put(tx, next)
 	})
 	if err != nil {
 		return nil, err
@@ -634,27 +318,25 @@ func (s *Service) RotateKeysBy(ctx context.Context, meta RequestMeta) (*RotateRe
 // with [CodeNotFound] if there is no such key; revoking a revoked key does
 // nothing.
 func (s *Service) RevokeKey(ctx context.Context, kid string, meta RequestMeta) error {
-	_, err := s.updateKeys(ctx, func(tx Tx, p *keyPlan, now time.Time) error {
-		p.meta = meta
+	_, err := s.updateKeys(ctx, meta, func(tx Tx, p *kr.Plan, now time.Time) ([]Revocation, error) {
 		var r *KeyRecord
-		for _, x := range p.records {
+		for _, x := range p.Records {
 			if x.KeyID == kid {
 				r = x
 			}
 		}
 		if r == nil {
-			return Errorf(CodeNotFound, "no signing key %q", kid)
+			return nil, Errorf(CodeNotFound, "no signing key %q", kid)
 		}
 		if r.State == KeyRevoked {
-			return nil
+			return nil, nil
 		}
 		r.State, r.RevokedAt = KeyRevoked, now
-		if err := s.keys.put(tx, r); err != nil {
-			return err
+		if err := s.keys.ring.Put(tx, r); err != nil {
+			return nil, err
 		}
-		p.revs = append(p.revs, Revocation{Kind: RevokeKey, Subject: kid, NotBefore: now, Expires: now.Add(keyLifetime), CreatedAt: now})
-		p.events = append(p.events, AuditEvent{Time: now, Type: EventKeyRevoke, Outcome: OutcomeSuccess, IP: meta.IP, UserAgent: meta.UserAgent, Detail: "kid=" + kid})
-		return nil
+		p.Event(EventKeyRevoke, kid, "")
+		return []Revocation{{Kind: RevokeKey, Subject: kid, NotBefore: now, Expires: now.Add(keyLifetime), CreatedAt: now}}, nil
 	})
 	return err
 }
@@ -666,10 +348,9 @@ func (s *Service) ListKeys(ctx context.Context) ([]KeyInfo, error) {
 	var out []KeyInfo
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		recs, err := tx.Keys()
-		sl := s.keys.sealer()
 		for _, r := range recs {
 			ki := keyInfo(r)
-			if !sl.authentic(r) {
+			if !s.keys.ring.Authentic(r) {
 				ki.State = KeyRefused
 			}
 			out = append(out, ki)

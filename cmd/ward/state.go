@@ -301,7 +301,7 @@ func (o *stateOptions) openService(ctx context.Context, e *env, cfg auth.Config)
 	svc, err := auth.NewService(ctx, store, kek, cfg)
 	if err != nil {
 		store.Close()
-		return nil, nil, withKEKHint(failf("%s", strings.ReplaceAll(err.Error(), "auth: ", "")))
+		return nil, nil, withKEKHint(failf("%s", serviceMessage(err)))
 	}
 	return svc, store, nil
 }
@@ -317,3 +317,10 @@ func withKEKHint(err error) error {
 
 // cliMeta is the audit metadata of the admin commands.
 var cliMeta = auth.RequestMeta{UserAgent: "ward-cli"}
+
+// serviceMessage returns the message of an error from starting the token
+// service without the package prefixes ("auth: ", "keyring: ") that only
+// repeat what ward's own prefix says.
+func serviceMessage(err error) string {
+	return strings.NewReplacer("auth: ", "", "keyring: ", "").Replace(err.Error())
+}
