@@ -35,7 +35,8 @@ server; it is safe while ward serve runs on the same data directory.
     revoke   revokes the signing key KID at once, for a compromised key:
              it leaves the JWKS, every token it signed is refused, and if
              it was the active key the next key (or a new one) signs from
-             now on, without waiting for verifiers' caches
+             now on, without waiting for verifiers' caches. A kid may
+             start with "-": put -- before it
     new-kek  writes a new key-encryption key to FILE (mode 0600, never
              overwritten), for --kek-file; the key is never printed
     rewrap   rotates the key-encryption key: re-seals every signing key
@@ -62,7 +63,7 @@ error.
 Examples:
     $ ward keys list --data-dir ./ward-data
     $ ward keys rotate --data-dir ./ward-data
-    $ ward keys revoke --data-dir ./ward-data "$kid"
+    $ ward keys revoke --data-dir ./ward-data -- "$kid"
     $ ward keys new-kek kek.txt
     $ ward keys rewrap --data-dir ./ward-data --new-kek-file kek.txt
 `

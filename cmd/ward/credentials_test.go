@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // wardRun runs the ward command line in-process and fails the test unless
@@ -82,15 +83,7 @@ func TestRewrapThenServe(t *testing.T) {
 	mustCall(t, "POST", m.URL+"/v1/auth/signup", "", creds, 201)
 	login := mustCall(t, "POST", m.URL+"/v1/auth/login", "", creds, 200)
 	added := wardRun(t, "client", "add", "--data-dir", cfg.DataDir, "--kek-file", oldKEK, "kept")
-	var id, secret string
-	for line := range strings.Lines(added) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "client_id="); ok {
-			id = v
-		}
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "client_secret="); ok {
-			secret = v
-		}
-	}
+	id, secret := envValue(added, "client_id"), envValue(added, "client_secret")
 	if code := clientCredentialsStatus(t, m.URL, id, secret); code != 200 {
 		t.Fatalf("client_credentials before the rewrap: %d", code)
 	}
@@ -124,4 +117,67 @@ func TestRewrapThenServe(t *testing.T) {
 	if code := clientCredentialsStatus(t, m2.URL, id, secret); code != 200 {
 		t.Fatalf("client_credentials after the rewrap: %d", code)
 	}
+}
+
+// TestServeSeesRevokedCredentials: a running server sees what ward keys
+// revoke and ward client disable / rotate-secret wrote from another
+// process: the revoked key leaves the JWKS and its tokens are refused
+// within the sync interval; the client's old secret is refused at once.
+func TestServeSeesRevokedCredentials(t *testing.T) {
+	t.Parallel()
+	cfg := testServeConfig(t)
+	cfg.SyncInterval = 50 * time.Millisecond
+	m, _ := mustRunMain(t, cfg)
+	creds := map[string]string{"email": "rev@example.com", "password": testPassword}
+	mustCall(t, "POST", m.URL+"/v1/auth/signup", "", creds, 201)
+	at := mustCall(t, "POST", m.URL+"/v1/auth/login", "", creds, 200).str("access_token")
+	kids := jwksKids(t, m.URL)
+
+	var active string
+	for line := range strings.Lines(wardRun(t, "keys", "list", "--data-dir", cfg.DataDir)) {
+		if f := strings.Fields(line); len(f) > 2 && f[2] == "active" {
+			active = f[0]
+		}
+	}
+	if !slices.Contains(kids, active) {
+		t.Fatalf("active key %q not in the JWKS %v", active, kids)
+	}
+	wardRun(t, "keys", "revoke", "--data-dir", cfg.DataDir, "--", active)
+	deadline := time.Now().Add(5 * time.Second)
+	for statusOf(t, m.URL+"/v1/me", at) != 401 || slices.Contains(jwksKids(t, m.URL), active) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server still trusts a revoked key after 5s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A new active key signs.
+	at = mustCall(t, "POST", m.URL+"/v1/auth/login", "", creds, 200).str("access_token")
+	mustCall(t, "GET", m.URL+"/v1/me", at, nil, 200)
+
+	added := wardRun(t, "client", "add", "--data-dir", cfg.DataDir, "svc")
+	id, secret := envValue(added, "client_id"), envValue(added, "client_secret")
+	if code := clientCredentialsStatus(t, m.URL, id, secret); code != 200 {
+		t.Fatalf("client_credentials: %d", code)
+	}
+	rotated := envValue(wardRun(t, "client", "rotate-secret", "--data-dir", cfg.DataDir, id), "client_secret")
+	if code := clientCredentialsStatus(t, m.URL, id, secret); code != 401 {
+		t.Fatalf("the old secret after rotate-secret: %d, want 401", code)
+	}
+	if code := clientCredentialsStatus(t, m.URL, id, rotated); code != 200 {
+		t.Fatalf("the new secret: %d", code)
+	}
+	wardRun(t, "client", "disable", "--data-dir", cfg.DataDir, id)
+	if code := clientCredentialsStatus(t, m.URL, id, rotated); code != 401 {
+		t.Fatalf("a disabled client: %d, want 401", code)
+	}
+}
+
+// envValue returns the value of NAME=value in the lines of s.
+func envValue(s, name string) string {
+	for line := range strings.Lines(s) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
