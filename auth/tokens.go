@@ -217,9 +217,9 @@ type Introspection struct {
 // Introspect says whether token (an access token or a refresh token of
 // this server) is active and describes it ([RFC 7662]). A refresh token is
 // active if [Service.Refresh] would accept it: it is its live session's
-// current token, or the previous one within the grace window; a token of a user who
-// has been deleted is inactive. Invalid tokens are not errors: they are
-// inactive. Errors: [CodeUnavailable] when the revocation replica is
+// current token, or the previous one within the grace window. A token of
+// a user who has been deleted is inactive. Invalid tokens are not errors:
+// they are inactive. Errors: [CodeUnavailable] when the revocation replica is
 // older than [Config.MaxRevocationStaleness] (an access token cannot then
 // be said to be active or not), and store errors.
 //
