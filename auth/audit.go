@@ -47,12 +47,17 @@ const (
 	EventKeyRotate      = "key_rotate"
 	EventKeyRevoke      = "key_revoke"
 	EventKeyDrop        = "key_drop"
+	EventKEKRewrap      = "kek_rewrap" // every key and secret re-sealed under a new key-encryption key
 	EventUserAdd        = "user_add"
 	EventUserRoles      = "user_roles"
 	EventUserDisable    = "user_disable"
 	EventUserEnable     = "user_enable"
 	EventUserDelete     = "user_delete"
 	EventClientAdd      = "client_add"
+	EventClientDisable  = "client_disable"
+	EventClientEnable   = "client_enable"
+	EventClientDelete   = "client_delete"
+	EventClientSecret   = "client_secret" // a new secret (RotateClientSecret)
 )
 
 // AuditQuery selects audit events, newest first. Zero fields do not

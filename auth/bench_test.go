@@ -95,7 +95,7 @@ func BenchmarkRefresh(b *testing.B) {
 // second (a client read, a SHA-256 check, signing).
 func BenchmarkClientCredentials(b *testing.B) {
 	e := newEnv(b, nil)
-	c, secret, err := e.svc.AddClient(ctx, "bench", []string{"read"}, meta)
+	c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "bench", Scopes: []string{"read"}}, meta)
 	if err != nil {
 		b.Fatal(err)
 	}

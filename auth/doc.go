@@ -35,7 +35,20 @@
 // keys still needed to verify tokens in flight. Private keys and the
 // refresh-token MAC secret are sealed with AES-256-GCM under the
 // key-encryption key given to [NewService], with "kid" and "alg" as
-// associated data.
+// associated data, and every key record carries an HMAC under a key
+// derived from the key-encryption key, so that a record written to the
+// database by anyone else is refused when loaded. [Service.RevokeKey]
+// revokes a compromised key at once; [Service.RewrapKEK] moves everything
+// to a new key-encryption key. What is at rest lives in the sub-package
+// auth/keyring.
+//
+// # Clients
+//
+// OAuth clients authenticate with a secret whose SHA-256 is stored. They
+// can be disabled, deleted and given a new secret ([Service.DisableClient],
+// [Service.DeleteClient], [Service.RotateClientSecret]), which revokes
+// their access tokens, and carry permissions ([Client.Introspect],
+// [Client.IntrospectEmail], [Client.Feed]) given at [Service.AddClient].
 //
 // [RFC 9068]: https://www.rfc-editor.org/rfc/rfc9068
 package auth

@@ -1,17 +1,18 @@
 package auth
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+
+	kr "github.com/wardauth/ward/auth/keyring"
 )
 
 // KEKSize is the size in bytes of a key-encryption key.
-const KEKSize = 32
+const KEKSize = kr.KEKSize
 
 // kekPrefix starts the text form of a key-encryption key, so that the
 // text says what it is.
@@ -42,47 +43,46 @@ func ParseKEK(text string) ([]byte, error) {
 	return k, nil
 }
 
-// sealer encrypts secrets at rest with AES-256-GCM under the KEK.
-type sealer struct{ aead cipher.AEAD }
+// RewrapResult reports what [Service.RewrapKEK] re-sealed.
+type RewrapResult = kr.RewrapResult
 
-func newSealer(kek []byte) (*sealer, error) {
-	if len(kek) != KEKSize {
-		return nil, fmt.Errorf("auth: key-encryption key has %d bytes, want %d", len(kek), KEKSize)
-	}
-	block, err := aes.NewCipher(kek)
+// RewrapKEK rotates the key-encryption key: it re-seals every signing key
+// and every sealed secret under newKEK and gives every key record its MAC
+// under newKEK, all in one store transaction, so that the store opens
+// with either the old key (before) or the new one (after), never with a
+// mix. The service itself uses newKEK from then on. Other services over
+// the same store (a running ward serve) keep the keys they hold in memory
+// but can neither load nor rotate keys until they are restarted with
+// newKEK; the old key opens nothing any more. The rewrap is audited
+// ("kek_rewrap", detail "keys=… secrets=… refused=…") in the same
+// transaction. Errors: [CodeInvalidRequest] (newKEK is not a key, or is
+// the current one), and a failure to open a stored secret under the
+// current key (nothing is changed then).
+func (s *Service) RewrapKEK(ctx context.Context, newKEK []byte, meta RequestMeta) (*RewrapResult, error) {
+	now := s.now()
+	var (
+		res    *RewrapResult
+		commit func()
+	)
+	err := s.update(ctx, func(tx Tx, l *txlog) error {
+		var err error
+		res, commit, err = s.keys.ring.Rewrap(tx, newKEK)
+		switch {
+		case errors.Is(err, kr.ErrKEKSize):
+			return Errorf(CodeInvalidRequest, "The new key-encryption key must have %d bytes.", KEKSize)
+		case errors.Is(err, kr.ErrSameKEK):
+			return Errorf(CodeInvalidRequest, "The new key-encryption key is the current one.")
+		case err != nil:
+			return err
+		}
+		ev := s.event(now, EventKEKRewrap, OutcomeSuccess, meta)
+		ev.Detail = fmt.Sprintf("keys=%d secrets=%d refused=%d", res.Keys, res.Secrets, len(res.Refused))
+		l.audit(ev)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &sealer{aead: aead}, nil
+	commit()
+	return res, nil
 }
-
-// sealVersion is the first byte of sealed data.
-const sealVersion = 1
-
-// seal returns version || nonce || ciphertext of plaintext, with ad as
-// associated data.
-func (s *sealer) seal(plaintext []byte, ad string) []byte {
-	out := make([]byte, 1+s.aead.NonceSize(), 1+s.aead.NonceSize()+len(plaintext)+s.aead.Overhead())
-	out[0] = sealVersion
-	rand.Read(out[1:])
-	return s.aead.Seal(out, out[1:], plaintext, []byte(ad))
-}
-
-func (s *sealer) open(sealed []byte, ad string) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < 1+n || sealed[0] != sealVersion {
-		return nil, errors.New("auth: sealed secret is malformed")
-	}
-	pt, err := s.aead.Open(nil, sealed[1:1+n], sealed[1+n:], []byte(ad))
-	if err != nil {
-		return nil, errors.New("auth: cannot decrypt a sealed secret: wrong key-encryption key, or the data was altered")
-	}
-	return pt, nil
-}
-
-// keyAD is the associated data of a sealed private key: its kid and alg.
-func keyAD(kid, alg string) string { return "ward signing key\x00" + kid + "\x00" + alg }

@@ -52,7 +52,7 @@ func TestKeyRotationTiming(t *testing.T) {
 		c.JWKSCacheTTL = cacheTTL
 		c.KeyRotationInterval = interval
 	})
-	client, secret, err := e.svc.AddClient(ctx, "rotation", []string{"read"}, meta)
+	client, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "rotation", Scopes: []string{"read"}}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,8 +250,16 @@ func TestKeysSealedAtRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := auth.NewService(ctx, e.db, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: e.clock.Now}); err == nil {
-			t.Fatal("swapped sealed keys were accepted")
+		// The swapped records are refused (their MACs no longer match):
+		// neither published nor used; the service makes new keys.
+		svc, err := auth.NewService(ctx, e.db, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: e.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs[:2] {
+			if bytes.Contains(svc.JWKS(), []byte(r.KeyID)) || svc.ActiveKeyID() == r.KeyID {
+				t.Fatalf("swapped sealed key %s was accepted", r.KeyID)
+			}
 		}
 	}
 }
@@ -277,7 +285,7 @@ func TestKEKText(t *testing.T) {
 func TestApplyKeyRevocation(t *testing.T) {
 	e := newEnv(t, nil)
 	b := e.service(t, nil)
-	c, secret, err := e.svc.AddClient(ctx, "x", nil, meta)
+	c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "x"}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +319,7 @@ func TestSigningAlgorithms(t *testing.T) {
 	for _, alg := range []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "PS256"} {
 		t.Run(alg, func(t *testing.T) {
 			e := newEnv(t, func(c *auth.Config) { c.SigningAlg = jwkAlg(alg) })
-			c, secret, err := e.svc.AddClient(ctx, "x", nil, meta)
+			c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "x"}, meta)
 			if err != nil {
 				t.Fatal(err)
 			}

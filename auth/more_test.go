@@ -83,7 +83,7 @@ func TestStoreErrorsNeverSucceed(t *testing.T) {
 	e.signup(t, "s@example.com")
 	p := e.login(t, "s@example.com")
 	c := e.authn(t, p.AccessToken)
-	client, secret, err := e.svc.AddClient(ctx, "c", []string{"read"}, meta)
+	client, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "c", Scopes: []string{"read"}}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestStoreErrorsNeverSucceed(t *testing.T) {
 	_, checks["rotate"] = e.svc.RotateKeys(ctx)
 	_, checks["maybe rotate"] = e.svc.MaybeRotateKeys(ctx)
 	checks["revoke key"] = e.svc.RevokeKey(ctx, e.svc.ActiveKeyID(), meta)
-	_, _, checks["add client"] = e.svc.AddClient(ctx, "d", nil, meta)
+	_, _, checks["add client"] = e.svc.AddClient(ctx, auth.ClientSpec{Name: "d"}, meta)
 	_, checks["audit"] = e.svc.Audit(ctx, auth.AuditQuery{})
 	_, checks["cleanup"] = e.svc.Cleanup(ctx)
 	checks["sync"] = e.svc.Sync(ctx)
@@ -215,7 +215,7 @@ func TestHashConcurrencyCap(t *testing.T) {
 
 func TestClientCredentials(t *testing.T) {
 	e := newEnv(t, nil)
-	c, secret, err := e.svc.AddClient(ctx, "billing", []string{"invoices:read", "invoices:write"}, meta)
+	c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "billing", Scopes: []string{"invoices:read", "invoices:write"}}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,9 +295,14 @@ func TestRevokeAndIntrospect(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.authn(t, q.AccessToken)
-	// The previous refresh token is no longer active.
+	// The previous refresh token is active within the grace window, when
+	// Refresh still accepts it, and not after.
+	if in, _ := e.svc.Introspect(ctx, p.RefreshToken); !in.Active || in.SessionID != p.SessionID {
+		t.Fatalf("previous refresh token within the grace window = %+v, want active", in)
+	}
+	e.clock.Advance(auth.DefaultRefreshGrace)
 	if in, _ := e.svc.Introspect(ctx, p.RefreshToken); in.Active {
-		t.Fatal("rotated refresh token introspects active")
+		t.Fatal("rotated refresh token introspects active after the grace window")
 	}
 	// Revoke the refresh token: the session ends.
 	if err := e.svc.RevokeToken(ctx, q.RefreshToken, meta); err != nil {
@@ -407,7 +412,7 @@ func TestNoTokensAtRest(t *testing.T) {
 // and failures are audited.
 func TestAuthenticateClient(t *testing.T) {
 	e := newEnv(t, nil)
-	c, secret, err := e.svc.AddClient(ctx, "rs", []string{"introspect"}, meta)
+	c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "rs", Scopes: []string{"introspect"}, Introspect: true, IntrospectEmail: true}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +475,7 @@ func TestIntrospectUsername(t *testing.T) {
 			t.Fatalf("Introspect = %+v, %v", in, err)
 		}
 	}
-	c, secret, err := e.svc.AddClient(ctx, "svc", nil, meta)
+	c, secret, err := e.svc.AddClient(ctx, auth.ClientSpec{Name: "svc"}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,8 @@ const (
 	// NotBefore: Subject is the session ID ("sid").
 	RevokeSession = "session"
 	// RevokeUser revokes the tokens of one user issued before NotBefore:
-	// Subject is the user ID ("sub").
+	// Subject is the user ID ("sub"), or a client's ID for the tokens of
+	// a disabled, deleted or re-keyed client.
 	RevokeUser = "user"
 	// RevokeKey revokes every token signed by one key: Subject is its
 	// "kid".

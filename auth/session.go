@@ -50,15 +50,3 @@ func (s *Session) Active(now time.Time, idle time.Duration) bool {
 	}
 	return idle <= 0 || now.Before(s.LastUsedAt.Add(idle))
 }
-
-// Client is an OAuth client that authenticates with a secret (the
-// client_credentials grant, introspection). Only the SHA-256 of the secret
-// is stored.
-type Client struct {
-	ID         string // "wci_" + 32 hex digits; the "sub" and "client_id" of its tokens
-	Name       string
-	SecretHash []byte   // SHA-256 of the secret
-	Scopes     []string // allowed scopes, sorted
-	Disabled   bool
-	CreatedAt  time.Time
-}

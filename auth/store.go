@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"time"
+
+	kr "github.com/wardauth/ward/auth/keyring"
 )
 
 // Store is the durable state of the service: users, sessions, clients,
@@ -62,6 +64,8 @@ type ReadTx interface {
 	Keys() ([]*KeyRecord, error)
 	// Secret returns the sealed secret stored under name.
 	Secret(name string) ([]byte, error)
+	// SecretNames returns the names of every stored secret, sorted.
+	SecretNames() ([]string, error)
 
 	// Revocations returns the revocations that have not expired at now,
 	// in Seq order.
@@ -121,6 +125,15 @@ type Tx interface {
 
 	// CreateClient inserts c ([CodeConflict] if the ID exists).
 	CreateClient(c *Client) error
+	// LockClient returns the client with the given ID and holds it locked
+	// until the transaction ends, for read-modify-write of the client row
+	// ([CodeNotFound] if there is none).
+	LockClient(id string) (*Client, error)
+	// UpdateClient writes every field of c over the row with its ID
+	// ([CodeNotFound] if none).
+	UpdateClient(c *Client) error
+	// DeleteClient deletes the client id ([CodeNotFound] if none).
+	DeleteClient(id string) error
 
 	// PutKey inserts k or replaces the key with its KeyID.
 	PutKey(k *KeyRecord) error
@@ -160,28 +173,23 @@ type CleanupStats struct {
 	Revocations, Sessions, AuditEvents int64
 }
 
-// Key states, in the order a key goes through them.
+// Key states, in the order a key goes through them (see package
+// auth/keyring).
 const (
-	KeyNext    = "next"    // published in the JWKS, not yet signing
-	KeyActive  = "active"  // signs new tokens; exactly one
-	KeyRetired = "retired" // published, verifies tokens in flight, signs nothing
-	KeyRevoked = "revoked" // compromised: not published, its tokens refused
+	KeyNext    = kr.Next    // published in the JWKS, not yet signing
+	KeyActive  = kr.Active  // signs new tokens; exactly one
+	KeyRetired = kr.Retired // published, verifies tokens in flight, signs nothing
+	KeyRevoked = kr.Revoked // compromised: not published, its tokens refused
 )
 
-// KeyRecord is a signing key as stored. Private is sealed with AES-256-GCM
-// under the key-encryption key, with the key ID and algorithm as
-// associated data; Public is the public JWK.
-type KeyRecord struct {
-	KeyID     string
-	Algorithm string
-	State     string // one of the Key* constants
-	Private   []byte // sealed private JWK
-	Public    []byte // public JWK (JSON)
-	CreatedAt time.Time
-	// ActivateAt, for a next key, is when a requested rotation promotes
-	// it (zero: on the rotation schedule).
-	ActivateAt  time.Time
-	ActivatedAt time.Time
-	RetiredAt   time.Time
-	RevokedAt   time.Time
-}
+// KeyRefused is the state [Service.ListKeys] gives a stored record that is
+// not authenticated under the key-encryption key (inserted or edited in
+// the database by hand): it is neither published nor trusted, whatever
+// its stored state says. It is never stored.
+const KeyRefused = kr.Refused
+
+// KeyRecord is a signing key as stored: see
+// [github.com/wardauth/ward/auth/keyring.Record]. Its private
+// half is sealed under the key-encryption key, and a MAC under a key
+// derived from it covers every other field.
+type KeyRecord = kr.Record

@@ -216,9 +216,10 @@ type Introspection struct {
 
 // Introspect says whether token (an access token or a refresh token of
 // this server) is active and describes it ([RFC 7662]). A refresh token is
-// active if it is its live session's current token; a token of a user who
-// has been deleted is inactive. Invalid tokens are not errors: they are
-// inactive. Errors: [CodeUnavailable] when the revocation replica is
+// active if [Service.Refresh] would accept it: it is its live session's
+// current token, or the previous one within the grace window. A token of
+// a user who has been deleted is inactive. Invalid tokens are not errors:
+// they are inactive. Errors: [CodeUnavailable] when the revocation replica is
 // older than [Config.MaxRevocationStaleness] (an access token cannot then
 // be said to be active or not), and store errors.
 //
@@ -251,7 +252,8 @@ func (s *Service) Introspect(ctx context.Context, token string) (*Introspection,
 		if err != nil {
 			return nil, err
 		}
-		if !sess.Active(s.now(), s.cfg.SessionIdleTTL) || sess.Counter != rt.counter {
+		now := s.now()
+		if !sess.Active(now, s.cfg.SessionIdleTTL) || !s.validCounter(sess, rt.counter, now) {
 			return &Introspection{}, nil
 		}
 		return &Introspection{Active: true, TokenType: "refresh_token", ClientID: sess.ClientID, Subject: sess.UserID,
@@ -284,6 +286,13 @@ func (s *Service) Introspect(ctx context.Context, token string) (*Introspection,
 		}
 	}
 	return in, nil
+}
+
+// validCounter reports whether a refresh token with counter is one that
+// [Service.Refresh] accepts for sess at now: the current token, or the
+// previous one within the grace window.
+func (s *Service) validCounter(sess *Session, counter uint64, now time.Time) bool {
+	return counter == sess.Counter || (counter+1 == sess.Counter && s.grace > 0 && now.Before(sess.RotatedAt.Add(s.grace)))
 }
 
 // RevokeToken revokes a token as [RFC 7009] asks: a refresh token ends its

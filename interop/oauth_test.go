@@ -113,7 +113,7 @@ func (ws *wardServer) addUser(email string) string {
 // addClient registers an OAuth client and returns its ID and secret.
 func (ws *wardServer) addClient(scopes ...string) (id, secret string) {
 	ws.t.Helper()
-	c, secret, err := ws.svc.AddClient(context.Background(), "interop", scopes, auth.RequestMeta{})
+	c, secret, err := ws.svc.AddClient(context.Background(), auth.ClientSpec{Name: "interop", Scopes: scopes, Introspect: true, IntrospectEmail: true}, auth.RequestMeta{})
 	if err != nil {
 		ws.t.Fatal(err)
 	}

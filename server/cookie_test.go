@@ -231,7 +231,7 @@ func TestCookieCSRF(t *testing.T) {
 	pre := newBrowser(e) // a browser with a pre-session token only
 	expectStatus(t, pre.do("GET", "/v1/auth/csrf", nil), http.StatusOK)
 
-	forged := forge(victim.csrf)
+	forged := forgeCSRF(victim.csrf)
 	attacks := []struct {
 		name string
 		mod  func(h map[string]string)
@@ -308,7 +308,7 @@ func TestCookieCSRF(t *testing.T) {
 			h := map[string]string{"Cookie": pre.cookieHeader("/v1/auth/login"), "Origin": pre.origin, "X-CSRF-Token": pre.csrf}
 			a.mod(h)
 			if a.name == "other session's token in header and cookie" || a.name == "forged token in header and cookie" {
-				tok := map[bool]string{true: attacker.csrf, false: forge(pre.csrf)}[strings.HasPrefix(a.name, "other")]
+				tok := map[bool]string{true: attacker.csrf, false: forgeCSRF(pre.csrf)}[strings.HasPrefix(a.name, "other")]
 				h["X-CSRF-Token"], h["Cookie"] = tok, csrfCookie+"="+tok
 			}
 			var hs []string
@@ -334,8 +334,8 @@ func TestCookieCSRF(t *testing.T) {
 	expectStatus(t, victim.do("POST", "/v1/auth/logout", nil), http.StatusNoContent)
 }
 
-// forge changes one character of a CSRF token in its tag.
-func forge(tok string) string {
+// forgeCSRF changes one character of a CSRF token in its tag.
+func forgeCSRF(tok string) string {
 	b := []byte(tok)
 	i := len(b) - 5
 	if b[i] == 'A' {
@@ -384,7 +384,7 @@ func TestCookieLogoutExpiredAccess(t *testing.T) {
 	expectStatus(t, b.do("GET", "/v1/me", nil), http.StatusUnauthorized)
 
 	// A forged CSRF token does not end the session even so.
-	r := b.do("POST", "/v1/auth/logout", nil, "X-CSRF-Token", forge(b.csrf))
+	r := b.do("POST", "/v1/auth/logout", nil, "X-CSRF-Token", forgeCSRF(b.csrf))
 	expectStatus(t, r, http.StatusForbidden)
 	if n := e.sessionCount("expired@example.com"); n != 1 {
 		t.Fatalf("%d live sessions, want 1", n)

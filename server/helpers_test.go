@@ -41,6 +41,7 @@ type env struct {
 	hs    *httptest.Server
 	clock *clock
 	logs  *syncBuffer
+	kek   []byte
 }
 
 type envOptions struct {
@@ -69,6 +70,7 @@ func newEnv(tb testing.TB, opts ...envOptions) *env {
 			o.server(&scfg)
 		}
 	}
+	e.kek = kek
 	e.svc, err = auth.NewService(context.Background(), e.db, kek, acfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -211,7 +213,7 @@ func (e *env) auditCount() int {
 // addClient registers an OAuth client and returns its ID and secret.
 func (e *env) addClient(scopes ...string) (string, string) {
 	e.t.Helper()
-	c, secret, err := e.svc.AddClient(context.Background(), "test client", scopes, auth.RequestMeta{})
+	c, secret, err := e.svc.AddClient(context.Background(), auth.ClientSpec{Name: "test client", Scopes: scopes, Introspect: true, IntrospectEmail: true}, auth.RequestMeta{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -162,21 +162,23 @@ func clientCredentials(r *http.Request, form url.Values) (clientAuth, *oauthErro
 
 // authenticateClient checks a client's credentials
 // ([auth.Service.AuthenticateClient]: a constant-time check of the
-// secret's hash, failures audited, no token signed).
-func (s *Server) authenticateClient(r *http.Request, ca clientAuth) *oauthError {
+// secret's hash, failures audited, no token signed) and returns the
+// client.
+func (s *Server) authenticateClient(r *http.Request, ca clientAuth) (*auth.Client, *oauthError) {
 	if !ca.present {
-		return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: oauthMissingClientAuthMsg, basic: true}
+		return nil, &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: oauthMissingClientAuthMsg, basic: true}
 	}
 	if ca.id == "" || ca.secret == "" || len(ca.id) > maxOAuthParam || len(ca.secret) > maxOAuthParam {
-		return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
+		return nil, &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
 	}
-	if _, err := s.svc.AuthenticateClient(r.Context(), ca.id, ca.secret, meta(r)); err != nil {
+	c, err := s.svc.AuthenticateClient(r.Context(), ca.id, ca.secret, meta(r))
+	if err != nil {
 		if auth.IsCode(err, auth.CodeInvalidCredentials) {
-			return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
+			return nil, &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
 		}
-		return oauthFromAuth(err)
+		return nil, oauthFromAuth(err)
 	}
-	return nil
+	return c, nil
 }
 
 // appClientOnly admits the refresh_token and password grants for the
@@ -197,7 +199,7 @@ func (s *Server) appClientOnly(r *http.Request, ca clientAuth) *oauthError {
 		// The app client has no secret; another client needs one.
 		return &oauthError{status: http.StatusUnauthorized, code: oauthInvalidClient, description: invalidClientMessage, basic: ca.basic}
 	}
-	if oe := s.authenticateClient(r, ca); oe != nil {
+	if _, oe := s.authenticateClient(r, ca); oe != nil {
 		return oe
 	}
 	return badRequest(oauthUnauthorizedClient, "This grant is for the app client "+strconv.Quote(s.appClientID)+" only.")
@@ -325,7 +327,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) *oauthError {
 	// (RFC 7009, Section 2.1 authenticates confidential clients only).
 	// Every other client authenticates.
 	if !(ca.present && ca.secret == "" && ca.id == s.appClientID) {
-		if oe := s.authenticateClient(r, ca); oe != nil {
+		if _, oe := s.authenticateClient(r, ca); oe != nil {
 			return oe
 		}
 	}
@@ -376,14 +378,20 @@ type introspectionJSON struct {
 }
 
 // handleIntrospect is the introspection endpoint ([RFC 7662]), for
-// authenticated clients (resource servers). An access token's token_type
-// is "Bearer" (its type in [RFC 6749, Section 7.1]); a refresh token's is
-// "refresh_token". username is the user's email address. When the
+// authenticated clients (resource servers). A client without the
+// permission to introspect ([auth.Client.Introspect]) learns about its own
+// tokens only: for any other token the answer is {"active":false}, as for
+// an invalid token ([RFC 7662, Section 2.2] and Section 4; a 403 would
+// tell it which tokens are valid). An access token's token_type is
+// "Bearer" (its type in [RFC 6749, Section 7.1]); a refresh token's is
+// "refresh_token". username is the user's email address, for clients
+// given that permission only ([auth.Client.IntrospectEmail]). When the
 // revocation replica is too old to tell ([auth.Config.MaxRevocationStaleness])
 // the answer is 503 temporarily_unavailable with Retry-After, never a
 // silent {"active":false}.
 //
 // [RFC 7662]: https://www.rfc-editor.org/rfc/rfc7662
+// [RFC 7662, Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 // [RFC 6749, Section 7.1]: https://www.rfc-editor.org/rfc/rfc6749#section-7.1
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	out, oe := s.introspect(w, r)
@@ -404,7 +412,8 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (*introspect
 	if oe != nil {
 		return nil, oe
 	}
-	if oe := s.authenticateClient(r, ca); oe != nil {
+	client, oe := s.authenticateClient(r, ca)
+	if oe != nil {
 		return nil, oe
 	}
 	tok := form.Get("token")
@@ -415,7 +424,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (*introspect
 	if len(tok) > maxOAuthParam {
 		return inactive, nil
 	}
-	in, err := s.svc.Introspect(r.Context(), tok)
+	in, err := s.svc.IntrospectFor(r.Context(), client, tok)
 	if err != nil {
 		return nil, oauthFromAuth(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -170,22 +171,52 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&version); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	if version > len(names) {
-		return fmt.Errorf("sqlite: database schema version %d is newer than this program (%d)", version, len(names))
+	// A migration's version is the number its file name starts with
+	// ("0004_….sql" is version 4), so that a database records which
+	// migrations it has whatever order branches added them in.
+	latest := 0
+	for i, name := range names {
+		n, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		if i > 0 && n == latest {
+			return fmt.Errorf("sqlite: two migrations have version %d", n)
+		}
+		latest = n
 	}
-	for i := version; i < len(names); i++ {
-		text, err := migrations.ReadFile(names[i])
+	if version > latest {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this program (%d)", version, latest)
+	}
+	for _, name := range names {
+		n, _ := migrationVersion(name)
+		if n <= version {
+			continue
+		}
+		text, err := migrations.ReadFile(name)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, string(text)); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", names[i], err)
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, i+1); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, n); err != nil {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}
 	}
 	return tx.Commit()
+}
+
+// migrationVersion is the number that the migration file's name starts
+// with.
+func migrationVersion(name string) (int, error) {
+	base := path.Base(name)
+	digits, _, ok := strings.Cut(base, "_")
+	n, err := strconv.Atoi(digits)
+	if !ok || err != nil || n <= 0 {
+		return 0, fmt.Errorf("sqlite: migration %s: name must start with its version number and _", base)
+	}
+	return n, nil
 }
 
 // Update implements [auth.Store]. Concurrent calls are committed in

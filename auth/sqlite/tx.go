@@ -160,16 +160,14 @@ const (
 	qSessions      = `SELECT ` + sessionCols + ` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id`
 	qCreateSession = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateSession = `UPDATE sessions SET counter = ?, rotated_at = ?, last_used_at = ?, expires_at = ?, ended_at = ?, end_reason = ? WHERE id = ?`
-	qClient        = `SELECT ` + clientCols + ` FROM clients WHERE id = ?`
-	qClients       = `SELECT ` + clientCols + ` FROM clients ORDER BY id`
-	qCreateClient  = `INSERT INTO clients (` + clientCols + `) VALUES (?, ?, ?, ?, ?, ?)`
 	qKeys          = `SELECT ` + keyCols + ` FROM signing_keys ORDER BY created_at, seq`
-	qPutKey        = `INSERT INTO signing_keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	qPutKey        = `INSERT INTO signing_keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kid) DO UPDATE SET alg = excluded.alg, state = excluded.state, private = excluded.private, public = excluded.public,
 		created_at = excluded.created_at, activate_at = excluded.activate_at, activated_at = excluded.activated_at,
-		retired_at = excluded.retired_at, revoked_at = excluded.revoked_at`
+		retired_at = excluded.retired_at, revoked_at = excluded.revoked_at, mac = excluded.mac`
 	qDeleteKey        = `DELETE FROM signing_keys WHERE kid = ?`
 	qSecret           = `SELECT sealed FROM secrets WHERE name = ?`
+	qSecretNames      = `SELECT name FROM secrets ORDER BY name`
 	qPutSecret        = `INSERT INTO secrets (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed`
 	qRevocations      = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY seq`
 	qRevocationsSince = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE seq > ? ORDER BY seq`
@@ -182,7 +180,7 @@ const (
 )
 
 // staticQueries lists the queries prepared by Open.
-var staticQueries = []string{qUser, qUserByEmail, qUsers, qUsersByEmail, qCreateUser, qUpdateUser, qDeleteUser, qSession, qSessions, qCreateSession, qUpdateSession, qClient, qClients, qCreateClient, qKeys, qPutKey, qDeleteKey, qSecret, qPutSecret, qRevocations, qRevocationsSince, qRevocation, qAddRevocation, qAppendAudit}
+var staticQueries = []string{qUser, qUserByEmail, qUsers, qUsersByEmail, qCreateUser, qUpdateUser, qDeleteUser, qSession, qSessions, qCreateSession, qUpdateSession, qClient, qClients, qCreateClient, qUpdateClient, qDeleteClient, qSecretNames, qKeys, qPutKey, qDeleteKey, qSecret, qPutSecret, qRevocations, qRevocationsSince, qRevocation, qAddRevocation, qAppendAudit}
 
 // Users.
 
@@ -366,61 +364,9 @@ func (t *tx) UpdateSession(s *auth.Session) error {
 	return t.affected("update session", "session", res, err)
 }
 
-// Clients.
-
-const clientCols = `id, name, secret_hash, scopes, disabled, created_at`
-
-func scanClient(row interface{ Scan(...any) error }) (*auth.Client, error) {
-	var (
-		c        auth.Client
-		scopes   string
-		disabled int
-		created  int64
-	)
-	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &scopes, &disabled, &created); err != nil {
-		return nil, err
-	}
-	c.Scopes, c.Disabled, c.CreatedAt = splitList(scopes), disabled != 0, fromNanos(created)
-	return &c, nil
-}
-
-func (t *tx) Client(id string) (*auth.Client, error) {
-	c, err := scanClient(t.queryRow(qClient, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("client")
-	}
-	return c, wrap("client", err)
-}
-
-func (t *tx) Clients() ([]*auth.Client, error) {
-	rows, err := t.query(qClients)
-	if err != nil {
-		return nil, wrap("clients", err)
-	}
-	defer rows.Close()
-	var out []*auth.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, wrap("clients", err)
-		}
-		out = append(out, c)
-	}
-	return out, wrap("clients", rows.Err())
-}
-
-func (t *tx) CreateClient(c *auth.Client) error {
-	_, err := t.exec(qCreateClient,
-		c.ID, c.Name, c.SecretHash, joinList(c.Scopes), b2i(c.Disabled), nanos(c.CreatedAt))
-	if constraint(err) != 0 {
-		return &auth.Error{Code: auth.CodeConflict, Message: "A client with this ID exists."}
-	}
-	return wrap("create client", err)
-}
-
 // Keys and secrets.
 
-const keyCols = `kid, alg, state, private, public, created_at, activate_at, activated_at, retired_at, revoked_at`
+const keyCols = `kid, alg, state, private, public, created_at, activate_at, activated_at, retired_at, revoked_at, mac`
 
 func (t *tx) Keys() ([]*auth.KeyRecord, error) {
 	rows, err := t.query(qKeys)
@@ -434,7 +380,7 @@ func (t *tx) Keys() ([]*auth.KeyRecord, error) {
 			k                                  auth.KeyRecord
 			created, activate, act, ret, revok int64
 		)
-		if err := rows.Scan(&k.KeyID, &k.Algorithm, &k.State, &k.Private, &k.Public, &created, &activate, &act, &ret, &revok); err != nil {
+		if err := rows.Scan(&k.KeyID, &k.Algorithm, &k.State, &k.Private, &k.Public, &created, &activate, &act, &ret, &revok, &k.MAC); err != nil {
 			return nil, wrap("keys", err)
 		}
 		k.CreatedAt, k.ActivateAt, k.ActivatedAt, k.RetiredAt, k.RevokedAt = fromNanos(created), fromNanos(activate), fromNanos(act), fromNanos(ret), fromNanos(revok)
@@ -445,7 +391,7 @@ func (t *tx) Keys() ([]*auth.KeyRecord, error) {
 
 func (t *tx) PutKey(k *auth.KeyRecord) error {
 	_, err := t.exec(qPutKey,
-		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, nanos(k.CreatedAt), nanos(k.ActivateAt), nanos(k.ActivatedAt), nanos(k.RetiredAt), nanos(k.RevokedAt))
+		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, nanos(k.CreatedAt), nanos(k.ActivateAt), nanos(k.ActivatedAt), nanos(k.RetiredAt), nanos(k.RevokedAt), nonNil(k.MAC))
 	return wrap("put key", err)
 }
 
@@ -461,6 +407,23 @@ func (t *tx) Secret(name string) ([]byte, error) {
 		return nil, notFound("secret")
 	}
 	return b, wrap("secret", err)
+}
+
+func (t *tx) SecretNames() ([]string, error) {
+	rows, err := t.query(qSecretNames)
+	if err != nil {
+		return nil, wrap("secret names", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, wrap("secret names", err)
+		}
+		out = append(out, name)
+	}
+	return out, wrap("secret names", rows.Err())
 }
 
 func (t *tx) PutSecret(name string, sealed []byte) error {

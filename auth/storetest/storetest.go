@@ -3,7 +3,6 @@
 package storetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -447,103 +446,6 @@ func testConcurrentMixedOutcomes(t *testing.T, s auth.Store) {
 	})
 	// A failing transaction's unique key is free again.
 	update(t, s, func(tx auth.Tx) error { return tx.CreateUser(newUser("u000", "u0@example.com")) })
-}
-
-func testClients(t *testing.T, s auth.Store) {
-	c := &auth.Client{ID: "wci_1", Name: "billing", SecretHash: bytes.Repeat([]byte{7}, 32), Scopes: []string{"read", "write"}, CreatedAt: base}
-	update(t, s, func(tx auth.Tx) error { return tx.CreateClient(c) })
-	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.CreateClient(c) }), auth.CodeConflict)
-	update(t, s, func(tx auth.Tx) error {
-		return tx.CreateClient(&auth.Client{ID: "wci_0", Name: "none", SecretHash: make([]byte, 32), CreatedAt: base})
-	})
-	view(t, s, func(tx auth.ReadTx) error {
-		got, err := tx.Client("wci_1")
-		if err != nil {
-			return err
-		}
-		if got.Name != "billing" || !bytes.Equal(got.SecretHash, c.SecretHash) || !slices.Equal(got.Scopes, c.Scopes) || got.Disabled || !sameTime(got.CreatedAt, base) {
-			t.Errorf("Client = %+v", got)
-		}
-		_, err = tx.Client("nope")
-		wantCode(t, err, auth.CodeNotFound)
-		all, err := tx.Clients()
-		if err != nil {
-			return err
-		}
-		if len(all) != 2 || all[0].ID != "wci_0" || len(all[0].Scopes) != 0 {
-			t.Errorf("Clients = %v", all)
-		}
-		return nil
-	})
-}
-
-func testKeys(t *testing.T, s auth.Store) {
-	k1 := &auth.KeyRecord{KeyID: "k1", Algorithm: "ES256", State: auth.KeyActive, Private: []byte{1, 2, 3}, Public: []byte(`{"kty":"EC"}`),
-		CreatedAt: base, ActivatedAt: base}
-	k2 := &auth.KeyRecord{KeyID: "k2", Algorithm: "ES256", State: auth.KeyNext, Private: []byte{4}, Public: []byte(`{}`), CreatedAt: base.Add(time.Second)}
-	update(t, s, func(tx auth.Tx) error {
-		if err := tx.LockKeys(); err != nil {
-			return err
-		}
-		if err := tx.PutKey(k2); err != nil {
-			return err
-		}
-		return tx.PutKey(k1)
-	})
-	view(t, s, func(tx auth.ReadTx) error {
-		keys, err := tx.Keys()
-		if err != nil {
-			return err
-		}
-		if len(keys) != 2 || keys[0].KeyID != "k1" || keys[1].KeyID != "k2" {
-			t.Fatalf("Keys not oldest first: %v", keys)
-		}
-		g := keys[0]
-		if g.Algorithm != "ES256" || g.State != auth.KeyActive || !bytes.Equal(g.Private, k1.Private) || !bytes.Equal(g.Public, k1.Public) ||
-			!sameTime(g.CreatedAt, base) || !sameTime(g.ActivatedAt, base) || !g.RetiredAt.IsZero() || !g.ActivateAt.IsZero() {
-			t.Errorf("key = %+v", g)
-		}
-		return nil
-	})
-	// PutKey replaces by kid.
-	k1.State, k1.RetiredAt = auth.KeyRetired, base.Add(time.Hour)
-	k2.State, k2.ActivatedAt, k2.ActivateAt = auth.KeyActive, base.Add(time.Hour), base.Add(time.Minute)
-	update(t, s, func(tx auth.Tx) error {
-		if err := tx.PutKey(k1); err != nil {
-			return err
-		}
-		return tx.PutKey(k2)
-	})
-	view(t, s, func(tx auth.ReadTx) error {
-		keys, err := tx.Keys()
-		if err != nil {
-			return err
-		}
-		if len(keys) != 2 || keys[0].State != auth.KeyRetired || !sameTime(keys[0].RetiredAt, k1.RetiredAt) ||
-			keys[1].State != auth.KeyActive || !sameTime(keys[1].ActivateAt, k2.ActivateAt) {
-			t.Errorf("after PutKey: %+v %+v", keys[0], keys[1])
-		}
-		return nil
-	})
-	update(t, s, func(tx auth.Tx) error { return tx.DeleteKey("k1") })
-	wantCode(t, s.Update(ctx(), func(tx auth.Tx) error { return tx.DeleteKey("k1") }), auth.CodeNotFound)
-}
-
-func testSecrets(t *testing.T, s auth.Store) {
-	view(t, s, func(tx auth.ReadTx) error {
-		_, err := tx.Secret("mac")
-		wantCode(t, err, auth.CodeNotFound)
-		return nil
-	})
-	update(t, s, func(tx auth.Tx) error { return tx.PutSecret("mac", []byte("sealed-1")) })
-	update(t, s, func(tx auth.Tx) error { return tx.PutSecret("mac", []byte("sealed-2")) })
-	view(t, s, func(tx auth.ReadTx) error {
-		got, err := tx.Secret("mac")
-		if err != nil || string(got) != "sealed-2" {
-			t.Errorf("Secret = %q, %v", got, err)
-		}
-		return nil
-	})
 }
 
 func testRevocations(t *testing.T, s auth.Store) {

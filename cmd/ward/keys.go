@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 
 const keysUsage = `Usage: ward keys list [--json]
        ward keys rotate [--signing-alg ALG]
+       ward keys revoke KID
        ward keys new-kek FILE
+       ward keys rewrap --new-kek-file FILE
 
 Manages the server's signing keys in the store directly, without the
 server; it is safe while ward serve runs on the same data directory.
@@ -29,43 +32,62 @@ server; it is safe while ward serve runs on the same data directory.
              running server carries it out. A new next key (of
              --signing-alg, env WARD_SIGNING_ALG, default ES256) is made
              when needed
+    revoke   revokes the signing key KID at once, for a compromised key:
+             it leaves the JWKS, every token it signed is refused, and if
+             it was the active key the next key (or a new one) signs from
+             now on, without waiting for verifiers' caches. A kid may
+             start with "-": put -- before it
     new-kek  writes a new key-encryption key to FILE (mode 0600, never
              overwritten), for --kek-file; the key is never printed
+    rewrap   rotates the key-encryption key: re-seals every signing key
+             and sealed secret under the key in FILE (made by new-kek), in
+             one transaction. Afterwards the store opens with the new key
+             only: stop ward serve first, then start it with
+             --kek-file FILE, and destroy the old key
 
-A running server picks up keys changed here within its --sync-interval
-(default 5s).
+A running server picks up keys changed here (list, rotate, revoke) within
+its --sync-interval (default 5s). Key records are authenticated under the
+key-encryption key: a record written to the database by other means is
+listed as "refused", and is neither published nor trusted.
 
 Flags:
 ` + stateFlagsUsage + `    --signing-alg ALG      (rotate) algorithm of a new next key
     --json                 (list) print a JSON array
+    --new-kek-file FILE    (rewrap) the new key-encryption key
     -h, --help             show this help
 
-Exit status: 0 on success, 1 if the operation fails, 2 on a usage error.
+Exit status: 0 on success, 1 if the operation fails (as for an unknown
+KID, or a key-encryption key that does not open the store), 2 on a usage
+error.
 
 Examples:
     $ ward keys list --data-dir ./ward-data
     $ ward keys rotate --data-dir ./ward-data
+    $ ward keys revoke --data-dir ./ward-data -- "$kid"
     $ ward keys new-kek kek.txt
+    $ ward keys rewrap --data-dir ./ward-data --new-kek-file kek.txt
 `
 
 func runKeys(e *env, args []string) int {
+	const subs = "list, rotate, revoke, new-kek or rewrap"
 	if len(args) == 0 {
-		return usageError(e, "keys", "keys needs a subcommand: list, rotate or new-kek")
+		return usageError(e, "keys", "keys needs a subcommand: %s", subs)
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(e.stdout, keysUsage)
 		return exitOK
-	case "list", "rotate", "new-kek":
+	case "list", "rotate", "revoke", "new-kek", "rewrap":
 	default:
-		return usageError(e, "keys", "unknown subcommand %q of keys: use list, rotate or new-kek", sub)
+		return usageError(e, "keys", "unknown subcommand %q of keys: use %s", sub, subs)
 	}
 	fs := newFlagSet("keys")
 	var state stateOptions
 	state.register(fs)
 	alg := fs.String("signing-alg", "", "")
 	asJSON := fs.Bool("json", false, "")
+	newKEK := fs.String("new-kek-file", "", "")
 	pos, code := parseFlags(e, fs, args, keysUsage)
 	if code >= 0 {
 		return code
@@ -79,8 +101,15 @@ func runKeys(e *env, args []string) int {
 		}
 		return exitOK
 	}
-	if len(pos) != 0 {
+	switch {
+	case sub == "revoke" && len(pos) != 1:
+		return usageError(e, "keys", "keys revoke takes one KID")
+	case sub != "revoke" && len(pos) != 0:
 		return usageError(e, "keys", "keys %s takes no arguments", sub)
+	case sub == "rewrap" && *newKEK == "":
+		return usageError(e, "keys", "keys rewrap needs --new-kek-file FILE")
+	case sub != "rewrap" && *newKEK != "":
+		return usageError(e, "keys", "--new-kek-file does not apply to keys %s", sub)
 	}
 	if err := applyEnv(fs, os.Getenv, map[string]string{"signing-alg": "WARD_SIGNING_ALG"}); err != nil {
 		return e.fail("keys", err)
@@ -100,9 +129,14 @@ func runKeys(e *env, args []string) int {
 		cfg.SigningAlg = a
 	}
 	var err error
-	if sub == "list" {
+	switch sub {
+	case "list":
 		err = keysList(e, &state, *asJSON)
-	} else {
+	case "revoke":
+		err = keysRevoke(e, &state, pos[0])
+	case "rewrap":
+		err = keysRewrap(e, &state, *newKEK)
+	default:
 		err = keysRotate(e, &state, cfg)
 	}
 	if err != nil {
@@ -205,5 +239,52 @@ func newKEKFile(e *env, name string) error {
 	}
 	fmt.Fprintf(e.stderr, "Key-encryption key written to %s\n", name)
 	e.hintf("keep it apart from the database, and give it to ward serve with --kek-file %s or WARD_KEK_FILE", shellQuote(name))
+	return nil
+}
+
+func keysRevoke(e *env, state *stateOptions, kid string) error {
+	ctx := context.Background()
+	svc, store, err := state.openService(ctx, e, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := svc.RevokeKey(ctx, kid, cliMeta); err != nil {
+		return authError(err)
+	}
+	fmt.Fprintf(e.stdout, "revoked: %s is out of the JWKS and its tokens are refused; %s signs new tokens\n", kid, svc.ActiveKeyID())
+	return nil
+}
+
+// keysRewrap re-seals the store under the key-encryption key in newFile.
+func keysRewrap(e *env, state *stateOptions, newFile string) error {
+	ctx := context.Background()
+	newKEK, err := readKEKFile(e, newFile)
+	if err != nil {
+		return err
+	}
+	_, src, err := state.loadKEK(e, false)
+	if err != nil {
+		return withKEKHint(err)
+	}
+	svc, store, err := state.openService(ctx, e, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, err := svc.RewrapKEK(ctx, newKEK, cliMeta)
+	if err != nil {
+		return authError(err)
+	}
+	fmt.Fprintf(e.stdout, "re-sealed the store under the key-encryption key in %s (signing keys: %d, secrets: %d)\n", newFile, res.Keys, res.Secrets)
+	if len(res.Refused) > 0 {
+		e.warnf("left %d key records that are not authenticated under the old key as they were (still refused): %s", len(res.Refused), strings.Join(res.Refused, ", "))
+	}
+	e.hintf("start ward serve with --kek-file %s (or WARD_KEK_FILE): the old key no longer opens the store", shellQuote(newFile))
+	if src.Path != "" {
+		e.hintf("destroy the old key-encryption key %s and its copies", src.Path)
+	} else {
+		e.hintf("remove the old key from WARD_KEK and destroy its copies")
+	}
 	return nil
 }

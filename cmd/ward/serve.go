@@ -401,7 +401,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		Logger:          m.log,
 	}
 	if m.Service, err = auth.NewService(ctx, m.Store, kek, acfg); err != nil {
-		return withKEKHint(failf("%s", strings.ReplaceAll(err.Error(), "auth: ", "")))
+		return withKEKHint(failf("%s", serviceMessage(err)))
 	}
 	m.Server = server.New(m.Service, server.Config{
 		EnablePasswordGrant:     cfg.EnablePasswordGrant,

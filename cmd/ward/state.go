@@ -149,8 +149,9 @@ func sqlitePath(dsn string) string {
 type kekSource struct {
 	Path      string // the file, or "" for WARD_KEK
 	Generated bool   // generated now into the data directory
-	// InDataDir is true when the key sits in the data directory, beside
-	// the database it protects: good enough on loopback only.
+	// InDataDir is true when the key sits in the data directory (at any
+	// depth, links resolved), beside the database it protects: good
+	// enough on loopback only.
 	InDataDir bool
 }
 
@@ -164,7 +165,7 @@ const maxKEKFile = 4 << 10
 func (o *stateOptions) loadKEK(e *env, generate bool) ([]byte, kekSource, error) {
 	if o.KEKFile != "" {
 		k, err := readKEKFile(e, o.KEKFile)
-		src := kekSource{Path: o.KEKFile, InDataDir: sameDir(o.KEKFile, o.DataDir)}
+		src := kekSource{Path: o.KEKFile, InDataDir: underDir(o.KEKFile, o.DataDir)}
 		return k, src, err
 	}
 	if o.KEK != "" {
@@ -235,11 +236,49 @@ func readKEKFile(e *env, name string) ([]byte, error) {
 	return k, nil
 }
 
-// sameDir reports whether file is directly inside dir.
-func sameDir(file, dir string) bool {
-	a, err1 := filepath.Abs(filepath.Dir(file))
-	b, err2 := filepath.Abs(dir)
-	return err1 == nil && err2 == nil && a == b
+// underDir reports whether file is dir or anywhere below it, at any
+// depth, once both are made absolute and cleaned (no "..") and their
+// symbolic links resolved as far as they exist: a key reached through a
+// link into the data directory, or by a path that leaves and re-enters
+// it, is under it. When in doubt (a path that cannot be resolved), it
+// answers true.
+func underDir(file, dir string) bool {
+	f, err1 := resolvePath(file)
+	d, err2 := resolvePath(dir)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	rel, err := filepath.Rel(d, f)
+	if err != nil {
+		return false // another volume
+	}
+	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)))
+}
+
+// resolvePath returns p absolute, cleaned, with the symbolic links of its
+// longest existing prefix resolved (the rest may not exist yet, like a
+// data directory made on first use).
+func resolvePath(p string) (string, error) {
+	p, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for {
+		r, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			return filepath.Join(append([]string{r}, rest...)...), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Join(append([]string{p}, rest...)...), nil
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+		p = parent
+	}
 }
 
 // openService opens the store and the token service for an admin command.
@@ -262,7 +301,7 @@ func (o *stateOptions) openService(ctx context.Context, e *env, cfg auth.Config)
 	svc, err := auth.NewService(ctx, store, kek, cfg)
 	if err != nil {
 		store.Close()
-		return nil, nil, withKEKHint(failf("%s", strings.ReplaceAll(err.Error(), "auth: ", "")))
+		return nil, nil, withKEKHint(failf("%s", serviceMessage(err)))
 	}
 	return svc, store, nil
 }
@@ -278,3 +317,10 @@ func withKEKHint(err error) error {
 
 // cliMeta is the audit metadata of the admin commands.
 var cliMeta = auth.RequestMeta{UserAgent: "ward-cli"}
+
+// serviceMessage returns the message of an error from starting the token
+// service without the package prefixes ("auth: ", "keyring: ") that only
+// repeat what ward's own prefix says.
+func serviceMessage(err error) string {
+	return strings.NewReplacer("auth: ", "", "keyring: ", "").Replace(err.Error())
+}
