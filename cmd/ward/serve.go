@@ -62,6 +62,15 @@ Flags:
                            comma-separated list (env WARD_TRUSTED_PROXY)
     --enable-password-grant  turn on the OAuth password grant for legacy
                            clients (env WARD_ENABLE_PASSWORD_GRANT=true)
+    --limits SPEC          abuse limits, per client address (and per account
+                           and address for logins): off, or a list of
+                           NAME=BURST/EVERY or NAME=off with NAME login,
+                           login-account, signup, password-change,
+                           client-auth or introspect; repeatable (env
+                           WARD_LIMITS). Default: login=30/2s,
+                           login-account=5/10s (halved by each failure),
+                           signup=10/1m, password-change=10/30s,
+                           client-auth=20/3s, introspect=200/10ms
     --sync-interval D      how often to reload revocations and keys from
                            the store, to see what other processes (the
                            admin commands) wrote (env WARD_SYNC_INTERVAL;
@@ -99,6 +108,7 @@ type serveConfig struct {
 	TLSCert, TLSKey     string
 	TrustedProxies      []netip.Prefix
 	EnablePasswordGrant bool
+	Limits              auth.Limits   // zero: the defaults
 	SyncInterval        time.Duration // 0: never
 	LogLevel            slog.Level
 	LogFormat           string // "text" or "json"
@@ -131,6 +141,7 @@ var serveEnv = map[string]string{
 	"tls-key":               "WARD_TLS_KEY",
 	"trusted-proxy":         "WARD_TRUSTED_PROXY",
 	"enable-password-grant": "WARD_ENABLE_PASSWORD_GRANT",
+	"limits":                "WARD_LIMITS",
 	"sync-interval":         "WARD_SYNC_INTERVAL",
 	"log-level":             "WARD_LOG_LEVEL",
 	"log-format":            "WARD_LOG_FORMAT",
@@ -153,6 +164,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "")
 	fs.Var(&proxies, "trusted-proxy", "")
 	fs.BoolVar(&cfg.EnablePasswordGrant, "enable-password-grant", false, "")
+	fs.Var(limitsFlag{&cfg.Limits}, "limits", "")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
 	level := fs.String("log-level", "info", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
@@ -365,6 +377,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		RefreshGrace:    cfg.RefreshGrace,
 		RefreshGraceOff: cfg.RefreshGrace == 0,
 		SigningAlg:      cfg.SigningAlg,
+		Limits:          cfg.Limits,
 		Logger:          m.log,
 	}
 	if m.Service, err = auth.NewService(ctx, m.Store, kek, acfg); err != nil {

@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/password"
 )
 
 type options struct {
@@ -68,7 +69,7 @@ type options struct {
 	clientSecret string
 	ceiling      time.Duration
 	ceilingMax   int64
-	argon2       auth.Argon2Params
+	argon2       password.Params
 	serverPID    int
 	clkTck       int
 	loginRounds  int
@@ -149,7 +150,7 @@ func parseFlags(args []string) (*options, error) {
 	if *m > 1<<32-1 || *t > 1<<32-1 || *p > 255 {
 		return nil, errors.New("argon2 parameters out of range")
 	}
-	o.argon2 = auth.Argon2Params{Memory: uint32(*m), Time: uint32(*t), Threads: uint8(*p)}
+	o.argon2 = password.Params{Memory: uint32(*m), Time: uint32(*t), Threads: uint8(*p)}
 	need := func(md string) bool { return slices.Contains(o.modes, md) }
 	if need("login") || need("refresh") || need("refresh-app") {
 		if o.users, err = readLines(*usersFile); err != nil {
@@ -541,7 +542,7 @@ func runClientCredentials(o *options, c *http.Client) (*result, error) {
 // the machine's speed during the run (other tenants, frequency) weighs on
 // both figures alike.
 func runLogin(o *options, c *http.Client) (*result, error) {
-	hasher, err := auth.NewHasher(o.argon2, o.serverCores)
+	hasher, err := password.New(o.argon2, password.Options{MaxConcurrent: o.serverCores})
 	if err != nil {
 		return nil, err
 	}
@@ -619,7 +620,7 @@ func (c ceilingSample) perCPUSecond() float64 {
 // hashCeiling has serverCores goroutines hash for d (and at most
 // ceilingMax hashes) and returns how many hashes they made, in what wall
 // time and with how much of this process's CPU time.
-func hashCeiling(o *options, h *auth.Hasher, d time.Duration) ceilingSample {
+func hashCeiling(o *options, h *password.Hasher, d time.Duration) ceilingSample {
 	if d <= 0 {
 		d = time.Second
 	}
