@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"hash/maphash"
+	"math"
 	"sync"
 	"time"
 
@@ -73,9 +74,10 @@ func (m *Memory) shard(key string) *shard {
 	return &m.shards[maphash.String(m.seed, key)%shards]
 }
 
-// get returns key's bucket at rate r, creating it (full) if needed, and
-// marks it used. The caller holds s.mu.
-func (s *shard) get(key string, r Rate, now time.Time) *bucket {
+// get returns key's bucket at rate r, creating it (full) if needed and
+// dropping the least recently used bucket if the shard is full, and marks
+// it used. The caller holds s.mu.
+func (s *shard) get(key string, r Rate) *bucket {
 	if el, ok := s.keys[key]; ok {
 		b := el.Value.(*bucket)
 		s.lru.MoveToFront(el)
@@ -91,7 +93,6 @@ func (s *shard) get(key string, r Rate, now time.Time) *bucket {
 	}
 	b := &bucket{key: key, rate: r, lim: rate.NewLimiter(rate.Every(r.Every), r.Burst)}
 	s.keys[key] = s.lru.PushFront(b)
-	_ = now
 	return b
 }
 
@@ -108,13 +109,13 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate, cost int) (Decisio
 	s := m.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.get(key, r, now)
+	b := s.get(key, r)
 	need := max(cost, 1)
 	if cost > 0 && b.lim.AllowN(now, cost) || cost == 0 && b.lim.TokensAt(now) >= 1 {
 		return Decision{Allowed: true}, nil
 	}
 	missing := float64(min(need, r.Burst)) - b.lim.TokensAt(now)
-	wait := time.Duration(missing / float64(b.lim.Limit()) * float64(time.Second))
+	wait := time.Duration(math.Ceil(missing * float64(r.Every<<b.strikes)))
 	return Decision{RetryAfter: max(wait, time.Nanosecond)}, nil
 }
 
@@ -129,7 +130,7 @@ func (m *Memory) Fail(_ context.Context, key string, r Rate) error {
 	s := m.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.get(key, r, now)
+	b := s.get(key, r)
 	if b.strikes < MaxBackoff {
 		b.strikes++
 	}
