@@ -145,7 +145,8 @@ func (s *Service) checkClient(ctx context.Context, clientID, secret, evType stri
 // the client ID and "scope" the requested scopes (all the client's scopes
 // if none are requested), and no refresh token. Successes are logged, not
 // stored, so that the grant costs no write; failures are audited. Errors:
-// [CodeInvalidCredentials], [CodeInvalidScope].
+// [CodeInvalidCredentials], [CodeInvalidScope], [CodeRateLimited] (the
+// address spent its failures, [Limits].ClientAuth).
 //
 // [RFC 6749, Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
 func (s *Service) ClientCredentials(ctx context.Context, clientID, clientSecret string, scope []string, meta RequestMeta) (*TokenPair, error) {

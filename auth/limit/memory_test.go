@@ -140,3 +140,24 @@ func TestParseRate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseRate: a rate that parses prints as a string that parses back to
+// it.
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"30/2s", "5/1m", "off", "1/1ns", "0/1s", "5/-1s", "9999999/24h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := limit.ParseRate(s)
+		if err != nil {
+			if r != (limit.Rate{}) {
+				t.Fatalf("ParseRate(%q) failed but returned %v", s, r)
+			}
+			return
+		}
+		again, err := limit.ParseRate(r.String())
+		if err != nil || again != r {
+			t.Fatalf("ParseRate(%q) = %v, whose String %q parses as %v, %v", s, r, r.String(), again, err)
+		}
+	})
+}
