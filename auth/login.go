@@ -9,7 +9,7 @@ var errBadLogin = &Error{Code: CodeInvalidCredentials, Message: "Wrong email or 
 // upgraded when the configured argon2id parameters differ from its own.
 // Errors: [CodeInvalidCredentials] for an unknown email, a wrong password
 // or a disabled account, with the same message and the same hashing work
-// (see [github.com/wardauth/ward/auth/password.Hasher.Verify]); [CodeRateLimited] beyond the login
+// (see the package doc, # Passwords); [CodeRateLimited] beyond the login
 // limits of [Limits], before any hashing; [CodeUnavailable] when no
 // hashing slot is free within [Config.MaxHashWait]. Successes and failures
 // within the limits are audited ("login"); refused attempts are counted
