@@ -7,11 +7,21 @@
 //   - refresh-app: the same through POST /v1/auth/refresh;
 //   - client-credentials: the client_credentials grant at POST
 //     /oauth2/token with HTTP Basic;
-//   - login: POST /v1/auth/login for pre-created users, together with the
+//   - login: POST /v1/auth/login for pre-created users (each request from
+//     a new address in X-Forwarded-For), together with the
 //     argon2id ceiling of this machine (hashes per second at the server's
 //     cost with one goroutine per server core), measured in windows that
 //     alternate with rounds of logins, and logins per second as a
-//     percentage of it.
+//     percentage of it;
+//   - login-flood: real users' logins (-real-workers, each from a new
+//     address) alone and while -workers workers flood wrong passwords for
+//     one account from one address (-flood-ip), in alternating phases:
+//     the flood should be answered 429, and the real users' p99 should
+//     not move.
+//
+// With -compare-url (a second server on the same store, as scripts/load.sh
+// starts with --limits off), refresh, refresh-app and client-credentials
+// alternate rounds between the two servers and print the ratios.
 //
 // For each mode it prints successful requests per second (total and per
 // server core), the 50th and 99th percentile and maximum latencies, and
@@ -759,10 +769,18 @@ func runLogin(o *options, c *http.Client) (*result, error) {
 	}
 	u := o.base.String() + "/v1/auth/login"
 	workers := make([]worker, o.workers)
+	// Each login comes from a new address (X-Forwarded-For; the server
+	// trusts loopback as its proxy), as real users' do: one address
+	// logging in as fast as it can is what the abuse limits refuse.
+	var next atomic.Uint32
 	for i := range workers {
 		body := loginBody(o.users[i%len(o.users)], o.password)
 		workers[i] = func(ctx context.Context) error {
-			_, err := post(ctx, c, u, "application/json", body, [2]string{})
+			n := next.Add(1)
+			status, raw, err := postFrom(ctx, c, u, body, fmt.Sprintf("10.%d.%d.%d", byte(n>>16), byte(n>>8), byte(n)))
+			if err == nil && status != http.StatusOK {
+				err = fmt.Errorf("%s: %d %.200s", u, status, raw)
+			}
 			return err
 		}
 	}
