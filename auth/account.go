@@ -80,8 +80,13 @@ func (s *Service) Me(ctx context.Context, claims *AccessClaims) (*User, error) {
 // current one, and ends every other session of the user (their access
 // tokens are refused at once); the caller's session lives on. Errors:
 // [CodeInvalidCredentials] (wrong current password), [CodeWeakPassword],
-// [CodeConflict] (the password changed meanwhile), [CodeUnavailable].
+// [CodeConflict] (the password changed meanwhile), [CodeRateLimited]
+// (beyond [Limits].PasswordChange for meta's address; every attempt
+// counts), [CodeUnavailable].
 func (s *Service) ChangePassword(ctx context.Context, claims *AccessClaims, current, newPassword string, meta RequestMeta) error {
+	if err := s.allow(ctx, limPasswordChange, s.cfg.Limits.PasswordChange, meta.clean().IP, 1); err != nil {
+		return err
+	}
 	var u *User
 	if err := s.view(ctx, func(tx ReadTx) error {
 		var err error
@@ -90,7 +95,7 @@ func (s *Service) ChangePassword(ctx context.Context, claims *AccessClaims, curr
 	}); err != nil {
 		return err
 	}
-	ok, _, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+	ok, _, err := s.verify(ctx, current, u.PasswordHash)
 	if err != nil {
 		return err
 	}
@@ -104,7 +109,7 @@ func (s *Service) ChangePassword(ctx context.Context, claims *AccessClaims, curr
 	if err := s.CheckPassword(newPassword, u.Email); err != nil {
 		return err
 	}
-	hash, err := s.hasher.Hash(ctx, newPassword)
+	hash, err := s.hash(ctx, newPassword)
 	if err != nil {
 		return err
 	}

@@ -228,7 +228,7 @@ func (s *Service) SetPassword(ctx context.Context, userID, password string, meta
 	if err := s.CheckPassword(password, u.Email); err != nil {
 		return err
 	}
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}

@@ -289,7 +289,8 @@ func joinScope(s []string) string { return strings.Join(s, " ") }
 // unknown client costs the same work as a wrong secret. Failures are
 // audited ("client_auth", detail "reason=bad_client"); successes are not.
 // Errors: [CodeInvalidCredentials] (unknown or disabled client, wrong
-// secret).
+// secret), [CodeRateLimited] (the address spent its failures,
+// [Limits].ClientAuth).
 //
 // [RFC 7662, Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 // [RFC 7009, Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
@@ -303,8 +304,15 @@ func (s *Service) AuthenticateClient(ctx context.Context, clientID, secret strin
 
 // checkClient returns the client clientID if secret is its secret; on a
 // failure it audits an event of type evType and returns
-// [CodeInvalidCredentials].
+// [CodeInvalidCredentials]. An address that has spent its failures
+// ([Limits].ClientAuth) is refused with [CodeRateLimited] before the
+// secret is checked; a failure beyond the limit (concurrent ones) is
+// counted in the summary log rather than audited.
 func (s *Service) checkClient(ctx context.Context, clientID, secret, evType string, meta RequestMeta) (*Client, error) {
+	lim, ip := s.cfg.Limits.ClientAuth, meta.clean().IP
+	if err := s.allow(ctx, limClientAuth, lim, ip, 0); err != nil {
+		return nil, err
+	}
 	var c *Client
 	err := s.view(ctx, func(tx ReadTx) error {
 		var err error
@@ -315,9 +323,11 @@ func (s *Service) checkClient(ctx context.Context, clientID, secret, evType stri
 		return nil, err
 	}
 	if !checkClientSecret(c, secret, s.now()) {
-		ev := s.event(s.now(), evType, OutcomeFailure, meta)
-		ev.ClientID, ev.Detail = truncate(clientID, 64), "reason=bad_client"
-		s.recordFailure(ctx, ev)
+		if s.allow(ctx, limClientAuth, lim, ip, 1) == nil {
+			ev := s.event(s.now(), evType, OutcomeFailure, meta)
+			ev.ClientID, ev.Detail = truncate(clientID, 64), "reason=bad_client"
+			s.recordFailure(ctx, ev)
+		}
 		return nil, &Error{Code: CodeInvalidCredentials, Message: "Wrong client ID or secret."}
 	}
 	return c, nil
@@ -329,7 +339,8 @@ func (s *Service) checkClient(ctx context.Context, clientID, secret, evType stri
 // the client ID and "scope" the requested scopes (all the client's scopes
 // if none are requested), and no refresh token. Successes are logged, not
 // stored, so that the grant costs no write; failures are audited. Errors:
-// [CodeInvalidCredentials], [CodeInvalidScope].
+// [CodeInvalidCredentials], [CodeInvalidScope], [CodeRateLimited] (the
+// address spent its failures, [Limits].ClientAuth).
 //
 // [RFC 6749, Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
 func (s *Service) ClientCredentials(ctx context.Context, clientID, clientSecret string, scope []string, meta RequestMeta) (*TokenPair, error) {

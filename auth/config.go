@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/wardauth/ward/auth/limit"
+	"github.com/wardauth/ward/auth/password"
 	"github.com/wardauth/ward/jose/jwk"
 )
 
@@ -74,9 +76,9 @@ type Config struct {
 	KeyRotationInterval time.Duration
 
 	// Argon2 are the password hashing parameters. Zero fields: the
-	// minimum of [MinArgon2Params] (m=19 MiB, t=2, p=1); smaller values
+	// minimum of [password.MinParams] (m=19 MiB, t=2, p=1); smaller values
 	// are refused.
-	Argon2 Argon2Params
+	Argon2 password.Params
 	// MaxConcurrentHashes caps the argon2id computations running at once
 	// (each holds Argon2.Memory KiB); others wait, up to MaxHashWait and
 	// as long as their context allows. Zero: GOMAXPROCS, since hashing is CPU-bound.
@@ -91,6 +93,18 @@ type Config struct {
 	// PasswordPolicy is checked on signup, password change and user
 	// creation.
 	PasswordPolicy PasswordPolicy
+	// OnHash, if set, is called for every argon2id computation with its
+	// parameters ([password.Options].OnHash): for tests that count the
+	// work a call does, and for metrics. Nil: nothing is called.
+	OnHash func(password.Params)
+
+	// Limits are the abuse limits (see [Limits]). The zero value selects
+	// every default; Limits.Off turns them off.
+	Limits Limits
+	// Limiter keeps the limits' buckets. Nil: an in-memory
+	// [limit.Memory] of [limit.DefaultMaxKeys] keys, with Now as its
+	// clock; several instances sharing a store need a shared Limiter.
+	Limiter Limiter
 
 	// MaxRevocationStaleness, if positive, makes [Service.Authenticate]
 	// refuse tokens ([CodeUnavailable]) and [Service.Ready] fail when the
@@ -171,7 +185,7 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("KeyRotationInterval %v is shorter than JWKSCacheTTL %v", c.KeyRotationInterval, c.JWKSCacheTTL)
 	}
 	var err error
-	if c.Argon2, err = c.Argon2.withDefaults(); err != nil {
+	if c.Argon2, err = c.Argon2.WithDefaults(); err != nil {
 		return bad("%v", err)
 	}
 	if c.MaxConcurrentHashes <= 0 {
@@ -194,6 +208,10 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	c.Limits = c.Limits.withDefaults()
+	if c.Limiter == nil {
+		c.Limiter = limit.NewMemory(limit.MemoryOptions{Now: c.Now})
 	}
 	return c, nil
 }

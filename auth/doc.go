@@ -21,6 +21,40 @@
 // again; any other stale token ends the session, revokes its access tokens
 // and is audited as "refresh_reuse".
 //
+// # Passwords
+//
+// Passwords are hashed with argon2id by [github.com/wardauth/ward/auth/password],
+// at most [Config.MaxConcurrentHashes] at once. A login answers an
+// unknown email, a wrong password and a disabled account with the same
+// error, and with the same work: every failed check costs exactly the
+// argon2id work of one hash under the current parameters ([Config.Argon2],
+// counted in block compressions, m×t). An unknown user is checked against
+// a dummy hash under the current parameters; a stored hash under other
+// parameters is checked under its own and, when the password is wrong and
+// its parameters were cheaper, followed by a filler hash (the current
+// threads, at most the current memory) whose work is the difference, so
+// that an account whose hash predates a change of the parameters is not
+// told apart by its timing. A successful login under old parameters
+// rehashes the password. (A hash costlier than the current parameters,
+// left by lowering them, cannot be made cheaper: its failures cost more
+// until its owner logs in again.) Tests count the work through
+// [Config.OnHash].
+//
+// # Abuse limits
+//
+// [Limits] caps logins (and the password grant, which shares their
+// buckets) per client address and per account and address, sign-ups,
+// password changes, failed client authentications and introspections per
+// address. They are token buckets kept by a [Limiter], by default an
+// in-memory [github.com/wardauth/ward/auth/limit.Memory]; a refused call
+// fails with [CodeRateLimited] and [Error].RetryAfter before any hashing
+// or store access. Per account and address, each consecutive failed login
+// halves the bucket's refill rate (growing delays) and a success restores
+// it: an attacker slows only their own address, never the account's owner.
+// Refused calls are logged in aggregate (one "rate_limited" line per key
+// per [Limits].SummaryInterval), never audited one row each; failures
+// within the limits and every success are audited.
+//
 // # Revocation
 //
 // Revocations (one access token by "jti", one session, one user, one

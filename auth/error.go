@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes, stable snake_case strings that are part of Ward's API: the
@@ -49,7 +50,8 @@ const (
 	CodeTokenReused = "token_reused"
 	// CodeInvalidScope: a client asked for a scope it is not allowed.
 	CodeInvalidScope = "invalid_scope"
-	// CodeRateLimited: too many attempts; try again later.
+	// CodeRateLimited: too many attempts from this address (or for this
+	// account from this address); try again after [Error].RetryAfter.
 	CodeRateLimited = "rate_limited"
 	// CodeUnavailable: the server is too busy (for example, no password
 	// hashing slot became free before the request's deadline).
@@ -71,6 +73,10 @@ type Error struct {
 	Code string
 	// Message is a human-readable explanation, safe to show to the user.
 	Message string
+	// RetryAfter is, for [CodeRateLimited], how long the caller should
+	// wait before trying again (whole seconds, at least one). Zero:
+	// unknown.
+	RetryAfter time.Duration
 }
 
 // Error implements error.

@@ -7,10 +7,6 @@ import (
 	"crypto/rand"
 )
 
-// SetHashHook makes h call f while holding a hashing slot, before each
-// hash, so that tests can hold a slot. Set it before h is used.
-func SetHashHook(h *Hasher, f func()) { h.hook = f }
-
 // MakeLegacy turns store, sealed under kek, into what a store from before
 // schema version 4 looks like after its migration: the refresh MAC secret
 // sealed the old way (AES-256-GCM, version byte, nonce, associated data
@@ -54,3 +50,7 @@ func MakeLegacy(store Store, kek []byte) error {
 		return nil
 	})
 }
+
+// FlushLimitSummary logs the summary of refused requests now, as the end
+// of the interval would.
+func FlushLimitSummary(s *Service) { s.floods.flush() }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/password"
 )
 
 func TestWeakPasswords(t *testing.T) {
@@ -141,7 +143,7 @@ func TestRehashOnLogin(t *testing.T) {
 	if !strings.HasPrefix(before, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("hash = %q", before)
 	}
-	stronger := e.service(t, func(c *auth.Config) { c.Argon2 = auth.Argon2Params{Memory: 19456, Time: 3, Threads: 1} })
+	stronger := e.service(t, func(c *auth.Config) { c.Argon2 = password.Params{Memory: 19456, Time: 3, Threads: 1} })
 	if _, err := stronger.Login(ctx, "r@example.com", goodPassword, meta); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +169,7 @@ func TestRehashOnLogin(t *testing.T) {
 }
 
 func TestHashConcurrencyCap(t *testing.T) {
-	h, err := auth.NewHasher(auth.Argon2Params{}, 1)
+	h, err := password.New(password.Params{}, password.Options{MaxConcurrent: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +201,7 @@ func TestHashConcurrencyCap(t *testing.T) {
 	defer cancel()
 	var sawBusy bool
 	for range 20 {
-		if _, err := h.Hash(short, goodPassword); auth.ErrorCode(err) == auth.CodeUnavailable {
+		if _, err := h.Hash(short, goodPassword); errors.Is(err, password.ErrBusy) {
 			sawBusy = true
 			break
 		}
@@ -208,7 +210,7 @@ func TestHashConcurrencyCap(t *testing.T) {
 	if !sawBusy {
 		t.Error("a caller with an expired context was never refused")
 	}
-	if _, err := auth.NewHasher(auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}, 1); err == nil {
+	if _, err := password.New(password.Params{Memory: 1024, Time: 1, Threads: 1}, password.Options{}); err == nil {
 		t.Error("parameters below the minimum were accepted")
 	}
 }
@@ -505,16 +507,19 @@ func TestIntrospectUsername(t *testing.T) {
 // MaxHashWait), still completes its store writes.
 func TestMaxHashWait(t *testing.T) {
 	const wait = 100 * time.Millisecond
-	e := newEnv(t, func(c *auth.Config) { c.MaxConcurrentHashes, c.MaxHashWait = 1, wait })
-	e.signup(t, "slot@example.com")
 	entered, release := make(chan struct{}), make(chan struct{})
-	var blocked atomic.Bool
-	auth.SetHashHook(e.svc.Hasher(), func() {
-		if blocked.CompareAndSwap(false, true) {
-			close(entered)
-			<-release
+	var blocked, armed atomic.Bool
+	e := newEnv(t, func(c *auth.Config) {
+		c.MaxConcurrentHashes, c.MaxHashWait = 1, wait
+		c.OnHash = func(password.Params) {
+			if armed.Load() && blocked.CompareAndSwap(false, true) {
+				close(entered)
+				<-release
+			}
 		}
 	})
+	e.signup(t, "slot@example.com")
+	armed.Store(true)
 	type result struct {
 		p   *auth.TokenPair
 		err error

@@ -1,91 +1,119 @@
 package auth
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/hex"
-	"strings"
+	"context"
+	"fmt"
 )
 
-// RefreshTokenPrefix starts every refresh token.
-const RefreshTokenPrefix = "wrt_"
+var errBadRefresh = &Error{Code: CodeInvalidToken, Message: "The refresh token is invalid."}
 
-const (
-	refreshVersion = 1
-	sessionIDLen   = 16
-	refreshTagLen  = sha256.Size
-	refreshRawLen  = 1 + sessionIDLen + 8 + refreshTagLen
-)
-
-// refreshToken is a decoded refresh token whose MAC is valid.
-type refreshToken struct {
-	sessionID string // hex
-	counter   uint64
-}
-
-// makeRefreshToken returns the refresh token of session sid (hex) at
-// counter, under the MAC secret mac.
-func makeRefreshToken(mac []byte, sid string, counter uint64) string {
-	raw := make([]byte, 0, refreshRawLen)
-	raw = append(raw, refreshVersion)
-	raw, _ = hex.AppendDecode(raw, []byte(sid))
-	raw = binary.BigEndian.AppendUint64(raw, counter)
-	m := hmac.New(sha256.New, mac)
-	m.Write(raw)
-	raw = m.Sum(raw)
-	return RefreshTokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-}
-
-// parseRefreshToken decodes tok and checks its MAC in constant time. It
-// returns false for anything that is not a valid token of this server.
-func parseRefreshToken(mac []byte, tok string) (refreshToken, bool) {
-	body, ok := strings.CutPrefix(tok, RefreshTokenPrefix)
-	if !ok || base64.RawURLEncoding.EncodedLen(refreshRawLen) != len(body) {
-		return refreshToken{}, false
+// Refresh exchanges a refresh token for a new access token and the next
+// refresh token of the session ([RFC 6749, Section 6]). Refreshes of one
+// session are serialized in the store.
+//
+//   - The current token rotates: the session's counter is incremented and
+//     the new token returned.
+//   - The previous token, presented within [Config.RefreshGrace] of the
+//     last rotation, returns the current token again (the same string for
+//     every caller) with a fresh access token, without rotating, so that
+//     concurrent tabs converge on one chain.
+//   - Any other stale token is a reuse: the session ends, its access
+//     tokens are revoked, "refresh_reuse" is audited, and the error has
+//     [CodeTokenReused] (also returned for the session's later refreshes).
+//
+// Other errors: [CodeInvalidToken] (malformed, bad MAC, unknown session),
+// [CodeSessionEnded] (ended, idle or past its absolute lifetime, or the
+// user is disabled).
+//
+// [RFC 6749, Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+func (s *Service) Refresh(ctx context.Context, refreshToken string, meta RequestMeta) (*TokenPair, error) {
+	st, err := s.keys.state()
+	if err != nil {
+		return nil, err
 	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(body)
-	if err != nil || len(raw) != refreshRawLen || raw[0] != refreshVersion {
-		return refreshToken{}, false
+	rt, ok := parseRefreshToken(st.mac, refreshToken)
+	if !ok {
+		return nil, errBadRefresh
 	}
-	msg, tag := raw[:refreshRawLen-refreshTagLen], raw[refreshRawLen-refreshTagLen:]
-	m := hmac.New(sha256.New, mac)
-	m.Write(msg)
-	if !hmac.Equal(m.Sum(nil), tag) {
-		return refreshToken{}, false
-	}
-	return refreshToken{
-		sessionID: hex.EncodeToString(msg[1 : 1+sessionIDLen]),
-		counter:   binary.BigEndian.Uint64(msg[1+sessionIDLen:]),
-	}, true
-}
-
-// newID returns n random bytes in lower-case hex.
-func newID(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// newTokenID returns a random "jti": 16 bytes in base64url.
-func newTokenID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// validHexID reports whether s is 2*n lower-case hex digits.
-func validHexID(s string, n int) bool {
-	if len(s) != 2*n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
+	now := s.now()
+	var (
+		result error
+		sess   *Session
+		user   *User
+	)
+	err = s.update(ctx, func(tx Tx, l *txlog) error {
+		result, sess, user = nil, nil, nil
+		var err error
+		sess, err = tx.LockSession(rt.sessionID)
+		if IsCode(err, CodeNotFound) {
+			result = errBadRefresh
+			return nil
 		}
+		if err != nil {
+			return err
+		}
+		ev := s.event(now, EventRefresh, OutcomeFailure, meta)
+		ev.UserID, ev.SessionID, ev.ClientID = sess.UserID, sess.ID, sess.ClientID
+		fail := func(code, msg, detail string) {
+			result = &Error{Code: code, Message: msg}
+			ev.Detail = detail
+			l.audit(ev)
+		}
+		if !sess.EndedAt.IsZero() {
+			if sess.EndReason == EndReuse {
+				fail(CodeTokenReused, "The refresh token was already used; the session has ended.", "reason=session_ended_by_reuse")
+			} else {
+				fail(CodeSessionEnded, "The session has ended.", "reason=session_ended")
+			}
+			return nil
+		}
+		if !sess.Active(now, s.cfg.SessionIdleTTL) {
+			reason := EndIdle
+			if !now.Before(sess.ExpiresAt) {
+				reason = EndExpired
+			}
+			fail(CodeSessionEnded, "The session has expired.", "reason="+reason)
+			return s.endSession(tx, l, sess, now, reason, meta)
+		}
+		if user, err = tx.User(sess.UserID); err != nil {
+			return err
+		}
+		if user.Disabled {
+			fail(CodeSessionEnded, "The session has ended.", "reason=user_disabled")
+			return s.endSession(tx, l, sess, now, EndUserDisabled, meta)
+		}
+		switch {
+		case rt.counter == sess.Counter:
+			sess.Counter++
+			sess.RotatedAt, sess.LastUsedAt = now, now
+			ev.Detail = fmt.Sprintf("counter=%d", sess.Counter)
+		case rt.counter+1 == sess.Counter && s.grace > 0 && now.Before(sess.RotatedAt.Add(s.grace)):
+			sess.LastUsedAt = now
+			ev.Detail = fmt.Sprintf("counter=%d grace=true", sess.Counter)
+		case rt.counter > sess.Counter:
+			// Only a database restored from an old backup gets here.
+			fail(CodeInvalidToken, "The refresh token is invalid.", "reason=counter_ahead")
+			return nil
+		default:
+			result = &Error{Code: CodeTokenReused, Message: "The refresh token was already used; the session has ended."}
+			reuse := s.event(now, EventRefreshReuse, OutcomeFailure, meta)
+			reuse.UserID, reuse.SessionID, reuse.ClientID = sess.UserID, sess.ID, sess.ClientID
+			reuse.Detail = fmt.Sprintf("presented=%d current=%d", rt.counter, sess.Counter)
+			l.audit(reuse)
+			return s.endSession(tx, l, sess, now, EndReuse, meta)
+		}
+		if err := tx.UpdateSession(sess); err != nil {
+			return err
+		}
+		ev.Outcome = OutcomeSuccess
+		l.audit(ev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return true
+	if result != nil {
+		return nil, result
+	}
+	return s.tokenPair(user, sess, now)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardauth/ward/auth/password"
 	"github.com/wardauth/ward/jose/jwt"
 )
 
@@ -18,7 +19,9 @@ import (
 type Service struct {
 	store   Store
 	cfg     Config
-	hasher  *Hasher
+	hasher  *password.Hasher
+	limiter Limiter
+	floods  *floodLog
 	keys    *keyring
 	revs    *Revocations
 	log     *slog.Logger
@@ -89,20 +92,23 @@ func NewService(ctx context.Context, store Store, kek []byte, cfg Config) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	hasher, err := NewHasher(cfg.Argon2, cfg.MaxConcurrentHashes)
+	hasher, err := password.New(cfg.Argon2, password.Options{
+		MaxConcurrent: cfg.MaxConcurrentHashes, MaxWait: max(cfg.MaxHashWait, 0), OnHash: cfg.OnHash,
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("auth: %w", err)
 	}
-	hasher.maxWait = max(cfg.MaxHashWait, 0)
 	s := &Service{
-		store:  store,
-		cfg:    cfg,
-		hasher: hasher,
-		revs:   NewRevocations(),
-		log:    cfg.Logger,
-		bus:    cfg.RevocationBus,
-		grace:  cfg.RefreshGrace,
-		weak:   defaultWeakList(),
+		store:   store,
+		cfg:     cfg,
+		hasher:  hasher,
+		limiter: cfg.Limiter,
+		floods:  newFloodLog(cfg.Logger, cfg.Limits.SummaryInterval),
+		revs:    NewRevocations(),
+		log:     cfg.Logger,
+		bus:     cfg.RevocationBus,
+		grace:   cfg.RefreshGrace,
+		weak:    defaultWeakList(),
 	}
 	if s.keys, err = newKeyring(kek, &s.cfg, s.revs); err != nil {
 		return nil, err
@@ -124,7 +130,7 @@ func (s *Service) Config() Config { return s.cfg }
 func (s *Service) Revocations() *Revocations { return s.revs }
 
 // Hasher returns the service's password hasher.
-func (s *Service) Hasher() *Hasher { return s.hasher }
+func (s *Service) Hasher() *password.Hasher { return s.hasher }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
 

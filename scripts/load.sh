@@ -15,7 +15,10 @@
 #   WARMUP=2s         unmeasured time before each mode
 #   WORKERS=16        concurrent client workers
 #   USERS=16          users created (refresh: one session per worker)
-#   MODES=refresh,client-credentials,login   (also: refresh-app)
+#   MODES=refresh,client-credentials,login   (also: refresh-app, login-flood)
+#   COMPARE_LIMITS=1  1: a second server with --limits off (see above)
+#   ROUNDS=4          alternating rounds with COMPARE_LIMITS=1, and per
+#                     phase of login-flood
 #   PIN=0             1: the server on CPU 0 with GOMAXPROCS=1 and the load
 #                     generator on the other CPUs, so that req/s/core is
 #                     the server's own core; 0: both share every CPU and
@@ -37,20 +40,25 @@ PIN=${PIN:-0}
 LOG_LEVEL=${LOG_LEVEL:-warn}
 SERVE_FLAGS=${SERVE_FLAGS:-}
 KEEP=${KEEP:-0}
+COMPARE_LIMITS=${COMPARE_LIMITS:-1}
+ROUNDS=${ROUNDS:-4}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-load.XXXXXX")
 server_pid=""
+off_pid=""
 cleanup() {
 	status=$?
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do
-			kill -0 "$server_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
+	for pid in $server_pid $off_pid; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			for _ in $(seq 1 100); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
 	if [ "$KEEP" = 1 ]; then
 		echo "# kept $tmp" >&2
 	else
@@ -82,27 +90,44 @@ if [ "$PIN" = 1 ]; then
 	server_cores=1
 fi
 
+# wait_url LOG PID: prints the URL the server logging to LOG says it
+# listens at.
+wait_url() {
+	local u=""
+	for _ in $(seq 1 300); do
+		u=$(sed -n 's/^ward: listening on \(http[^ ]*\)$/\1/p' "$1" | head -n1)
+		[ -n "$u" ] && break
+		if ! kill -0 "$2" 2>/dev/null; then
+			cat "$1" >&2
+			echo "ward serve exited" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	if [ -z "$u" ]; then
+		cat "$1" >&2
+		echo "ward serve did not say where it listens within 30 s" >&2
+		return 1
+	fi
+	echo "$u"
+}
+
 # shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
 "${server_prefix[@]}" "$tmp/ward" serve --addr 127.0.0.1:0 --data-dir "$tmp/data" \
-	--log-level "$LOG_LEVEL" $SERVE_FLAGS 2>"$tmp/serve.log" &
+	--log-level "$LOG_LEVEL" --trusted-proxy 127.0.0.1 $SERVE_FLAGS 2>"$tmp/serve.log" &
 server_pid=$!
-url=""
-for _ in $(seq 1 300); do
-	url=$(sed -n 's/^ward: listening on \(http[^ ]*\)$/\1/p' "$tmp/serve.log" | head -n1)
-	[ -n "$url" ] && break
-	if ! kill -0 "$server_pid" 2>/dev/null; then
-		cat "$tmp/serve.log" >&2
-		echo "ward serve exited" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [ -z "$url" ]; then
-	cat "$tmp/serve.log" >&2
-	echo "ward serve did not say where it listens within 30 s" >&2
-	exit 1
-fi
+url=$(wait_url "$tmp/serve.log" "$server_pid")
 echo "# ward serve at $url (pid $server_pid)"
+compare=()
+if [ "$COMPARE_LIMITS" = 1 ]; then
+	# shellcheck disable=SC2086
+	"${server_prefix[@]}" "$tmp/ward" serve --addr 127.0.0.1:0 --data-dir "$tmp/data" \
+		--log-level "$LOG_LEVEL" --trusted-proxy 127.0.0.1 --limits off $SERVE_FLAGS 2>"$tmp/serve-off.log" &
+	off_pid=$!
+	off_url=$(wait_url "$tmp/serve-off.log" "$off_pid")
+	echo "# ward serve --limits off at $off_url (pid $off_pid), same data directory"
+	compare=(-compare-url "$off_url" -compare-pid "$off_pid" -label limits-on -compare-label limits-off)
+fi
 
 # Users and a client, through the admin commands (the server is running:
 # they share the store).
@@ -120,9 +145,21 @@ echo "# $USERS users and one client created"
 "${load_prefix[@]}" "$tmp/load" -url "$url" -modes "$MODES" -workers "$WORKERS" \
 	-duration "$DURATION" -warmup "$WARMUP" -server-cores "$server_cores" \
 	-server-pid "$server_pid" -clk-tck "$(getconf CLK_TCK)" \
-	-users "$tmp/users.txt" -password-file "$tmp/password.txt" -client-file "$tmp/client.env"
+	-users "$tmp/users.txt" -password-file "$tmp/password.txt" -client-file "$tmp/client.env" \
+	-rounds "$ROUNDS" "${compare[@]}"
 
 echo "# load after: $(cat /proc/loadavg 2>/dev/null || uptime)"
+case ",$MODES," in
+*,login-flood,*)
+	# Every login whose password was checked and failed is audited (and
+	# logged at warn); the refused ones are only counted in the
+	# rate_limited summaries.
+	checked=$(grep -c 'msg=audit type=login outcome=failure.*ip=198.51.100.66' "$tmp/serve.log" || true)
+	sleep 61 # the last summary interval (one minute) ends
+	refused=$(sed -n 's/.*msg=rate_limited limit=login[a-z_]* key=[^ ]*198.51.100.66 count=\([0-9]*\).*/\1/p' "$tmp/serve.log" | paste -sd+ | bc)
+	echo "# login-flood: server-side, the flood's passwords checked (argon2id): $checked; refused before hashing: ${refused:-0}"
+	;;
+esac
 if grep -qiE 'level=(error|warn)' "$tmp/serve.log"; then
 	echo "# server warnings and errors:"
 	grep -iE 'level=(error|warn)' "$tmp/serve.log" | head -n 20 | sed 's/^/#   /'

@@ -33,7 +33,7 @@ const benchParallelism = 4
 func benchEnv(b *testing.B) *env {
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return newEnv(b, envOptions{
-		auth:   func(c *auth.Config) { c.Logger = discard; c.Now = nil },
+		auth:   func(c *auth.Config) { c.Logger = discard; c.Now = nil; c.Limits.Off = true },
 		server: func(c *server.Config) { c.Logger = discard },
 	})
 }

@@ -48,6 +48,13 @@
 // The OAuth endpoints answer errors as
 // [RFC 6749, Section 5.2] says, {"error":"…","error_description":"…"}.
 //
+// The abuse limits of [auth.Limits] answer 429 with Retry-After (whole
+// seconds, at least 1, from [auth.Error].RetryAfter) and the code
+// rate_limited in both forms (at the OAuth endpoints an extension error
+// value, [RFC 6749, Section 8.5]). The client address they count is the
+// one described under Requests, so behind a reverse proxy set
+// [Config.TrustedProxies].
+//
 // Endpoints that need an access token read it from the Authorization header
 // or, without one, from the access cookie of cookie mode, and answer with the
 // challenges of [RFC 6750, Section 3].
@@ -106,6 +113,7 @@
 //
 // [RFC 6749]: https://www.rfc-editor.org/rfc/rfc6749
 // [RFC 6749, Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 6749, Section 8.5]: https://www.rfc-editor.org/rfc/rfc6749#section-8.5
 // [RFC 6750, Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 7009]: https://www.rfc-editor.org/rfc/rfc7009
 // [RFC 7662]: https://www.rfc-editor.org/rfc/rfc7662

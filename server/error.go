@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -63,8 +65,8 @@ var serverCodeStatus = map[string]int{
 	codeHTTPVersion:          http.StatusHTTPVersionNotSupported,
 }
 
-// Retry-After values, in seconds, sent with 429 and 503. auth.Error does
-// not carry a delay yet, so these are fixed.
+// Retry-After values, in seconds, sent with 429 and 503 when the error
+// carries no delay of its own ([auth.Error].RetryAfter).
 const (
 	retryAfterRateLimited = "10"
 	retryAfterUnavailable = "1"
@@ -104,16 +106,28 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.logInternal(r.Context(), r, err)
 	}
-	setRetryAfter(w, code)
+	if ra := retryAfter(err); ra != "" {
+		w.Header().Set("Retry-After", ra)
+	}
 	writeJSON(w, status, errorBody{errorDetail{Code: code, Message: msg}})
 }
 
-func setRetryAfter(w http.ResponseWriter, code string) {
-	switch code {
-	case auth.CodeRateLimited:
-		w.Header().Set("Retry-After", retryAfterRateLimited)
-	case auth.CodeUnavailable:
-		w.Header().Set("Retry-After", retryAfterUnavailable)
+// retryAfter returns the Retry-After value for err ([RFC 9110, Section
+// 10.2.3]): whole seconds, at least 1, for rate_limited and unavailable;
+// "" for other errors.
+//
+// [RFC 9110, Section 10.2.3]: https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+func retryAfter(err error) string {
+	var ae *auth.Error
+	switch code := auth.ErrorCode(err); {
+	case code != auth.CodeRateLimited && code != auth.CodeUnavailable:
+		return ""
+	case errors.As(err, &ae) && ae.RetryAfter > 0:
+		return strconv.FormatInt(max(int64(math.Ceil(ae.RetryAfter.Seconds())), 1), 10)
+	case code == auth.CodeRateLimited:
+		return retryAfterRateLimited
+	default:
+		return retryAfterUnavailable
 	}
 }
 

@@ -24,6 +24,13 @@ const (
 	// these are the codes its Section 4.1.2.1 defines for them.
 	oauthServerError            = "server_error"
 	oauthTemporarilyUnavailable = "temporarily_unavailable"
+	// oauthRateLimited answers a request refused by the abuse limits,
+	// with 429 and Retry-After: Ward's stable code rate_limited, an
+	// extension error value ([RFC 6749, Section 8.5]) that clients which
+	// do not know it treat as any other error.
+	//
+	// [RFC 6749, Section 8.5]: https://www.rfc-editor.org/rfc/rfc6749#section-8.5
+	oauthRateLimited = auth.CodeRateLimited
 )
 
 // Grant types and client authentication methods.
@@ -104,9 +111,9 @@ func oauthFromAuth(err error) *oauthError {
 	case auth.CodeForbidden, auth.CodeUnauthorized:
 		return badRequest(oauthUnauthorizedClient, msg)
 	case auth.CodeRateLimited:
-		return &oauthError{status: http.StatusTooManyRequests, code: oauthTemporarilyUnavailable, description: msg, retryAfter: retryAfterRateLimited}
+		return &oauthError{status: http.StatusTooManyRequests, code: oauthRateLimited, description: msg, retryAfter: retryAfter(err)}
 	case auth.CodeUnavailable:
-		return &oauthError{status: http.StatusServiceUnavailable, code: oauthTemporarilyUnavailable, description: msg, retryAfter: retryAfterUnavailable}
+		return &oauthError{status: http.StatusServiceUnavailable, code: oauthTemporarilyUnavailable, description: msg, retryAfter: retryAfter(err)}
 	default:
 		return &oauthError{status: http.StatusInternalServerError, code: oauthServerError, description: internalMessage, cause: err}
 	}
@@ -411,6 +418,9 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (*introspect
 	ca, oe := clientCredentials(r, form)
 	if oe != nil {
 		return nil, oe
+	}
+	if err := s.svc.AllowIntrospection(r.Context(), meta(r)); err != nil {
+		return nil, oauthFromAuth(err)
 	}
 	client, oe := s.authenticateClient(r, ca)
 	if oe != nil {

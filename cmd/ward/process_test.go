@@ -125,8 +125,9 @@ func TestDurability(t *testing.T) {
 	dataDir := t.TempDir()
 	// A fixed issuer, so that access tokens stay valid across the restart
 	// on another port: what refuses them afterwards is the revocation, not
-	// a new issuer.
-	args := []string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--issuer", "http://ward.test", "--log-level", "error"}
+	// a new issuer. The burst signs up and logs in from one address, as
+	// fast as it can: the abuse limits are off (--limits off).
+	args := []string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--issuer", "http://ward.test", "--log-level", "error", "--limits", "off"}
 	p := startWard(t, bin, args...)
 
 	// Cyclers sign up a new account, log in, refresh two to four times

@@ -76,6 +76,15 @@ Flags:
                            without the __Host-/__Secure- prefixes, for
                            requests from and to loopback only (env
                            WARD_INSECURE_LOOPBACK_COOKIES)
+    --limits SPEC          abuse limits, per client address (and per account
+                           and address for logins): off, or a list of
+                           NAME=BURST/EVERY or NAME=off with NAME login,
+                           login-account, signup, password-change,
+                           client-auth or introspect; repeatable (env
+                           WARD_LIMITS). Default: login=30/2s,
+                           login-account=5/10s (halved by each failure),
+                           signup=10/1m, password-change=10/30s,
+                           client-auth=20/3s, introspect=200/10ms
     --sync-interval D      how often to reload revocations and keys from
                            the store, to see what other processes (the
                            admin commands) wrote (env WARD_SYNC_INTERVAL;
@@ -116,6 +125,7 @@ type serveConfig struct {
 	CORSOrigins             []string
 	HSTS                    bool
 	InsecureLoopbackCookies bool
+	Limits                  auth.Limits   // zero: the defaults
 	SyncInterval            time.Duration // 0: never
 	LogLevel                slog.Level
 	LogFormat               string // "text" or "json"
@@ -151,6 +161,7 @@ var serveEnv = map[string]string{
 	"cors-origin":               "WARD_CORS_ORIGIN",
 	"hsts":                      "WARD_HSTS",
 	"insecure-loopback-cookies": "WARD_INSECURE_LOOPBACK_COOKIES",
+	"limits":                    "WARD_LIMITS",
 	"sync-interval":             "WARD_SYNC_INTERVAL",
 	"log-level":                 "WARD_LOG_LEVEL",
 	"log-format":                "WARD_LOG_FORMAT",
@@ -176,6 +187,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.Var(&origins, "cors-origin", "")
 	fs.BoolVar(&cfg.HSTS, "hsts", false, "")
 	fs.BoolVar(&cfg.InsecureLoopbackCookies, "insecure-loopback-cookies", false, "")
+	fs.Var(limitsFlag{&cfg.Limits}, "limits", "")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
 	level := fs.String("log-level", "info", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
@@ -398,6 +410,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		RefreshGrace:    cfg.RefreshGrace,
 		RefreshGraceOff: cfg.RefreshGrace == 0,
 		SigningAlg:      cfg.SigningAlg,
+		Limits:          cfg.Limits,
 		Logger:          m.log,
 	}
 	if m.Service, err = auth.NewService(ctx, m.Store, kek, acfg); err != nil {

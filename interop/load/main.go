@@ -7,11 +7,21 @@
 //   - refresh-app: the same through POST /v1/auth/refresh;
 //   - client-credentials: the client_credentials grant at POST
 //     /oauth2/token with HTTP Basic;
-//   - login: POST /v1/auth/login for pre-created users, together with the
+//   - login: POST /v1/auth/login for pre-created users (each request from
+//     a new address in X-Forwarded-For), together with the
 //     argon2id ceiling of this machine (hashes per second at the server's
 //     cost with one goroutine per server core), measured in windows that
 //     alternate with rounds of logins, and logins per second as a
-//     percentage of it.
+//     percentage of it;
+//   - login-flood: real users' logins (-real-workers, each from a new
+//     address) alone and while -workers workers flood wrong passwords for
+//     one account from one address (-flood-ip), in alternating phases:
+//     the flood should be answered 429, and the real users' p99 should
+//     not move.
+//
+// With -compare-url (a second server on the same store, as scripts/load.sh
+// starts with --limits off), refresh, refresh-app and client-credentials
+// alternate rounds between the two servers and print the ratios.
 //
 // For each mode it prints successful requests per second (total and per
 // server core), the 50th and 99th percentile and maximum latencies, and
@@ -50,6 +60,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/password"
 )
 
 type options struct {
@@ -68,10 +79,20 @@ type options struct {
 	clientSecret string
 	ceiling      time.Duration
 	ceilingMax   int64
-	argon2       auth.Argon2Params
+	argon2       password.Params
 	serverPID    int
 	clkTck       int
 	loginRounds  int
+	// compare is a second server on the same store (scripts/load.sh:
+	// ward serve --limits off); refresh and client-credentials then
+	// alternate rounds between the two and report the ratio.
+	compare      *url.URL
+	label        string
+	compareLabel string
+	comparePID   int
+	rounds       int
+	realWorkers  int
+	floodIP      string
 }
 
 func main() {
@@ -88,9 +109,16 @@ func main() {
 
 func parseFlags(args []string) (*options, error) {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	rawURL := fs.String("url", "", "base URL of the server (loopback only)")
-	modes := fs.String("modes", "refresh,client-credentials,login", "comma-separated: refresh, refresh-app, client-credentials, login")
 	o := &options{}
+	rawURL := fs.String("url", "", "base URL of the server (loopback only)")
+	modes := fs.String("modes", "refresh,client-credentials,login", "comma-separated: refresh, refresh-app, client-credentials, login, login-flood")
+	compareURL := fs.String("compare-url", "", "a second server on the same store: refresh, refresh-app and client-credentials alternate -rounds rounds between -url and it, in the same run")
+	fs.IntVar(&o.comparePID, "compare-pid", 0, "process ID of the -compare-url server, for its CPU time")
+	fs.StringVar(&o.label, "label", "a", "name of -url in the output")
+	fs.StringVar(&o.compareLabel, "compare-label", "b", "name of -compare-url in the output")
+	fs.IntVar(&o.rounds, "rounds", 4, "rounds per server with -compare-url, and per phase in login-flood")
+	fs.IntVar(&o.realWorkers, "real-workers", 4, "login-flood: workers logging in real users, each request from a new address (X-Forwarded-For 10.x.y.z)")
+	fs.StringVar(&o.floodIP, "flood-ip", "198.51.100.66", "login-flood: the address (X-Forwarded-For) of the -workers that flood bad logins; the server must trust loopback as its proxy (ward serve --trusted-proxy 127.0.0.1)")
 	fs.IntVar(&o.workers, "workers", 16, "concurrent workers (each with its own connection and, for refresh, its own session)")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time per mode (at most 10m)")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured time before each mode's measurement")
@@ -119,9 +147,17 @@ func parseFlags(args []string) (*options, error) {
 	if o.base, err = loopbackURL(*rawURL); err != nil {
 		return nil, err
 	}
+	if *compareURL != "" {
+		if o.compare, err = loopbackURL(*compareURL); err != nil {
+			return nil, fmt.Errorf("-compare-url: %w", err)
+		}
+	}
+	if o.rounds < 1 || o.rounds > 100 || o.realWorkers < 1 || o.realWorkers > 1024 {
+		return nil, errors.New("-rounds must be within 1 to 100 and -real-workers within 1 to 1024")
+	}
 	for _, md := range strings.Split(*modes, ",") {
 		switch md = strings.TrimSpace(md); md {
-		case "refresh", "refresh-app", "client-credentials", "login":
+		case "refresh", "refresh-app", "client-credentials", "login", "login-flood":
 			o.modes = append(o.modes, md)
 		case "":
 		default:
@@ -149,9 +185,9 @@ func parseFlags(args []string) (*options, error) {
 	if *m > 1<<32-1 || *t > 1<<32-1 || *p > 255 {
 		return nil, errors.New("argon2 parameters out of range")
 	}
-	o.argon2 = auth.Argon2Params{Memory: uint32(*m), Time: uint32(*t), Threads: uint8(*p)}
+	o.argon2 = password.Params{Memory: uint32(*m), Time: uint32(*t), Threads: uint8(*p)}
 	need := func(md string) bool { return slices.Contains(o.modes, md) }
-	if need("login") || need("refresh") || need("refresh-app") {
+	if need("login") || need("refresh") || need("refresh-app") || need("login-flood") {
 		if o.users, err = readLines(*usersFile); err != nil {
 			return nil, fmt.Errorf("-users: %w", err)
 		}
@@ -275,23 +311,27 @@ func run(o *options) error {
 		}
 		var r *result
 		var err error
+		var rs []*result
 		switch md {
-		case "refresh":
-			r, err = runRefresh(o, client, md, "/oauth2/token")
-		case "refresh-app":
-			r, err = runRefresh(o, client, md, "/v1/auth/refresh")
-		case "client-credentials":
-			r, err = runClientCredentials(o, client)
+		case "refresh", "refresh-app", "client-credentials":
+			rs, err = runCompared(o, client, md)
 		case "login":
 			r, err = runLogin(o, client)
+			rs = []*result{r}
+		case "login-flood":
+			rs, err = runLoginFlood(o, client)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", md, err)
 		}
-		results = append(results, r)
-		printResult(os.Stderr, o, r) // progress
+		for _, r := range rs {
+			results = append(results, r)
+			printResult(os.Stderr, o, r) // progress
+		}
+		printRatios(os.Stderr, rs)
 	}
 	printTable(os.Stdout, o, results)
+	printRatios(os.Stdout, results)
 	return nil
 }
 
@@ -486,10 +526,11 @@ func login(ctx context.Context, o *options, c *http.Client, email string) (*toke
 // runRefresh: each worker logs in once, then refreshes its own session with
 // the rotated token each time. A failed refresh logs in again (the failure
 // is counted).
-func runRefresh(o *options, c *http.Client, mode, path string) (*result, error) {
+func refreshWorkers(o *options, c *http.Client, base *url.URL, path string) ([]worker, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	u := o.base.String() + path
+	u := base.String() + path
+	o = withBase(o, base)
 	workers := make([]worker, o.workers)
 	for i := range workers {
 		email := o.users[i%len(o.users)]
@@ -519,11 +560,11 @@ func runRefresh(o *options, c *http.Client, mode, path string) (*result, error) 
 			return nil
 		}
 	}
-	return drive(o, mode, workers), nil
+	return workers, nil
 }
 
-func runClientCredentials(o *options, c *http.Client) (*result, error) {
-	u := o.base.String() + "/oauth2/token"
+func clientCredentialsWorkers(o *options, c *http.Client, base *url.URL) []worker {
+	u := base.String() + "/oauth2/token"
 	body := url.Values{"grant_type": {"client_credentials"}}.Encode()
 	creds := [2]string{o.clientID, o.clientSecret}
 	workers := make([]worker, o.workers)
@@ -533,7 +574,188 @@ func runClientCredentials(o *options, c *http.Client) (*result, error) {
 			return err
 		}
 	}
-	return drive(o, "client-credentials", workers), nil
+	return workers
+}
+
+// withBase returns a copy of o aimed at base.
+func withBase(o *options, base *url.URL) *options {
+	c := *o
+	c.base = base
+	return &c
+}
+
+// runCompared measures a grant on -url and, with -compare-url, on the
+// other server too, in -rounds alternating rounds of -duration/rounds
+// each (a, b, b, a, a, b, …), so that both see the same machine.
+func runCompared(o *options, c *http.Client, mode string) ([]*result, error) {
+	build := func(base *url.URL) ([]worker, error) {
+		switch mode {
+		case "refresh":
+			return refreshWorkers(o, c, base, "/oauth2/token")
+		case "refresh-app":
+			return refreshWorkers(o, c, base, "/v1/auth/refresh")
+		default:
+			return clientCredentialsWorkers(o, c, base), nil
+		}
+	}
+	wa, err := build(o.base)
+	if err != nil {
+		return nil, err
+	}
+	if o.compare == nil {
+		return []*result{drive(o, mode, wa)}, nil
+	}
+	wb, err := build(o.compare)
+	if err != nil {
+		return nil, err
+	}
+	sub := *o
+	sub.duration = o.duration / time.Duration(o.rounds)
+	sub.warmup = min(o.warmup, time.Second)
+	subB := sub
+	subB.serverPID = o.comparePID
+	a := &result{mode: mode + " [" + o.label + "]"}
+	b := &result{mode: mode + " [" + o.compareLabel + "]"}
+	type target struct {
+		o       *options
+		workers []worker
+		total   *result
+	}
+	for i := range o.rounds {
+		// Alternate which goes first, so that neither always follows the
+		// other.
+		order := []target{{&sub, wa, a}, {&subB, wb, b}}
+		if i%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+		}
+		for _, x := range order {
+			x.total.merge(drive(x.o, mode, x.workers))
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	a.finish()
+	b.finish()
+	return []*result{a, b}, nil
+}
+
+// merge adds round r to the total t.
+func (t *result) merge(r *result) {
+	t.lat = append(t.lat, r.lat...)
+	t.errors += r.errors
+	if t.firstErr == "" {
+		t.firstErr = r.firstErr
+	}
+	t.elapsed += r.elapsed
+	if r.serverCPU < 0 || t.serverCPU < 0 {
+		t.serverCPU = -1
+	} else {
+		t.serverCPU += r.serverCPU
+	}
+	t.selfCPU += r.selfCPU
+	t.cpuWall += r.cpuWall
+}
+
+func (t *result) finish() {
+	slices.Sort(t.lat)
+	t.ok = len(t.lat)
+	if t.cpuWall <= 0 {
+		t.cpuWall = time.Nanosecond
+	}
+	if t.elapsed <= 0 {
+		t.elapsed = time.Nanosecond
+	}
+}
+
+// printRatios prints, for each pair of results of one mode ("mode [a]",
+// "mode [b]"), the throughput and p99 of the first relative to the
+// second.
+func printRatios(w io.Writer, rs []*result) {
+	for i, a := range rs {
+		for _, b := range rs[i+1:] {
+			ma, _, oka := strings.Cut(a.mode, " [")
+			mb, _, okb := strings.Cut(b.mode, " [")
+			if !oka || !okb || ma != mb {
+				continue
+			}
+			fmt.Fprintf(w, "# %s: %s vs %s: throughput ratio %.3f, p99 ratio %.2f\n", ma, a.mode, b.mode, a.rps()/b.rps(), float64(a.pct(0.99))/float64(b.pct(0.99)))
+		}
+	}
+}
+
+// runLoginFlood measures the logins of real users (-real-workers, each
+// request from a new address in X-Forwarded-For, with the right password)
+// alone and during a flood: -workers workers sending wrong passwords for
+// the first user from one address (-flood-ip) as fast as they can. The
+// two phases alternate, -rounds each. The flood's requests answered 429
+// count as ok ("[flood 429]"); any other answer (a 401 is a password
+// that was checked) is an error. The server must trust loopback as its
+// proxy (ward serve --trusted-proxy 127.0.0.1).
+func runLoginFlood(o *options, c *http.Client) ([]*result, error) {
+	u := o.base.String() + "/v1/auth/login"
+	var next atomic.Uint32
+	users := make([]worker, o.realWorkers)
+	for i := range users {
+		body := loginBody(o.users[i%len(o.users)], o.password)
+		users[i] = func(ctx context.Context) error {
+			n := next.Add(1)
+			ip := fmt.Sprintf("10.%d.%d.%d", byte(n>>16), byte(n>>8), byte(n))
+			status, raw, err := postFrom(ctx, c, u, body, ip)
+			if err == nil && status != http.StatusOK {
+				err = fmt.Errorf("real login: %d %.200s", status, raw)
+			}
+			return err
+		}
+	}
+	bad := loginBody(o.users[0], "Wrong-"+o.password)
+	flood := make([]worker, o.workers)
+	for i := range flood {
+		flood[i] = func(ctx context.Context) error {
+			status, raw, err := postFrom(ctx, c, u, bad, o.floodIP)
+			if err == nil && status != http.StatusTooManyRequests {
+				err = fmt.Errorf("flood login: %d %.200s", status, raw)
+			}
+			return err
+		}
+	}
+	sub := *o
+	sub.duration = o.duration / time.Duration(o.rounds)
+	sub.warmup = min(o.warmup, time.Second)
+	alone := &result{mode: "login-real [alone]"}
+	loaded := &result{mode: "login-real [flood]"}
+	flooding := &result{mode: "login-flood [429]"}
+	for range o.rounds {
+		alone.merge(drive(&sub, alone.mode, users))
+		time.Sleep(200 * time.Millisecond)
+		var wg sync.WaitGroup
+		var fr *result
+		wg.Go(func() { fr = drive(&sub, flooding.mode, flood) })
+		loaded.merge(drive(&sub, loaded.mode, users))
+		wg.Wait()
+		flooding.merge(fr)
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, r := range []*result{loaded, alone, flooding} {
+		r.finish()
+	}
+	return []*result{loaded, alone, flooding}, nil
+}
+
+// postFrom posts a JSON body as if from ip (X-Forwarded-For) and returns
+// the status and body.
+func postFrom(ctx context.Context, c *http.Client, u, body, ip string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", u, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", ip)
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	res.Body.Close()
+	return res.StatusCode, raw, err
 }
 
 // runLogin measures logins and the argon2id ceiling interleaved: rounds
@@ -541,16 +763,24 @@ func runClientCredentials(o *options, c *http.Client) (*result, error) {
 // the machine's speed during the run (other tenants, frequency) weighs on
 // both figures alike.
 func runLogin(o *options, c *http.Client) (*result, error) {
-	hasher, err := auth.NewHasher(o.argon2, o.serverCores)
+	hasher, err := password.New(o.argon2, password.Options{MaxConcurrent: o.serverCores})
 	if err != nil {
 		return nil, err
 	}
 	u := o.base.String() + "/v1/auth/login"
 	workers := make([]worker, o.workers)
+	// Each login comes from a new address (X-Forwarded-For; the server
+	// trusts loopback as its proxy), as real users' do: one address
+	// logging in as fast as it can is what the abuse limits refuse.
+	var next atomic.Uint32
 	for i := range workers {
 		body := loginBody(o.users[i%len(o.users)], o.password)
 		workers[i] = func(ctx context.Context) error {
-			_, err := post(ctx, c, u, "application/json", body, [2]string{})
+			n := next.Add(1)
+			status, raw, err := postFrom(ctx, c, u, body, fmt.Sprintf("10.%d.%d.%d", byte(n>>16), byte(n>>8), byte(n)))
+			if err == nil && status != http.StatusOK {
+				err = fmt.Errorf("%s: %d %.200s", u, status, raw)
+			}
 			return err
 		}
 	}
@@ -619,7 +849,7 @@ func (c ceilingSample) perCPUSecond() float64 {
 // hashCeiling has serverCores goroutines hash for d (and at most
 // ceilingMax hashes) and returns how many hashes they made, in what wall
 // time and with how much of this process's CPU time.
-func hashCeiling(o *options, h *auth.Hasher, d time.Duration) ceilingSample {
+func hashCeiling(o *options, h *password.Hasher, d time.Duration) ceilingSample {
 	if d <= 0 {
 		d = time.Second
 	}
