@@ -65,7 +65,7 @@ const maxDepth = strictjson.DefaultMaxDepth
 // [RFC 7518, Section 2]: https://www.rfc-editor.org/rfc/rfc7518#section-2
 // [RFC 7518, Section 3.2]: https://www.rfc-editor.org/rfc/rfc7518#section-3.2
 func ParseKey(data []byte, alg Algorithm) (Key, error) {
-	if alg != "" && !alg.Known() {
+	if alg != "" && !alg.known() {
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
 	}
 	if len(data) > MaxKeySize {
@@ -283,13 +283,13 @@ func (r *rawJWK) supported() error {
 			return fmt.Errorf("%w: EC curve %q", ErrUnsupportedKeyType, r.crv)
 		}
 	case KeyTypeOKP:
-		if r.hasCrv && r.crv != "Ed25519" {
+		if r.hasCrv && r.crv != "Ed25519" && r.crv != CurveX25519 {
 			return fmt.Errorf("%w: OKP curve %q", ErrUnsupportedKeyType, r.crv)
 		}
 	default:
 		return fmt.Errorf("%w: %q", ErrUnsupportedKeyType, r.kty)
 	}
-	if r.hasAlg && !Algorithm(r.alg).Known() {
+	if r.hasAlg && !Algorithm(r.alg).known() {
 		return fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, r.alg)
 	}
 	return nil
@@ -305,8 +305,14 @@ func (r *rawJWK) build(alg Algorithm) (Key, error) {
 		}
 		bound = alg
 	}
-	if bound != "" && bound.KeyType() != r.kty {
-		return nil, fmt.Errorf("%w: %s cannot be used with a key of type %s", ErrKeyMismatch, bound, r.kty)
+	if bound != "" {
+		if info, _ := bound.anyInfo(); !info.fitsKeyType(r.kty) {
+			return nil, fmt.Errorf("%w: %s cannot be used with a key of type %s", ErrKeyMismatch, bound, r.kty)
+		}
+		if bound.IsKeyManagement() && r.use == "sig" {
+			// RFC 7517, Section 4.2: a "sig" key never encrypts.
+			return nil, fmt.Errorf("%w: a key with \"use\":\"sig\" cannot be used with %s", ErrKeyMismatch, bound)
+		}
 	}
 	if (r.kty == KeyTypeEC || r.kty == KeyTypeOKP) && !r.hasCrv {
 		return nil, fmt.Errorf("%w: %s key without \"crv\" member", ErrMalformed, r.kty)
@@ -402,10 +408,10 @@ func (r *rawJWK) ecKey(alg Algorithm) (Key, error) {
 	if alg == "" {
 		alg = want
 	}
-	if alg != want {
+	if alg != want && !alg.IsECDH() {
 		return nil, fmt.Errorf("%w: %s cannot be used with a %s key", ErrKeyMismatch, alg, r.crv)
 	}
-	info, _ := alg.info()
+	info, _ := want.info()
 	size, curve := info.size, curveByName(r.crv)
 	x, err := fixedMember("x", r.x, size, r.crv)
 	if err != nil {
@@ -440,10 +446,15 @@ func (r *rawJWK) ecKey(alg Algorithm) (Key, error) {
 }
 
 func (r *rawJWK) okpKey(alg Algorithm) (Key, error) {
+	if r.crv == CurveX25519 {
+		return r.x25519Key(alg)
+	}
 	if alg == "" {
 		alg = EdDSA
 	}
-	// alg has kty OKP, so it is EdDSA, and supported has checked the curve.
+	if alg != EdDSA {
+		return nil, fmt.Errorf("%w: %s cannot be used with an Ed25519 key", ErrKeyMismatch, alg)
+	}
 	x, err := fixedMember("x", r.x, ed25519.PublicKeySize, r.crv)
 	if err != nil {
 		return nil, err

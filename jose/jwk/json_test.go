@@ -210,7 +210,8 @@ func TestParseKeyErrors(t *testing.T) {
 		{"DESIGN 2: alg none", oct(32, "alg", q("none")), "", jwk.ErrUnsupportedAlgorithm},
 		{"DESIGN 2: alg none given", oct(32), "none", jwk.ErrUnsupportedAlgorithm},
 		{"RFC 7518 3.1: alg names are case-sensitive", oct(32, "alg", q("hs256")), "", jwk.ErrUnsupportedAlgorithm},
-		{"RFC 7518 4.1: an encryption alg", rsaPub("alg", q("RSA-OAEP")), "", jwk.ErrUnsupportedAlgorithm},
+		{"RFC 7518 4.2: RSA1_5 is not an algorithm here", rsaPub("alg", q("RSA1_5")), "", jwk.ErrUnsupportedAlgorithm},
+		{"RFC 7518 5.1: a content-encryption alg is not a key alg", rsaPub("alg", q("A128GCM")), "", jwk.ErrUnsupportedAlgorithm},
 		{"RFC 7518 3.1: alg is a number", ec("alg", "256"), "", jwk.ErrMalformed},
 		{"DESIGN 2: JWK alg RS256 offered as PS256", rsaPub("alg", q("RS256")), jwk.PS256, jwk.ErrAlgorithmConflict},
 
@@ -239,7 +240,7 @@ func TestParseKeyErrors(t *testing.T) {
 		{"RFC 8037 2: Ed25519 d of another key", obj("kty", q("OKP"), "crv", q("Ed25519"), "x", q(edX), "d", q(b64(make([]byte, 32)))), "", jwk.ErrMalformed},
 
 		// Unsupported key types.
-		{"RFC 8037 2: X25519", obj("kty", q("OKP"), "crv", q("X25519"), "x", q(edX)), "", jwk.ErrUnsupportedKeyType},
+		{"RFC 8037 2: X448", obj("kty", q("OKP"), "crv", q("X448"), "x", q(edX)), "", jwk.ErrUnsupportedKeyType},
 		{"RFC 8037 2: Ed448", obj("kty", q("OKP"), "crv", q("Ed448"), "x", q(edX)), "", jwk.ErrUnsupportedKeyType},
 		{"RFC 8812 3.1: secp256k1", obj("kty", q("EC"), "crv", q("secp256k1"), "x", q(a1X), "y", q(a1Y)), "", jwk.ErrUnsupportedKeyType},
 		{"RFC 7518 6.2.1.1: Ed25519 is not an EC curve", obj("kty", q("EC"), "crv", q("Ed25519"), "x", q(edX)), "", jwk.ErrUnsupportedKeyType},

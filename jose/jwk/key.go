@@ -2,6 +2,7 @@ package jwk
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -138,7 +139,7 @@ func checkPublic(pub crypto.PublicKey, alg Algorithm) (string, error) {
 		if alg == "" {
 			alg = want
 		}
-		if alg != want {
+		if alg != want && !alg.IsECDH() {
 			return "", fmt.Errorf("%w: %s key cannot be used with %s", ErrKeyMismatch, crv, alg)
 		}
 	case ed25519.PublicKey:
@@ -146,17 +147,25 @@ func checkPublic(pub crypto.PublicKey, alg Algorithm) (string, error) {
 		if len(p) != ed25519.PublicKeySize {
 			return "", fmt.Errorf("%w: Ed25519 public key of %d bytes", ErrMalformed, len(p))
 		}
+		if alg != "" && alg != EdDSA {
+			return "", fmt.Errorf("%w: Ed25519 key cannot be used with %s", ErrKeyMismatch, alg)
+		}
+	case *ecdh.PublicKey:
+		kty = KeyTypeOKP
+		if err := checkX25519Public(p, alg); err != nil {
+			return "", err
+		}
 	default:
 		return "", fmt.Errorf("%w: public key of type %T", ErrUnsupportedKeyType, pub)
 	}
 	if alg == "" {
 		return kty, nil
 	}
-	info, ok := alg.info()
+	info, ok := alg.anyInfo()
 	if !ok {
 		return "", fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
 	}
-	if info.kty != kty {
+	if !info.fitsKeyType(kty) {
 		return "", fmt.Errorf("%w: %s key cannot be used with %s", ErrKeyMismatch, kty, alg)
 	}
 	return kty, nil
@@ -342,7 +351,7 @@ func newUnboundSecretKey(secret []byte) (*SecretKey, error) {
 }
 
 func (k *SecretKey) bind(alg Algorithm) error {
-	info, ok := alg.info()
+	info, ok := alg.anyInfo()
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
 	}
@@ -351,6 +360,14 @@ func (k *SecretKey) bind(alg Algorithm) error {
 	}
 	if len(k.secret) < info.size {
 		return fmt.Errorf("%w: %s secret of %d bytes (need at least %d)", ErrWeakKey, alg, len(k.secret), info.size)
+	}
+	if info.km {
+		// Key-management keys never make MACs (encalg.go).
+		if err := checkKMSecret(alg, info, len(k.secret)); err != nil {
+			return err
+		}
+		k.alg = alg
+		return nil
 	}
 	k.alg = alg
 	newHash := info.hash.New

@@ -137,6 +137,8 @@ func privateMembers(signer crypto.Signer) ([]member, error) {
 		return []member{{"d", d}}, nil
 	case ed25519.PrivateKey:
 		return []member{{"d", p.Seed()}}, nil
+	case x25519Key:
+		return []member{{"d", p.priv.Bytes()}}, nil
 	}
 	return nil, fmt.Errorf("%w: private key of a %T signer", ErrNotExportable, signer)
 }
