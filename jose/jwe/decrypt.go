@@ -403,6 +403,11 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 	}
 
 	// Structural checks, before any key is touched.
+	for _, x := range [...]string{seg.encryptedKey, seg.iv, seg.tag} {
+		if !base64url.InAlphabet(x) {
+			return fmt.Errorf("%w: a segment is not base64url", ErrMalformed)
+		}
+	}
 	if base64url.DecodedLen(len(seg.iv)) != enc.ivSize() {
 		return fmt.Errorf("%w: %s initialization vector must be %d bytes", ErrMalformed, enc, enc.ivSize())
 	}

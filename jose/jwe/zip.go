@@ -37,11 +37,11 @@ func inflate(p []byte, limit int) ([]byte, error) {
 	out := make([]byte, 0, min(max(4*len(p), 512), limit+1))
 	for {
 		if len(out) == cap(out) {
-			if len(out) > limit {
-				return nil, fmt.Errorf("%w: more than %d bytes", ErrDecompressionLimit, limit)
-			}
-			out = append(out, 0)[:len(out)] // grow
-			out = out[:len(out):min(cap(out), limit+1)]
+			// Double, up to one byte past the limit: append's gentler
+			// growth for large slices would allocate several times the cap.
+			grown := make([]byte, len(out), min(2*cap(out), limit+1))
+			copy(grown, out)
+			out = grown
 		}
 		n, err := r.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]

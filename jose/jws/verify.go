@@ -250,7 +250,7 @@ func decodeSig(dst []byte, sig string, want int) error {
 	if base64url.DecodedLen(len(sig)) != want {
 		// Padding, whitespace or a trailing newline make the token
 		// malformed, whatever the length they add up to.
-		if !isBase64URL(sig) {
+		if !base64url.InAlphabet(sig) {
 			return fmt.Errorf("%w: signature is not base64url", ErrMalformed)
 		}
 		return fmt.Errorf("%w: signature of wrong length", ErrBadSignature)
@@ -259,16 +259,6 @@ func decodeSig(dst []byte, sig string, want int) error {
 		return fmt.Errorf("%w: signature: %w", ErrMalformed, err)
 	}
 	return nil
-}
-
-func isBase64URL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 func verifyHMAC(k *jwk.SecretKey, input []byte, sig string) error {
