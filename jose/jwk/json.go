@@ -407,6 +407,9 @@ func (r *rawJWK) ecKey(alg Algorithm) (Key, error) {
 	want := CurveAlgorithm(r.crv)
 	if alg == "" {
 		alg = want
+		if r.use == "enc" {
+			alg = ECDHES // RFC 7517, Section 4.2: an encryption key never signs
+		}
 	}
 	if alg != want && !alg.IsECDH() {
 		return nil, fmt.Errorf("%w: %s cannot be used with a %s key", ErrKeyMismatch, alg, r.crv)

@@ -103,6 +103,8 @@ func newPublicKey(pub crypto.PublicKey, alg Algorithm) (*PublicKey, error) {
 			alg = CurveAlgorithm(curveName(p.Curve))
 		case ed25519.PublicKey:
 			alg = EdDSA
+		case *ecdh.PublicKey:
+			alg = ECDHES
 		}
 	}
 	k := &PublicKey{key: pub, alg: alg}
