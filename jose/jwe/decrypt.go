@@ -75,7 +75,7 @@ type scratch struct {
 	cek [64]byte                 // content-encryption key
 	kek [32]byte                 // key-wrapping key
 	iv  [16]byte
-	p2s [64]byte
+	p2s [256]byte
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -188,13 +188,17 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 
 	// Algorithm parameters that are checked before the key is used.
 	var (
-		epk   *ecdh.PublicKey
-		salt  []byte
-		count int
+		epk      *ecdh.PublicKey
+		apu, apv []byte
+		salt     []byte
+		count    int
 	)
 	switch {
 	case alg.IsECDH():
 		if epk, err = parseEPK(h.epk, s.maxDepth, key.ecdh.Curve()); err != nil {
+			return err
+		}
+		if apu, apv, err = partyInfo(&h); err != nil {
 			return err
 		}
 	case key.alg == jwk.PBES2HS256A128KW || key.alg == jwk.PBES2HS512A256KW:
@@ -210,7 +214,7 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 		plaintext, err = openWith(key.gcm, key.cbc, enc, iv, body, ctLen, aad)
 	} else {
 		cek := sc.cek[:enc.KeySize()]
-		if err := unwrapCEK(cek, key, &h, ek, epk, salt, count, sc); err != nil {
+		if err := unwrapCEK(cek, key, enc, ek, epk, apu, apv, salt, count, sc); err != nil {
 			return err
 		}
 		plaintext, err = open(cek, enc, iv, body, ctLen, aad)
@@ -273,7 +277,7 @@ func selectKey(keys []*decKey, kid string, alg jwk.Algorithm) (*decKey, error) {
 // ErrDecryption, and an RSA-OAEP failure is hidden behind a random key
 // (RFC 7516, Section 11.5), so that the content decryption fails the same
 // way, at the same point, as with a wrong key.
-func unwrapCEK(cek []byte, key *decKey, h *header, ek []byte, epk *ecdh.PublicKey, salt []byte, count int, sc *scratch) error {
+func unwrapCEK(cek []byte, key *decKey, enc Encryption, ek []byte, epk *ecdh.PublicKey, apu, apv, salt []byte, count int, sc *scratch) error {
 	var kek []byte
 	switch key.alg {
 	case jwk.RSAOAEP, jwk.RSAOAEP256:
@@ -300,15 +304,13 @@ func unwrapCEK(cek []byte, key *decKey, h *header, ek []byte, epk *ecdh.PublicKe
 		}
 		kek = k
 	default: // ECDH-ES family
+		// A low-order X25519 epk fails here with ErrInvalidEphemeralKey:
+		// the all-zero secret it forces says nothing about the key.
 		z, err := agree(key.ecdh, epk)
 		if err != nil {
 			return err
 		}
-		apu, apv, err := partyInfo(h)
-		if err != nil {
-			return err
-		}
-		size, algID := ecdhKeySize(key.alg, h.Encryption)
+		size, algID := ecdhKeySize(key.alg, enc)
 		if key.alg == jwk.ECDHES {
 			concatKDF(cek[:0], z, algID, apu, apv, size)
 			return nil
