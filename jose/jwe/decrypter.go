@@ -129,7 +129,10 @@ func (d *Decrypter) prepare() decrypterSetup {
 		return fail("MaxPBES2Count %d is below %d", s.maxP2C, MinPBES2Count)
 	}
 	if s.maxZip <= 0 {
-		s.maxZip = 16 * s.maxSize
+		s.maxZip = MaxDecompressedSize
+		if s.maxSize < MaxDecompressedSize/16 { // no overflow with a 32-bit int
+			s.maxZip = 16 * s.maxSize
+		}
 	}
 	s.maxZip = min(s.maxZip, MaxDecompressedSize)
 	for _, a := range d.KeyAlgorithms {
