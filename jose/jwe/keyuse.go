@@ -18,14 +18,14 @@ type keyOps interface{ KeyOps() []string }
 //
 // [RFC 7517, Sections 4.2 and 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.2
 func keyUse(k jwk.Key, alg jwk.Algorithm, encrypt bool) error {
-	var pub *jwk.PublicKey
+	var use string
 	switch k := k.(type) {
-	case *jwk.PublicKey:
-		pub = k
 	case *jwk.PrivateKey:
-		pub = k.Public()
+		use = k.Public().Use()
+	case interface{ Use() string }: // public keys, and secret keys that keep "use"
+		use = k.Use()
 	}
-	if pub != nil && pub.Use() == "sig" {
+	if use == "sig" {
 		return fmt.Errorf("%w: key %q is for signatures (\"use\":\"sig\")", ErrKeyUse, k.KeyID())
 	}
 	o, ok := k.(keyOps)
