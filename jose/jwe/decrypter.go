@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wardauth/ward/jose/jwk"
 )
@@ -60,6 +61,7 @@ type Decrypter struct {
 
 	once  sync.Once
 	setup decrypterSetup
+	last  atomic.Pointer[cachedHeader] // the last reusable header parsed
 }
 
 // Decrypted is a decrypted token.
@@ -67,8 +69,7 @@ type Decrypted struct {
 	// Header is the protected header.
 	Header Header
 	// Plaintext is the decrypted (and, with "zip", inflated) payload. It
-	// is the caller's to keep; strings in Header may share its memory, so
-	// it must not be modified.
+	// is the caller's to keep and to modify.
 	Plaintext []byte
 	// Key is the key that decrypted the token.
 	Key jwk.Key
