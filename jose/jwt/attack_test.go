@@ -317,11 +317,13 @@ func attacks(t testing.TB) []attack {
 	add(attack{name: "typ anything, Type unset", src: "RFC 7519, Section 5.1", token: withHeader(`{"alg":"HS256","typ":"whatever"}`)})
 
 	// Time claims (RFC 7519, Sections 4.1.4 to 4.1.6), fixed clock.
-	noLeeway := func(v *jwt.Verifier) { v.Leeway = -1 }
+	noLeeway := func(v *jwt.Verifier) { v.Leeway = jwt.NoLeeway }
 	timeTok := func(claims string) string { return tok(`{"iss":"` + issuer + `","aud":"api"` + claims + `}`) }
 	add(attack{name: "exp = now, no leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(0)), config: noLeeway, want: errs(jwt.ErrExpired)})
 	add(attack{name: "exp = now + 1s, no leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(time.Second)), config: noLeeway})
 	add(attack{name: "exp = now - 1s, no leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Second)), config: noLeeway, want: errs(jwt.ErrExpired)})
+	add(attack{name: "exp = now - 1s, Leeway zero (default)", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Second)), config: func(v *jwt.Verifier) { v.Leeway = 0 }})
+	add(attack{name: "exp = now - 1s, Leeway -1h (none)", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Second)), config: func(v *jwt.Verifier) { v.Leeway = -time.Hour }, want: errs(jwt.ErrExpired)})
 	add(attack{name: "exp = now - 29s, default leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-29*time.Second))})
 	add(attack{name: "exp = now - 30s, default leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-30*time.Second)), want: errs(jwt.ErrExpired)})
 	add(attack{name: "exp an hour ago", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Hour)), want: errs(jwt.ErrExpired)})

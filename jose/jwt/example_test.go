@@ -94,6 +94,45 @@ func ExampleVerifier_Verify() {
 	// alice 2030-01-01 13:00:00 +0000 UTC
 }
 
+// A Verifier allows [jwt.DefaultLeeway] of clock skew unless told
+// otherwise; [jwt.NoLeeway] allows none.
+func ExampleVerifier_noLeeway() {
+	key, err := jwk.NewSecretKey(exampleSecret, jwk.HS256)
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, err := jwk.NewSet(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The token expired one second before exampleNow.
+	token, err := jwt.Sign(&jwt.Claims{
+		Issuer:    "https://auth.example.com",
+		Audience:  jwt.Audience{"api.example.com"},
+		ExpiresAt: exampleNow().Add(-time.Second),
+	}, key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		leeway time.Duration
+	}{{"zero (DefaultLeeway)", 0}, {"NoLeeway", jwt.NoLeeway}} {
+		verifier := &jwt.Verifier{
+			Keys:     keys,
+			Issuer:   "https://auth.example.com",
+			Audience: "api.example.com",
+			Leeway:   c.leeway,
+			Now:      exampleNow,
+		}
+		_, err := verifier.Verify(token)
+		fmt.Printf("Leeway %s: %v\n", c.name, err)
+	}
+	// Output:
+	// Leeway zero (DefaultLeeway): <nil>
+	// Leeway NoLeeway: jwt: token is expired
+}
+
 func ExampleVerifier_VerifyInto() {
 	// AppClaims has the registered claims and the application's own.
 	type AppClaims struct {
