@@ -44,8 +44,9 @@ const maxDepth = strictjson.DefaultMaxDepth
 //
 // Parsing is strict: member names are case-sensitive and may not repeat,
 // integers must be minimal canonical base64url ([RFC 7518, Section 2]), EC
-// coordinates and private keys must be exactly the size of the curve, EC
-// points must be on the curve, private members must match the public ones,
+// private keys must be exactly the size of the curve and coordinates no
+// longer (a shorter, minimal coordinate, as some libraries write, is
+// left-padded), EC points must be on the curve, private members must match the public ones,
 // and the sizes of [MinRSABits] and [RFC 7518, Section 3.2] are enforced.
 // Multi-prime RSA keys ("oth") are refused. An "alg" that is not one of
 // [Algorithms] (including "none") fails with [ErrUnsupportedAlgorithm], and a
@@ -407,11 +408,11 @@ func (r *rawJWK) ecKey(alg Algorithm) (Key, error) {
 	}
 	info, _ := alg.info()
 	size, curve := info.size, curveByName(r.crv)
-	x, err := fixedMember("x", r.x, size, r.crv)
+	x, err := coordMember("x", r.x, size, r.crv)
 	if err != nil {
 		return nil, err
 	}
-	y, err := fixedMember("y", r.y, size, r.crv)
+	y, err := coordMember("y", r.y, size, r.crv)
 	if err != nil {
 		return nil, err
 	}
@@ -545,6 +546,34 @@ func uintMember(name string, value []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %q member has a leading zero octet (RFC 7518, Section 2 requires the minimal encoding)", ErrMalformed, name)
 	}
 	return b, nil
+}
+
+// coordMember decodes an EC coordinate ([RFC 7518, Section 6.2.1.2]) and
+// returns it left-padded to size octets. The RFC requires the full size,
+// but PyJWT 2.6, jjwt, Keycloak and Gluu write coordinates as minimal
+// integers, shorter than the curve size about once in 256 keys (and 3 in 4
+// on P-521). Such a coordinate is read, since padding it costs nothing: it
+// must still be a minimal integer (no leading zero octet) and the point is
+// checked on the curve afterwards. Longer coordinates are refused, and so
+// are short private keys (see [fixedMember]); written keys are always padded.
+func coordMember(name string, value []byte, size int, crv string) ([]byte, error) {
+	b, err := b64Member(name, value)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(b) == size:
+		return b, nil
+	case len(b) > size:
+		return nil, fmt.Errorf("%w: %s %q member is %d bytes, want at most %d", ErrMalformed, crv, name, len(b), size)
+	case len(b) == 0:
+		return nil, fmt.Errorf("%w: %s %q member is empty", ErrMalformed, crv, name)
+	case b[0] == 0:
+		return nil, fmt.Errorf("%w: %s %q member is neither the curve size (%d bytes) nor a minimal integer", ErrMalformed, crv, name, size)
+	}
+	padded := make([]byte, size)
+	copy(padded[size-len(b):], b)
+	return padded, nil
 }
 
 // fixedMember decodes a member that must be exactly size octets: an EC
