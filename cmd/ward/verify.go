@@ -269,6 +269,7 @@ func errorCode(err error) string {
 		{jwt.ErrTooLarge, "too_large"},
 		{jwt.ErrUnsupportedAlgorithm, "unsupported_algorithm"},
 		{jwt.ErrAlgorithmMismatch, "algorithm_mismatch"},
+		{jwt.ErrKeyNotPermitted, "key_not_permitted"},
 		{jwt.ErrNoKey, "no_key"},
 		{jwt.ErrBadSignature, "bad_signature"},
 		{jwt.ErrUnsupportedCritical, "unsupported_critical"},

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 
 	"github.com/wardauth/ward/internal/base64url"
 	"github.com/wardauth/ward/internal/strictjson"
@@ -53,8 +54,9 @@ const maxDepth = strictjson.DefaultMaxDepth
 // "kty" or "crv" this package does not implement (such as "X25519") with
 // [ErrUnsupportedKeyType].
 //
-// The "use" member, if present, must be "sig" or "enc" and is kept (see
-// [PublicKey.Use]); "key_ops" must be an array of distinct strings. The
+// The "use" member, if present, must be "sig" or "enc", and "key_ops" an
+// array of distinct strings; both are kept and honoured: a key is used only
+// for what they permit (see [PublicKey.CheckOp]). The
 // X.509 members "x5c", "x5t", "x5t#S256" and "x5u" are checked for their
 // JSON type and otherwise ignored: they are never used to find or to trust a
 // key. Unknown members are ignored.
@@ -154,6 +156,7 @@ func ParseSet(data []byte) (*Set, error) {
 type rawJWK struct {
 	kty, crv, alg, kid, use string
 	hasKty, hasCrv, hasAlg  bool
+	ops                     []KeyOp // "key_ops"; nil when absent
 
 	n, e, d, p, q, dp, dq, qi, oth []byte // RSA; d is shared with EC and OKP
 	x, y                           []byte // EC and OKP
@@ -185,7 +188,7 @@ func decodeJWK(data []byte) (*rawJWK, error) {
 				err = fmt.Errorf("%w: \"use\" is %q, want \"sig\" or \"enc\"", ErrMalformed, r.use)
 			}
 		case "key_ops":
-			err = checkKeyOps(value)
+			r.ops, err = keyOpsMember(value)
 		case "x5c":
 			err = checkStringArray("x5c", value)
 		case "x5u", "x5t", "x5t#S256":
@@ -237,28 +240,31 @@ func stringMember(name string, value []byte) (string, error) {
 	return string(s), nil
 }
 
-// checkKeyOps checks "key_ops": an array of strings without duplicates
-// ([RFC 7517, Section 4.3]).
+// keyOpsMember decodes "key_ops": an array of strings without duplicates
+// ([RFC 7517, Section 4.3]). An empty array gives an empty, non-nil slice:
+// a key for no operation.
 //
 // [RFC 7517, Section 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.3
-func checkKeyOps(value []byte) error {
+func keyOpsMember(value []byte) ([]KeyOp, error) {
 	if strictjson.KindOf(value) != strictjson.Array {
-		return fmt.Errorf("%w: \"key_ops\" member is not an array", ErrMalformed)
+		return nil, fmt.Errorf("%w: \"key_ops\" member is not an array", ErrMalformed)
 	}
-	var seen []string
-	return strictjson.ForEachElement(value, maxDepth, func(v []byte) error {
+	ops := []KeyOp{}
+	err := strictjson.ForEachElement(value, maxDepth, func(v []byte) error {
 		op, err := strictjson.DecodeString(v)
 		if err != nil {
 			return fmt.Errorf("%w: \"key_ops\" holds a non-string", ErrMalformed)
 		}
-		for _, s := range seen {
-			if s == string(op) {
-				return fmt.Errorf("%w: \"key_ops\" repeats %q", ErrMalformed, s)
-			}
+		if slices.Contains(ops, KeyOp(op)) {
+			return fmt.Errorf("%w: \"key_ops\" repeats %q", ErrMalformed, op)
 		}
-		seen = append(seen, string(op))
+		ops = append(ops, KeyOp(op))
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return ops, nil
 }
 
 func checkStringArray(name string, value []byte) error {
@@ -481,14 +487,14 @@ func (r *rawJWK) octKey(alg Algorithm) (Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		k.kid = r.kid
+		k.kid, k.usage = r.kid, r.usage()
 		return k, nil
 	}
 	k := &SecretKey{secret: secret}
 	if err := k.bind(alg); err != nil {
 		return nil, err
 	}
-	k.kid = r.kid
+	k.kid, k.usage = r.kid, r.usage()
 	return k, nil
 }
 
@@ -504,9 +510,13 @@ func curveByName(crv string) elliptic.Curve {
 	return nil
 }
 
-// publicKey returns pub with the JWK's key ID (or the thumbprint) and use.
+// usage returns the JWK's "use" and "key_ops".
+func (r *rawJWK) usage() usage { return usage{use: r.use, ops: r.ops} }
+
+// publicKey returns pub with the JWK's key ID (or the thumbprint), "use"
+// and "key_ops".
 func (r *rawJWK) publicKey(pub any, alg Algorithm) *PublicKey {
-	k := &PublicKey{key: pub, alg: alg, kid: r.kid, use: r.use}
+	k := &PublicKey{key: pub, alg: alg, kid: r.kid, usage: r.usage()}
 	if k.kid == "" {
 		k.kid = mustThumbprintKID(k)
 	}

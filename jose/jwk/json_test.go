@@ -284,7 +284,7 @@ func TestParseKeyIgnoresUnknownMembers(t *testing.T) {
 	t.Parallel()
 	base := mustParseKey(t, readTestdata(t, "rfc8037-A.2-ed25519-public-key.json"), "")
 	data := obj("kty", q("OKP"), "crv", q("Ed25519"), "x", q(edX),
-		"ALG", q("none"), "Kid", "1", "ext", "true", "key_ops", `["verify"]`,
+		"ALG", q("none"), "Kid", "1", "ext", "true", "Key_ops", `["sign"]`,
 		"x5t#S256", q("abc"), "nested", `{"a":[1,2,{"b":null}]}`, "d ", q("not d"))
 	k := mustParseKey(t, data, "")
 	if err := keysEqual(base, k); err != nil {

@@ -222,6 +222,9 @@ func Example_errorChecking() {
 	check("ErrNoKey", verify(&jwt.Verifier{Keys: keyIDs, Issuer: valid.Issuer, Audience: "api.example.com", Now: exampleNow}, rotatedToken), jwt.ErrNoKey)
 	check("ErrBadSignature", verify(verifier, otherToken), jwt.ErrBadSignature)
 	check("ErrUnsupportedCritical", verify(verifier, hs256(exampleSecret, `{"alg":"HS256","crit":["ext"],"ext":1}`, `{}`)), jwt.ErrUnsupportedCritical)
+	encKey, _ := jwk.ParseKey([]byte(`{"kty":"oct","alg":"HS256","use":"enc","k":"`+base64.RawURLEncoding.EncodeToString(exampleSecret)+`"}`), "")
+	encKeys, _ := jwk.NewSet(encKey)
+	check("ErrKeyNotPermitted", verify(&jwt.Verifier{Keys: encKeys, Issuer: valid.Issuer, Audience: "api.example.com", Now: exampleNow}, sign(&valid)), jwt.ErrKeyNotPermitted)
 	check("ErrExpired", verify(verifier, with(func(c *jwt.Claims) { c.ExpiresAt = now.Add(-time.Hour) })), jwt.ErrExpired)
 	check("ErrNotYetValid", verify(verifier, with(func(c *jwt.Claims) { c.NotBefore = now.Add(time.Hour) })), jwt.ErrNotYetValid)
 	check("ErrInvalidIssuer", verify(verifier, with(func(c *jwt.Claims) { c.Issuer = "https://evil.example" })), jwt.ErrInvalidIssuer)
@@ -245,6 +248,7 @@ func Example_errorChecking() {
 	// ErrNoKey                  true
 	// ErrBadSignature           true
 	// ErrUnsupportedCritical    true
+	// ErrKeyNotPermitted        true
 	// ErrExpired                true
 	// ErrNotYetValid            true
 	// ErrInvalidIssuer          true
