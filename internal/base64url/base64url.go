@@ -116,6 +116,19 @@ func DecodeString(s string) ([]byte, error) {
 	return dst[:m], nil
 }
 
+// InAlphabet reports whether s holds only characters of the base64url
+// alphabet (no padding, no whitespace). Callers use it to tell a segment of
+// the wrong alphabet (malformed) from one of the wrong length.
+func InAlphabet(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // alphabet is the base64url alphabet of RFC 4648, Section 5.
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 

@@ -58,6 +58,10 @@ type algInfo struct {
 	hash crypto.Hash
 	size int // HMAC: minimum secret bytes; EC: coordinate bytes; EdDSA: key bytes
 	pss  bool
+
+	km    bool // a JWE key-management algorithm (encalg.go)
+	exact bool // oct keys: exactly size bytes
+	ecdh  bool // any supported EC curve, or OKP X25519
 }
 
 func (a Algorithm) info() (algInfo, bool) {
@@ -92,15 +96,19 @@ func (a Algorithm) info() (algInfo, bool) {
 	return algInfo{}, false
 }
 
-// Known reports whether a is one of the supported algorithms.
+// Known reports whether a is one of the supported signature algorithms
+// ([Algorithms]). For the JWE key-management algorithms see
+// [Algorithm.IsKeyManagement].
 func (a Algorithm) Known() bool {
 	_, ok := a.info()
 	return ok
 }
 
 // KeyType returns the JWK "kty" of keys that a uses, or "" if a is unknown.
+// It is "EC" for the ECDH-ES algorithms, whose keys may also be OKP X25519
+// keys (see [Algorithm.IsECDH]).
 func (a Algorithm) KeyType() string {
-	i, _ := a.info()
+	i, _ := a.anyInfo()
 	return i.kty
 }
 
@@ -112,9 +120,10 @@ func (a Algorithm) Curve() string {
 }
 
 // Hash returns the hash function of a. It is 0 for EdDSA, which hashes
-// internally, and for unknown algorithms.
+// internally, for the key-management algorithms that use none, and for
+// unknown algorithms.
 func (a Algorithm) Hash() crypto.Hash {
-	i, _ := a.info()
+	i, _ := a.anyInfo()
 	return i.hash
 }
 

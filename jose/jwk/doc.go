@@ -1,6 +1,7 @@
 // Package jwk implements JSON Web Keys and JWK Sets ([RFC 7517]) for the
-// JWS algorithms of [RFC 7518, Section 3] and Ed25519 ([RFC 8037]): parsing
-// and writing JWK, JWKS and PEM, key generation, and [RFC 7638] thumbprints.
+// JWS algorithms of [RFC 7518, Section 3], the JWE key-management algorithms
+// of [RFC 7518, Section 4], Ed25519 and X25519 ([RFC 8037]): parsing and
+// writing JWK, JWKS and PEM, key generation, and [RFC 7638] thumbprints.
 //
 // A key is a [*PublicKey], a [*PrivateKey] or a [*SecretKey], and each is
 // bound to exactly one [Algorithm]: a token is only ever checked with the
@@ -25,14 +26,22 @@
 // Parsing is strict where the RFCs allow leniency that has caused
 // vulnerabilities or ambiguity elsewhere: member names are case-sensitive
 // and unique, integers are minimal canonical base64url, EC coordinates are
-// exactly the curve size, points are checked to be on the curve, private
+// at most the curve size, points are checked to be on the curve, private
 // members must match the public ones, RSA moduli are [MinRSABits] to
 // [MaxRSABits] bits and HMAC secrets at least as long as the hash. Some
-// producers pad integers with zero octets or trim EC coordinates; their keys
-// are refused with [ErrMalformed] rather than guessed at.
+// producers pad integers with zero octets; their keys are refused with
+// [ErrMalformed] rather than guessed at. Reading is tolerant only where that
+// costs no security: an EC coordinate shorter than the curve size (PyJWT
+// 2.6, jjwt and Keycloak write them as minimal integers) is left-padded, and
+// the point is still checked. Written keys are always canonical.
 //
-// Not supported: the "none" algorithm, Ed448, X25519 and other key
-// agreement keys, P-224 and secp256k1, multi-prime RSA ("oth"), RSA private
+// Keys bound to a key-management algorithm ([KeyManagementAlgorithms]) are
+// for package jwe: they never sign or verify, and a key marked "use":"sig"
+// cannot be bound to one. X25519 keys are OKP keys bound to one of the
+// ECDH-ES algorithms.
+//
+// Not supported: the "none" and "RSA1_5" algorithms, Ed448, X448, P-224
+// and secp256k1, multi-prime RSA ("oth"), RSA private
 // keys without their CRT members, and encrypted PEM. In a JWK Set, keys of
 // an unsupported type or algorithm are skipped as [RFC 7517, Section 5]
 // asks. The "x5c", "x5t", "x5t#S256" and "x5u" members are never used to
@@ -41,6 +50,7 @@
 // [RFC 7517]: https://www.rfc-editor.org/rfc/rfc7517
 // [RFC 7517, Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 // [RFC 7518, Section 3]: https://www.rfc-editor.org/rfc/rfc7518#section-3
+// [RFC 7518, Section 4]: https://www.rfc-editor.org/rfc/rfc7518#section-4
 // [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
 // [RFC 8037]: https://www.rfc-editor.org/rfc/rfc8037
 package jwk

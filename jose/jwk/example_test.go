@@ -54,7 +54,7 @@ func ExampleParseKey() {
 
 func ExampleParseSet() {
 	set, err := jwk.ParseSet([]byte(`{"keys":[
-		{"kty":"OKP","crv":"X25519","kid":"ecdh","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"},
+		{"kty":"OKP","crv":"X448","kid":"ecdh","x":"mwj3zDG34-Z9ItWuoSEHSic70rg94Jxj-qc9LCLF2bvINmRyQdlT1AxbEtqIEg1TF3-A5TLEH6A"},
 		{"kty":"EC","crv":"P-256","kid":"1","use":"sig",
 		 "x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
 		 "y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}
@@ -62,7 +62,7 @@ func ExampleParseSet() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// The X25519 key is skipped, as RFC 7517, Section 5 asks.
+	// The X448 key is skipped, as RFC 7517, Section 5 asks.
 	fmt.Println(set.Len())
 	for _, k := range set.Lookup("1") {
 		fmt.Println(k.KeyID(), k.KeyType(), k.Algorithm())
@@ -178,9 +178,26 @@ func ExampleNewSecretKey_unbound() {
 }
 
 func ExampleParseKey_unsupportedKeyType() {
-	_, err := jwk.ParseKey([]byte(`{"kty":"OKP","crv":"X25519","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}`), "")
+	_, err := jwk.ParseKey([]byte(`{"kty":"OKP","crv":"X448","x":"mwj3zDG34-Z9ItWuoSEHSic70rg94Jxj-qc9LCLF2bvINmRyQdlT1AxbEtqIEg1TF3-A5TLEH6A"}`), "")
 	fmt.Println(errors.Is(err, jwk.ErrUnsupportedKeyType))
 	// Output: true
+}
+
+// A key is used only for the operations its "use" and "key_ops" members
+// permit (RFC 7517, Sections 4.2 and 4.3).
+func ExamplePublicKey_CheckOp() {
+	key, err := jwk.ParseKey([]byte(`{"kty":"EC","crv":"P-256","key_ops":["encrypt"],"x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}`), "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = key.CheckOp(jwk.OpVerify)
+	fmt.Println(errors.Is(err, jwk.ErrOperationNotPermitted))
+	fmt.Println(err)
+	fmt.Println(key.CheckOp(jwk.OpEncrypt))
+	// Output:
+	// true
+	// jwk: key is not meant for this operation: key's "key_ops" ["encrypt"] lacks "verify"
+	// <nil>
 }
 
 func ExampleMarshalPEM_notExportable() {

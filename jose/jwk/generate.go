@@ -18,12 +18,16 @@ const DefaultRSABits = 2048
 //   - RS*, PS*: a [*PrivateKey] with a [DefaultRSABits]-bit RSA key (see
 //     [GenerateRSA] for other sizes);
 //   - ES256, ES384, ES512: a [*PrivateKey] on P-256, P-384 or P-521;
-//   - EdDSA: a [*PrivateKey] with an Ed25519 key.
+//   - EdDSA: a [*PrivateKey] with an Ed25519 key;
+//   - a key-management algorithm: see [GenerateECDH] (encgenerate.go).
 //
 // Private keys get their RFC 7638 SHA-256 thumbprint as key ID.
 //
 // [RFC 7518, Section 3.2]: https://www.rfc-editor.org/rfc/rfc7518#section-3.2
 func Generate(alg Algorithm) (SigningKey, error) {
+	if alg.IsKeyManagement() {
+		return generateKM(alg)
+	}
 	info, ok := alg.info()
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
@@ -59,11 +63,12 @@ func signingKey[K SigningKey](k K, err error) (SigningKey, error) {
 }
 
 // GenerateRSA returns a new random RSA key of the given modulus size for
-// alg, which must be one of RS256, RS384, RS512, PS256, PS384 and PS512.
+// alg, which must be one of RS256, RS384, RS512, PS256, PS384, PS512,
+// RSA-OAEP and RSA-OAEP-256.
 // bits must be a multiple of 8 from [MinRSABits] to [MaxRSABits]; above 4096
 // generation takes seconds.
 func GenerateRSA(alg Algorithm, bits int) (*PrivateKey, error) {
-	info, ok := alg.info()
+	info, ok := alg.anyInfo()
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
 	}

@@ -2,6 +2,7 @@ package jwk
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -30,7 +31,7 @@ var (
 	// ErrUnbound means the key has no algorithm and none was configured.
 	ErrUnbound = errors.New("jwk: key is not bound to an algorithm")
 	// ErrUnsupportedKeyType means a key type or curve that this package does
-	// not implement, such as "X25519", "Ed448" or P-224. [ParseSet] skips
+	// not implement, such as "X448", "Ed448" or P-224. [ParseSet] skips
 	// such keys.
 	ErrUnsupportedKeyType = errors.New("jwk: unsupported key type")
 	// ErrNotExportable means the key cannot be written in the requested
@@ -51,6 +52,9 @@ type Key interface {
 	KeyID() string
 	// KeyType returns the "kty" member: "oct", "RSA", "EC" or "OKP".
 	KeyType() string
+	// CheckOp returns nil if the key's "use" and "key_ops" members permit
+	// op, and otherwise an error wrapping [ErrOperationNotPermitted].
+	CheckOp(op KeyOp) error
 	isKey()
 }
 
@@ -74,7 +78,7 @@ type PublicKey struct {
 	key crypto.PublicKey // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
 	alg Algorithm
 	kid string
-	use string
+	usage
 }
 
 // NewPublicKey returns a public key bound to alg. pub must be an
@@ -102,6 +106,8 @@ func newPublicKey(pub crypto.PublicKey, alg Algorithm) (*PublicKey, error) {
 			alg = CurveAlgorithm(curveName(p.Curve))
 		case ed25519.PublicKey:
 			alg = EdDSA
+		case *ecdh.PublicKey:
+			alg = ECDHES
 		}
 	}
 	k := &PublicKey{key: pub, alg: alg}
@@ -138,7 +144,7 @@ func checkPublic(pub crypto.PublicKey, alg Algorithm) (string, error) {
 		if alg == "" {
 			alg = want
 		}
-		if alg != want {
+		if alg != want && !alg.IsECDH() {
 			return "", fmt.Errorf("%w: %s key cannot be used with %s", ErrKeyMismatch, crv, alg)
 		}
 	case ed25519.PublicKey:
@@ -146,17 +152,25 @@ func checkPublic(pub crypto.PublicKey, alg Algorithm) (string, error) {
 		if len(p) != ed25519.PublicKeySize {
 			return "", fmt.Errorf("%w: Ed25519 public key of %d bytes", ErrMalformed, len(p))
 		}
+		if alg != "" && alg != EdDSA {
+			return "", fmt.Errorf("%w: Ed25519 key cannot be used with %s", ErrKeyMismatch, alg)
+		}
+	case *ecdh.PublicKey:
+		kty = KeyTypeOKP
+		if err := checkX25519Public(p, alg); err != nil {
+			return "", err
+		}
 	default:
 		return "", fmt.Errorf("%w: public key of type %T", ErrUnsupportedKeyType, pub)
 	}
 	if alg == "" {
 		return kty, nil
 	}
-	info, ok := alg.info()
+	info, ok := alg.anyInfo()
 	if !ok {
 		return "", fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
 	}
-	if info.kty != kty {
+	if !info.fitsKeyType(kty) {
 		return "", fmt.Errorf("%w: %s key cannot be used with %s", ErrKeyMismatch, kty, alg)
 	}
 	return kty, nil
@@ -191,13 +205,6 @@ func (k *PublicKey) KeyType() string {
 	return KeyTypeOKP
 }
 
-// Use returns the JWK "use" member: "sig", "enc" or "" (absent). A verifier
-// should not use a key marked "enc" to check signatures ([RFC 7517,
-// Section 4.2]).
-//
-// [RFC 7517, Section 4.2]: https://www.rfc-editor.org/rfc/rfc7517#section-4.2
-func (k *PublicKey) Use() string { return k.use }
-
 // CryptoPublicKey returns the standard library key: an *rsa.PublicKey, an
 // *ecdsa.PublicKey or an ed25519.PublicKey. The caller must not modify it.
 func (k *PublicKey) CryptoPublicKey() crypto.PublicKey { return k.key }
@@ -227,7 +234,7 @@ func (k *PublicKey) WithAlgorithm(alg Algorithm) (*PublicKey, error) {
 }
 
 // Equal reports whether k and x hold the same public key material, ignoring
-// the algorithm, key ID and use.
+// the algorithm, key ID, "use" and "key_ops".
 func (k *PublicKey) Equal(x *PublicKey) bool {
 	if k == nil || x == nil {
 		return k == x
@@ -303,7 +310,8 @@ type SecretKey struct {
 	secret []byte
 	alg    Algorithm
 	kid    string
-	macs   *sync.Pool // of *macState; nil until bound
+	usage
+	macs *sync.Pool // of *macState; nil until bound
 }
 
 type macState struct {
@@ -342,7 +350,7 @@ func newUnboundSecretKey(secret []byte) (*SecretKey, error) {
 }
 
 func (k *SecretKey) bind(alg Algorithm) error {
-	info, ok := alg.info()
+	info, ok := alg.anyInfo()
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
 	}
@@ -351,6 +359,14 @@ func (k *SecretKey) bind(alg Algorithm) error {
 	}
 	if len(k.secret) < info.size {
 		return fmt.Errorf("%w: %s secret of %d bytes (need at least %d)", ErrWeakKey, alg, len(k.secret), info.size)
+	}
+	if info.km {
+		// Key-management keys never make MACs (encalg.go).
+		if err := checkKMSecret(alg, info, len(k.secret)); err != nil {
+			return err
+		}
+		k.alg = alg
+		return nil
 	}
 	k.alg = alg
 	newHash := info.hash.New
@@ -385,7 +401,7 @@ func (k *SecretKey) Equal(x *SecretKey) bool {
 
 // WithKeyID returns a copy of k with the given key ID.
 func (k *SecretKey) WithKeyID(kid string) *SecretKey {
-	c := &SecretKey{secret: k.secret, alg: k.alg, kid: kid, macs: k.macs}
+	c := &SecretKey{secret: k.secret, alg: k.alg, kid: kid, usage: k.usage, macs: k.macs}
 	return c
 }
 
@@ -399,7 +415,7 @@ func (k *SecretKey) WithAlgorithm(alg Algorithm) (*SecretKey, error) {
 		}
 		return k, nil
 	}
-	c := &SecretKey{secret: k.secret, kid: k.kid}
+	c := &SecretKey{secret: k.secret, kid: k.kid, usage: k.usage}
 	if err := c.bind(alg); err != nil {
 		return nil, err
 	}

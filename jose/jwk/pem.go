@@ -2,6 +2,7 @@ package jwk
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -26,7 +27,7 @@ import (
 //
 // [RFC 7468]: https://www.rfc-editor.org/rfc/rfc7468
 func ParsePEM(data []byte, alg Algorithm) (Key, error) {
-	if alg != "" && !alg.Known() {
+	if alg != "" && !alg.known() {
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, string(alg))
 	}
 	block, _ := pem.Decode(data)
@@ -65,7 +66,7 @@ func ParsePEM(data []byte, alg Algorithm) (Key, error) {
 	}
 	if signer == nil {
 		switch pub.(type) {
-		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey, *ecdh.PublicKey:
 		default:
 			return nil, fmt.Errorf("%w: public key of type %T", ErrUnsupportedKeyType, pub)
 		}
@@ -84,6 +85,14 @@ func ParsePEM(data []byte, alg Algorithm) (Key, error) {
 			return nil, fmt.Errorf("%w: RSA private key in PEM and no algorithm given", ErrUnbound)
 		}
 	case *ecdsa.PrivateKey, ed25519.PrivateKey:
+	case *ecdh.PrivateKey:
+		if s.Curve() != ecdh.X25519() {
+			return nil, fmt.Errorf("%w: ECDH private key on %v", ErrUnsupportedKeyType, s.Curve())
+		}
+		if alg == "" {
+			alg = ECDHES
+		}
+		return NewECDHPrivateKey(s, alg)
 	default:
 		return nil, fmt.Errorf("%w: private key of type %T", ErrUnsupportedKeyType, signer)
 	}
@@ -117,11 +126,15 @@ func MarshalPEM(k Key) ([]byte, error) {
 			if len(s.Primes) != 2 {
 				return nil, fmt.Errorf("%w: RSA key with %d primes", ErrNotExportable, len(s.Primes))
 			}
-		case *ecdsa.PrivateKey, ed25519.PrivateKey:
+		case *ecdsa.PrivateKey, ed25519.PrivateKey, x25519Key:
 		default:
 			return nil, fmt.Errorf("%w: private key of a %T signer", ErrNotExportable, k.signer)
 		}
-		der, err := x509.MarshalPKCS8PrivateKey(k.signer)
+		var priv any = k.signer
+		if x, ok := k.signer.(x25519Key); ok {
+			priv = x.priv
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(priv)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrNotExportable, err)
 		}

@@ -77,7 +77,8 @@ func TestRFC7517A1PublicKeys(t *testing.T) {
 	if !ok {
 		t.Fatalf("key 0 is %T, want *jwk.PublicKey", s.Keys()[0])
 	}
-	if ec.KeyType() != "EC" || ec.Algorithm() != jwk.ES256 || ec.KeyID() != "1" || ec.Use() != "enc" {
+	// "use":"enc" and no "alg": bound to ECDH-ES, never to a signature algorithm.
+	if ec.KeyType() != "EC" || ec.Algorithm() != jwk.ECDHES || ec.KeyID() != "1" || ec.Use() != "enc" {
 		t.Errorf("EC key: kty %q alg %q kid %q use %q", ec.KeyType(), ec.Algorithm(), ec.KeyID(), ec.Use())
 	}
 	rsaKey, ok := s.Keys()[1].(*jwk.PublicKey)
@@ -136,9 +137,9 @@ func TestRFC7517A2PrivateKeys(t *testing.T) {
 	}
 }
 
-// RFC 7517, Appendix A.3: an A128KW key, which a JWS library skips in a
-// set, and the 64-byte HMAC key of RFC 7515, Appendix A.1, which has no
-// "alg" and so stays unbound.
+// RFC 7517, Appendix A.3: an A128KW key, bound to that JWE key-management
+// algorithm, and the 64-byte HMAC key of RFC 7515, Appendix A.1, which has
+// no "alg" and so stays unbound.
 func TestRFC7517A3SymmetricKeys(t *testing.T) {
 	t.Parallel()
 	data := readTestdata(t, "rfc7517-A.3-symmetric-keys.json")
@@ -146,12 +147,15 @@ func TestRFC7517A3SymmetricKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Len() != 1 {
-		t.Fatalf("Len = %d, want 1 (the A128KW key is skipped)", s.Len())
+	if s.Len() != 2 {
+		t.Fatalf("Len = %d, want 2", s.Len())
 	}
-	sk, ok := s.Keys()[0].(*jwk.SecretKey)
+	if kw, ok := s.Keys()[0].(*jwk.SecretKey); !ok || kw.Algorithm() != jwk.A128KW || kw.Len() != 16 {
+		t.Errorf("first key is %T bound to %q, want a 16-byte A128KW *jwk.SecretKey", s.Keys()[0], s.Keys()[0].Algorithm())
+	}
+	sk, ok := s.Keys()[1].(*jwk.SecretKey)
 	if !ok {
-		t.Fatalf("key is %T, want *jwk.SecretKey", s.Keys()[0])
+		t.Fatalf("key is %T, want *jwk.SecretKey", s.Keys()[1])
 	}
 	if sk.Algorithm() != "" || sk.Len() != 64 || sk.KeyID() != "HMAC key used in JWS spec Appendix A.1 example" {
 		t.Errorf("secret: alg %q len %d kid %q", sk.Algorithm(), sk.Len(), sk.KeyID())
@@ -175,13 +179,18 @@ func TestRFC7517A3SymmetricKeys(t *testing.T) {
 	if base64url.EncodeToString(got) != mac {
 		t.Errorf("RFC 7515 A.1 HMAC = %s, want %s", base64url.EncodeToString(got), mac)
 	}
-	// Alone, the A128KW key is refused: A128KW is not a JWS algorithm.
+	// Alone, the A128KW key is bound to A128KW and never makes a MAC:
+	// A128KW is a JWE key-management algorithm, not a JWS one.
 	var raw struct{ Keys []json.RawMessage }
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := jwk.ParseKey(raw.Keys[0], ""); !errors.Is(err, jwk.ErrUnsupportedAlgorithm) {
-		t.Errorf("ParseKey(A128KW key) = %v, want ErrUnsupportedAlgorithm", err)
+	kw, err := jwk.ParseKey(raw.Keys[0], "")
+	if err != nil || kw.Algorithm() != jwk.A128KW {
+		t.Fatalf("ParseKey(A128KW key) = %v, %v; want an A128KW key", kw, err)
+	}
+	if _, err := kw.(*jwk.SecretKey).AppendMAC(nil, []byte(input)); !errors.Is(err, jwk.ErrUnbound) {
+		t.Errorf("AppendMAC with an A128KW key: %v, want ErrUnbound", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package jwk
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -90,6 +91,11 @@ func publicMembers(pub crypto.PublicKey) (members, bool) {
 		}, true
 	case ed25519.PublicKey:
 		return members{kty: KeyTypeOKP, crv: "Ed25519", x: base64url.EncodeToString(p)}, true
+	case *ecdh.PublicKey:
+		if p.Curve() != ecdh.X25519() {
+			return members{}, false
+		}
+		return members{kty: KeyTypeOKP, crv: CurveX25519, x: base64url.EncodeToString(p.Bytes())}, true
 	}
 	return members{}, false
 }

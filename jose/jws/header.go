@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/wardauth/ward/internal/crit"
 	"github.com/wardauth/ward/internal/strictjson"
 )
 
@@ -70,10 +71,8 @@ func parseHeader(data []byte, maxDepth int, strictAlg bool, h *Header) (extra he
 	if extra&hasAlg == 0 {
 		return 0, fmt.Errorf("%w: header has no \"alg\"", ErrMalformed)
 	}
-	for _, c := range h.Critical {
-		if !memberPresent(data, c) {
-			return 0, fmt.Errorf("%w: %q is listed in \"crit\" but absent", ErrMalformed, c)
-		}
+	if err := crit.CheckPresent(data, h.Critical); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return extra, nil
 }
@@ -93,54 +92,12 @@ func headerString(name, value []byte) ([]byte, error) {
 	return s, nil
 }
 
-// registeredHeaders are the names RFC 7515 and RFC 7516 define; "crit" must
-// not list them ([RFC 7515, Section 4.1.11]).
-func registeredHeader(name string) bool {
-	switch name {
-	case "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
-		"enc", "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c":
-		return true
-	}
-	return false
-}
-
 func parseCrit(value []byte, maxDepth int) ([]string, error) {
-	var crit []string
-	err := strictjson.ForEachElement(value, maxDepth, func(v []byte) error {
-		s, ok := strictjson.ValidString(v)
-		if !ok {
-			return fmt.Errorf("%w: \"crit\" must be an array of strings", ErrMalformed)
-		}
-		name := string(s)
-		if registeredHeader(name) {
-			return fmt.Errorf("%w: \"crit\" lists registered parameter %q", ErrMalformed, name)
-		}
-		for _, c := range crit {
-			if c == name {
-				return fmt.Errorf("%w: \"crit\" lists %q twice", ErrMalformed, name)
-			}
-		}
-		crit = append(crit, name)
-		return nil
-	})
+	c, err := crit.Parse(value, maxDepth)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if len(crit) == 0 {
-		return nil, fmt.Errorf("%w: \"crit\" must not be empty", ErrMalformed)
-	}
-	return crit, nil
-}
-
-func memberPresent(obj []byte, name string) bool {
-	found := false
-	_ = strictjson.ForEachMember(obj, 0, func(n, _ []byte) error {
-		if string(n) == name {
-			found = true
-		}
-		return nil
-	})
-	return found
+	return c, nil
 }
 
 // knownAlgorithm maps a header "alg" to its constant, comparing exactly:

@@ -1,5 +1,6 @@
 // Package jwt signs and verifies JSON Web Tokens ([RFC 7519]) in the compact
-// JWS serialization: the API most users of Ward's JOSE layer need.
+// JWS serialization, and nested in a JWE: the API most users of Ward's JOSE
+// layer need.
 //
 // Sign a token with [Sign] or a [Signer]; verify one with a [Verifier], which
 // is configured like [crypto/tls.Config]: every zero value is the safe choice.
@@ -7,6 +8,14 @@
 // must equal the header "alg", then the claims: "exp" is required, the issuer
 // and the audience are checked unless explicitly waived, and times allow a
 // small leeway for clock skew.
+//
+// # Nested JWTs
+//
+// A token that must stay opaque to its holder is signed, then encrypted
+// ([RFC 7519, Section 5.2]): an [Encrypter] makes one, and a [Decrypter]
+// decrypts it with its JWE keys (package jwe) and verifies the inner token
+// with its [Verifier]. A JWS is never accepted where a JWE is required, nor
+// the reverse, and the inner token must be signed by a key of the Verifier.
 //
 // # Claims
 //
@@ -28,6 +37,7 @@
 // with [errors.Is]. Errors from package jws are the same values.
 //
 // [RFC 7519]: https://www.rfc-editor.org/rfc/rfc7519
+// [RFC 7519, Section 5.2]: https://www.rfc-editor.org/rfc/rfc7519#section-5.2
 package jwt
 
 import (
@@ -36,7 +46,7 @@ import (
 	"github.com/wardauth/ward/jose/jws"
 )
 
-// Errors returned by [Verifier.Verify] and [Sign]. The first seven are the
+// Errors returned by [Verifier.Verify] and [Sign]. The first eight are the
 // errors of package jws.
 var (
 	// ErrMalformed means the token or its claims are not well formed.
@@ -56,6 +66,10 @@ var (
 	// ErrUnsupportedCritical means the header "crit" names an extension
 	// the verifier does not process.
 	ErrUnsupportedCritical = jws.ErrUnsupportedCritical
+	// ErrKeyNotPermitted means the token's key is not meant for
+	// signatures: its JWK "use" is "enc" or its "key_ops" lacks "verify"
+	// (or "sign", when signing).
+	ErrKeyNotPermitted = jws.ErrKeyNotPermitted
 
 	// ErrExpired means the current time is at or after "exp" (plus leeway).
 	ErrExpired = errors.New("jwt: token is expired")
