@@ -1,0 +1,362 @@
+package dpop
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wardauth/ward/internal/base64url"
+	"github.com/wardauth/ward/jose/jwk"
+	"github.com/wardauth/ward/jose/jws"
+)
+
+// Defaults and limits of a [Verifier].
+const (
+	// DefaultWindow is how long after its "iat" a proof is accepted when
+	// [Verifier.Window] is zero.
+	DefaultWindow = time.Minute
+	// MaxWindow is the largest [Verifier.Window] accepted. A longer window
+	// lets a captured proof be used longer and keeps more "jti" values in
+	// the replay cache.
+	MaxWindow = time.Hour
+	// DefaultLeeway is the clock skew allowed around "iat" when
+	// [Verifier.Leeway] is zero.
+	DefaultLeeway = 10 * time.Second
+	// MaxLeeway is the largest [Verifier.Leeway] accepted.
+	MaxLeeway = 5 * time.Minute
+	// NoLeeway, as [Verifier.Leeway], allows no clock skew at all.
+	NoLeeway time.Duration = -1
+	// DefaultMaxSize is the default limit on the length of a proof.
+	DefaultMaxSize = 8 << 10
+	// DefaultMaxRSABits is the largest RSA proof key accepted when
+	// [Verifier.MaxRSABits] is zero.
+	DefaultMaxRSABits = 4096
+	// maxIDLength bounds "jti", which the replay cache keeps.
+	maxIDLength = 256
+)
+
+// DefaultAlgorithms returns the algorithms a [Verifier] accepts when its
+// Algorithms field is empty: every asymmetric algorithm of package jwk.
+func DefaultAlgorithms() []jwk.Algorithm {
+	return []jwk.Algorithm{jwk.ES256, jwk.ES384, jwk.ES512, jwk.EdDSA, jwk.PS256, jwk.PS384, jwk.PS512, jwk.RS256, jwk.RS384, jwk.RS512}
+}
+
+// A Verifier checks DPoP proofs. It is configured like
+// [crypto/tls.Config]: set the fields, then call [Verifier.Verify] from any
+// number of goroutines. A Verifier must not be modified after its first use.
+// Each field's doc says what its zero value does; every zero value is the
+// safe choice.
+type Verifier struct {
+	// Algorithms is the allow-list of proof algorithms. Every entry must
+	// be asymmetric (an HMAC algorithm makes every proof fail with
+	// [ErrMisconfigured]). Empty: [DefaultAlgorithms].
+	Algorithms []jwk.Algorithm
+
+	// Window is how long after its "iat" a proof is accepted. Zero:
+	// [DefaultWindow]. More than [MaxWindow], or negative: every proof
+	// fails with [ErrMisconfigured].
+	Window time.Duration
+
+	// Leeway is the clock skew allowed around "iat", on both sides of the
+	// window. Zero: [DefaultLeeway]. [NoLeeway] (or any negative value):
+	// none. More than [MaxLeeway]: every proof fails with
+	// [ErrMisconfigured].
+	Leeway time.Duration
+
+	// Now returns the current time. Nil: [time.Now].
+	Now func() time.Time
+
+	// Replay remembers the proofs already accepted, so that a replayed
+	// one fails with [ErrReplay]. Several servers that accept the same
+	// proofs must share one. Nil: a [MemoryCache] of this Verifier's own,
+	// with [DefaultReplayCacheSize] entries.
+	Replay ReplayCache
+
+	// MaxSize limits the length of a proof in bytes. Zero:
+	// [DefaultMaxSize] (8 KiB).
+	MaxSize int
+
+	// MaxRSABits is the largest RSA modulus accepted in a proof key; the
+	// smallest is [jwk.MinRSABits]. Zero: [DefaultMaxRSABits]. Outside
+	// [jwk.MinRSABits, jwk.MaxRSABits]: every proof fails with
+	// [ErrMisconfigured].
+	MaxRSABits int
+
+	once  sync.Once
+	setup verifierSetup
+}
+
+type verifierSetup struct {
+	err        error
+	opts       jws.VerifyOptions
+	window     time.Duration
+	leeway     time.Duration
+	maxRSABits int
+	replay     ReplayCache
+}
+
+func (v *Verifier) init() {
+	v.once.Do(func() { v.setup = v.prepare() })
+}
+
+func (v *Verifier) prepare() verifierSetup {
+	fail := func(format string, args ...any) verifierSetup {
+		return verifierSetup{err: fmt.Errorf("%w: "+format, append([]any{ErrMisconfigured}, args...)...)}
+	}
+	s := verifierSetup{window: v.Window, leeway: v.Leeway, maxRSABits: v.MaxRSABits, replay: v.Replay}
+	switch {
+	case s.window == 0:
+		s.window = DefaultWindow
+	case s.window < 0 || s.window > MaxWindow:
+		return fail("Window %v is outside (0, %v]", v.Window, MaxWindow)
+	}
+	switch {
+	case s.leeway == 0:
+		s.leeway = DefaultLeeway
+	case s.leeway < 0:
+		s.leeway = 0
+	case s.leeway > MaxLeeway:
+		return fail("Leeway %v exceeds %v", v.Leeway, MaxLeeway)
+	}
+	switch {
+	case s.maxRSABits == 0:
+		s.maxRSABits = DefaultMaxRSABits
+	case s.maxRSABits < jwk.MinRSABits || s.maxRSABits > jwk.MaxRSABits:
+		return fail("MaxRSABits %d is outside [%d, %d]", v.MaxRSABits, jwk.MinRSABits, jwk.MaxRSABits)
+	}
+	algs := v.Algorithms
+	if len(algs) == 0 {
+		algs = DefaultAlgorithms()
+	}
+	for _, a := range algs {
+		if !a.Known() || a.KeyType() == jwk.KeyTypeOct {
+			return fail("%q is not an asymmetric algorithm", string(a))
+		}
+	}
+	maxSize := v.MaxSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
+	s.opts = jws.VerifyOptions{Algorithms: algs, MaxSize: maxSize}
+	if s.replay == nil {
+		s.replay = new(MemoryCache)
+	}
+	return s
+}
+
+// Request is what a server knows about the HTTP request that carries a
+// proof, and what a client puts in one.
+type Request struct {
+	// Method is the HTTP method, such as "GET" or "POST", compared with
+	// "htm" exactly (methods are case-sensitive, RFC 9110, Section 9.1).
+	Method string
+
+	// URI is the absolute http or https URI of the request, such as
+	// "https://server.example.com/token"; its query and fragment are
+	// ignored. A server must build it from what it knows it serves (its
+	// configured scheme, host and port, and the request path), never from
+	// X-Forwarded-* or Forwarded headers, which any client can set.
+	URI string
+
+	// AccessToken is the access token sent with the proof, if any. When
+	// set, the proof must carry "ath", its hash ([RFC 9449, Section 4.3],
+	// check 12). Empty: "ath" is not checked.
+	//
+	// [RFC 9449, Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+	AccessToken string
+
+	// JKT is the RFC 7638 SHA-256 thumbprint the access token is bound to
+	// (its "cnf" claim's "jkt", base64url), which the proof key's
+	// thumbprint must equal. Empty: not checked, as at a token endpoint,
+	// which reads [Proof.Thumbprint] to bind the token it issues.
+	JKT string
+
+	// Nonce is the nonce the server gave the client in a DPoP-Nonce
+	// header ([RFC 9449, Section 8]), which "nonce" must equal. Empty: no
+	// nonce is required (a proof's "nonce" is then not checked).
+	//
+	// [RFC 9449, Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
+	Nonce string
+}
+
+// Proof is a verified DPoP proof. Its strings share memory with one buffer
+// and must not be modified.
+type Proof struct {
+	// ID is "jti".
+	ID string
+	// Method is "htm".
+	Method string
+	// URI is "htu", as the client wrote it.
+	URI string
+	// IssuedAt is "iat".
+	IssuedAt time.Time
+	// AccessTokenHash is "ath", or "".
+	AccessTokenHash string
+	// Nonce is "nonce", or "".
+	Nonce string
+	// Algorithm is the header "alg".
+	Algorithm jwk.Algorithm
+	// Key is the public key from the header "jwk".
+	Key *jwk.PublicKey
+	// Thumbprint is the RFC 7638 SHA-256 thumbprint of Key, base64url: the
+	// "jkt" to put in the "cnf" claim of a token bound to this key.
+	Thumbprint string
+}
+
+// Verify checks the DPoP proof of a request and returns it. proofs are the
+// values of the request's DPoP header fields (in net/http,
+// r.Header.Values("DPoP")): exactly one is required. ctx is passed to the
+// replay cache.
+//
+// The checks, each failing with its own sentinel error, are those of
+// [RFC 9449, Section 4.3] and the package documentation. A proof that
+// passes every other check is recorded in the replay cache, so a second
+// Verify of the same proof fails with [ErrReplay].
+//
+// [RFC 9449, Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+func (v *Verifier) Verify(ctx context.Context, proofs []string, r *Request) (*Proof, error) {
+	v.init()
+	s := &v.setup
+	if s.err != nil {
+		return nil, s.err
+	}
+	if r == nil || r.Method == "" {
+		return nil, fmt.Errorf("%w: the request has no method", ErrMisconfigured)
+	}
+	want, err := parseTarget(r.URI)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Request.URI: %v", ErrMisconfigured, err)
+	}
+	switch {
+	case len(proofs) == 0 || len(proofs) == 1 && proofs[0] == "":
+		return nil, ErrMissingProof
+	case len(proofs) > 1:
+		return nil, fmt.Errorf("%w: %d DPoP header fields", ErrMultipleProofs, len(proofs))
+	}
+	token := proofs[0]
+	if len(token) > s.opts.MaxSize {
+		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(token), s.opts.MaxSize)
+	}
+	if strings.IndexByte(token, ',') >= 0 {
+		// A JWS never holds a comma: this is a list of values.
+		return nil, fmt.Errorf("%w: the DPoP header holds a list", ErrMultipleProofs)
+	}
+
+	p := new(proofState)
+	if err := jws.VerifyEmbeddedKey(token, &s.opts, p.bind(s), &p.jws); err != nil {
+		if err == p.bindErr {
+			return nil, err
+		}
+		return nil, fromJWS(err)
+	}
+	if err := p.claims.parse(p.jws.Payload); err != nil {
+		return nil, err
+	}
+	c := &p.claims
+	if c.htm != r.Method {
+		return nil, fmt.Errorf("%w: %q, not %q", ErrMethodMismatch, c.htm, r.Method)
+	}
+	if err := matchTarget(c.htu, want); err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	t := now()
+	if c.iat.After(t.Add(s.leeway)) {
+		return nil, fmt.Errorf("%w: iat %d", ErrIssuedInFuture, c.iat.Unix())
+	}
+	expires := c.iat.Add(s.window + s.leeway)
+	if !t.Before(expires) {
+		return nil, fmt.Errorf("%w: iat %d", ErrExpired, c.iat.Unix())
+	}
+	if r.AccessToken != "" {
+		if c.have&hasAth == 0 {
+			return nil, fmt.Errorf("%w: %w: \"ath\"", ErrAccessTokenHash, ErrMissingClaim)
+		}
+		if !matchHash(c.ath, r.AccessToken) {
+			return nil, ErrAccessTokenHash
+		}
+	}
+	if r.JKT != "" && r.JKT != p.thumbprint {
+		return nil, ErrKeyMismatch
+	}
+	if r.Nonce != "" {
+		if c.have&hasNonce == 0 {
+			return nil, fmt.Errorf("%w: %w: \"nonce\"", ErrNonce, ErrMissingClaim)
+		}
+		if subtle.ConstantTimeCompare([]byte(c.nonce), []byte(r.Nonce)) != 1 {
+			return nil, ErrNonce
+		}
+	}
+	// Scoped by key, so that one client's "jti" never collides with
+	// another's.
+	seen, err := s.replay.Seen(ctx, p.thumbprint+"."+c.jti, t, expires)
+	if err != nil {
+		return nil, err
+	}
+	if seen {
+		return nil, ErrReplay
+	}
+	return &Proof{
+		ID:              c.jti,
+		Method:          c.htm,
+		URI:             c.htu,
+		IssuedAt:        c.iat,
+		AccessTokenHash: c.ath,
+		Nonce:           c.nonce,
+		Algorithm:       p.jws.Header.Algorithm,
+		Key:             p.key,
+		Thumbprint:      p.thumbprint,
+	}, nil
+}
+
+// proofState holds what one Verify call learns, in one allocation.
+type proofState struct {
+	jws        jws.Verified
+	claims     claims
+	key        *jwk.PublicKey
+	thumbprint string
+	bindErr    error // the error of bind, which Verify returns as it is
+}
+
+// bind returns the callback that checks the header of a proof and turns
+// its "jwk" into the key that checks the signature.
+func (p *proofState) bind(s *verifierSetup) func(jwk.Algorithm, []byte) (*jwk.PublicKey, error) {
+	return func(alg jwk.Algorithm, raw []byte) (*jwk.PublicKey, error) {
+		if !isDPoPType(p.jws.Header.Type) {
+			p.bindErr = fmt.Errorf("%w: %q", ErrInvalidType, p.jws.Header.Type)
+			return nil, p.bindErr
+		}
+		key, thumb, err := parseProofKey(raw, alg, s.maxRSABits)
+		if err != nil {
+			p.bindErr = err
+			return nil, err
+		}
+		p.key, p.thumbprint = key, thumb
+		return key, nil
+	}
+}
+
+// isDPoPType reports whether typ is the media type of DPoP proofs, which
+// compares case-insensitively and may omit "application/" (RFC 7515,
+// Section 4.1.9).
+func isDPoPType(typ string) bool {
+	return strings.EqualFold(typ, "dpop+jwt") || strings.EqualFold(typ, "application/dpop+jwt")
+}
+
+// matchHash reports whether ath is the base64url SHA-256 of token
+// ([RFC 9449, Section 4.2]).
+//
+// [RFC 9449, Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
+func matchHash(ath, token string) bool {
+	sum := sha256.Sum256([]byte(token))
+	var enc [43]byte
+	base64url.Encode(enc[:], sum[:])
+	return subtle.ConstantTimeCompare(enc[:], []byte(ath)) == 1
+}
