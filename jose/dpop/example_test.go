@@ -152,7 +152,7 @@ func ExampleMemoryCache_Seen() {
 	var cache dpop.MemoryCache
 	now := time.Unix(1562262616, 0)
 	for _, at := range []time.Duration{0, 30 * time.Second, 2 * time.Minute} {
-		seen, err := cache.Seen(context.Background(), "thumbprint.jti", now.Add(at), now.Add(time.Minute))
+		seen, err := cache.Seen(context.Background(), "the key thumbprint", "the jti", now.Add(at), now.Add(time.Minute))
 		fmt.Println(at, seen, err)
 	}
 	// Output:

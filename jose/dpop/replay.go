@@ -2,6 +2,7 @@ package dpop
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"time"
 )
@@ -13,12 +14,14 @@ import (
 //
 // [RFC 9449, Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
 type ReplayCache interface {
-	// Seen records key (the proof key's thumbprint and the proof's
-	// "jti"), to be remembered until expires, and reports whether key was
-	// already recorded and had not expired at now. The check and the
-	// record must be one atomic step. A non-nil error fails the proof
-	// and is returned by [Verifier.Verify] as it is.
-	Seen(ctx context.Context, key string, now, expires time.Time) (bool, error)
+	// Seen records a proof, by the thumbprint jkt of its key and its
+	// "jti", to be remembered until expires, and reports whether the same
+	// pair was already recorded and had not expired at now. Proofs are
+	// kept apart by key, so that one client's "jti" never collides with
+	// another's. The check and the record must be one atomic step. A
+	// non-nil error fails the proof and is returned by [Verifier.Verify]
+	// as it is.
+	Seen(ctx context.Context, jkt, jti string, now, expires time.Time) (bool, error)
 }
 
 // DefaultReplayCacheSize is the number of entries of a [MemoryCache] whose
@@ -31,29 +34,48 @@ const DefaultReplayCacheSize = 1 << 16
 // rather than letting an old entry go early, which would let its proof be
 // replayed. Its zero value is ready to use; it is safe for concurrent use
 // and must not be copied after first use.
+//
+// An entry is a 128-bit hash of the thumbprint and "jti" under a key
+// chosen at random for each MemoryCache ([hash/maphash]), not the strings:
+// about 60 bytes whatever the length of "jti". Two proofs are mistaken for
+// one only if their hashes collide, which a client cannot arrange without
+// the key.
 type MemoryCache struct {
 	// Size is the largest number of entries. Zero:
 	// [DefaultReplayCacheSize]. It must not be changed after first use.
 	Size int
 
 	mu    sync.Mutex
-	seen  map[string]struct{}
+	seeds [2]maphash.Seed
+	seen  map[replayKey]struct{}
 	queue []replayEntry // in order of expiry; queue[head:] are live
 	head  int
 	last  int64 // the latest expiry recorded, in Unix nanoseconds
 }
 
+type replayKey [2]uint64
+
 type replayEntry struct {
-	key    string
+	key    replayKey
 	expiry int64
 }
 
 // Seen implements [ReplayCache].
-func (c *MemoryCache) Seen(_ context.Context, key string, now, expires time.Time) (bool, error) {
+func (c *MemoryCache) Seen(_ context.Context, jkt, jti string, now, expires time.Time) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.seen == nil {
-		c.seen = make(map[string]struct{})
+		c.seen = make(map[replayKey]struct{}, 1024)
+		c.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	}
+	var key replayKey
+	var h maphash.Hash
+	for i, seed := range c.seeds {
+		h.SetSeed(seed)
+		h.WriteString(jkt)
+		h.WriteByte(0)
+		h.WriteString(jti)
+		key[i] = h.Sum64()
 	}
 	c.expire(now.UnixNano())
 	if _, ok := c.seen[key]; ok {

@@ -20,7 +20,7 @@ func TestMemoryCache(t *testing.T) {
 	c := &dpop.MemoryCache{Size: 3}
 	t0 := time.Unix(1000, 0)
 	exp := t0.Add(time.Minute)
-	seen := func(key string, now time.Time) (bool, error) { return c.Seen(ctx, key, now, exp) }
+	seen := func(key string, now time.Time) (bool, error) { return c.Seen(ctx, "jkt", key, now, exp) }
 
 	for _, k := range []string{"a", "b", "c"} {
 		if s, err := seen(k, t0); s || err != nil {
@@ -45,13 +45,13 @@ func TestMemoryCache(t *testing.T) {
 	}
 	// An entry never expires before an earlier-recorded one: expiries are
 	// kept in order, each at least as late as asked.
-	if s, _ := c.Seen(ctx, "f", exp, exp.Add(time.Minute)); s {
+	if s, _ := c.Seen(ctx, "jkt", "f", exp, exp.Add(time.Minute)); s {
 		t.Fatal("f seen")
 	}
-	if s, _ := c.Seen(ctx, "e", exp, exp.Add(time.Second)); s {
+	if s, _ := c.Seen(ctx, "jkt", "e", exp, exp.Add(time.Second)); s {
 		t.Fatal("e seen")
 	}
-	if s, _ := c.Seen(ctx, "e", exp.Add(30*time.Second), exp.Add(time.Minute)); !s {
+	if s, _ := c.Seen(ctx, "jkt", "e", exp.Add(30*time.Second), exp.Add(time.Minute)); !s {
 		t.Fatal("e forgotten before the entry recorded ahead of it")
 	}
 }
@@ -64,7 +64,7 @@ func TestMemoryCacheZero(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	for i := range 5000 {
 		now := t0.Add(time.Duration(i) * time.Second)
-		if s, err := c.Seen(ctx, fmt.Sprint(i), now, now.Add(10*time.Second)); s || err != nil {
+		if s, err := c.Seen(ctx, "jkt", fmt.Sprint(i), now, now.Add(10*time.Second)); s || err != nil {
 			t.Fatalf("%d: %v, %v", i, s, err)
 		}
 	}
@@ -85,7 +85,7 @@ func TestMemoryCacheConcurrent(t *testing.T) {
 	)
 	for range 16 {
 		wg.Go(func() {
-			s, err := c.Seen(context.Background(), "k", t0, t0.Add(time.Minute))
+			s, err := c.Seen(context.Background(), "jkt", "k", t0, t0.Add(time.Minute))
 			if err != nil {
 				t.Error(err)
 			}
@@ -107,7 +107,7 @@ type failingCache struct{}
 
 var errStoreDown = errors.New("store down")
 
-func (failingCache) Seen(context.Context, string, time.Time, time.Time) (bool, error) {
+func (failingCache) Seen(context.Context, string, string, time.Time, time.Time) (bool, error) {
 	return false, errStoreDown
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/wardauth/ward/internal/base64url"
 	"github.com/wardauth/ward/jose/jwk"
@@ -251,6 +253,9 @@ func (v *Verifier) Verify(ctx context.Context, proofs []string, r *Request) (*Pr
 		if err == p.bindErr {
 			return nil, err
 		}
+		if errors.Is(err, jws.ErrBadSignature) && p.key != nil && !onCurve(p.key) {
+			return nil, fmt.Errorf("%w: %w: the point is not on its curve", ErrInvalidKey, jwk.ErrMalformed)
+		}
 		return nil, fromJWS(err)
 	}
 	if err := p.claims.parse(p.jws.Payload); err != nil {
@@ -294,16 +299,14 @@ func (v *Verifier) Verify(ctx context.Context, proofs []string, r *Request) (*Pr
 			return nil, ErrNonce
 		}
 	}
-	// Scoped by key, so that one client's "jti" never collides with
-	// another's.
-	seen, err := s.replay.Seen(ctx, p.thumbprint+"."+c.jti, t, expires)
+	seen, err := s.replay.Seen(ctx, p.thumbprint, c.jti, t, expires)
 	if err != nil {
 		return nil, err
 	}
 	if seen {
 		return nil, ErrReplay
 	}
-	return &Proof{
+	p.proof = Proof{
 		ID:              c.jti,
 		Method:          c.htm,
 		URI:             c.htu,
@@ -313,11 +316,14 @@ func (v *Verifier) Verify(ctx context.Context, proofs []string, r *Request) (*Pr
 		Algorithm:       p.jws.Header.Algorithm,
 		Key:             p.key,
 		Thumbprint:      p.thumbprint,
-	}, nil
+	}
+	return &p.proof, nil
 }
 
-// proofState holds what one Verify call learns, in one allocation.
+// proofState holds what one Verify call learns, and its result, in one
+// allocation.
 type proofState struct {
+	proof      Proof
 	jws        jws.Verified
 	claims     claims
 	key        *jwk.PublicKey
@@ -355,8 +361,8 @@ func isDPoPType(typ string) bool {
 //
 // [RFC 9449, Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
 func matchHash(ath, token string) bool {
-	sum := sha256.Sum256([]byte(token))
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token))) // read only
 	var enc [43]byte
 	base64url.Encode(enc[:], sum[:])
-	return subtle.ConstantTimeCompare(enc[:], []byte(ath)) == 1
+	return string(enc[:]) == ath
 }

@@ -5,8 +5,10 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"math/big"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -143,7 +145,15 @@ func TestVerifyRejects(t *testing.T) {
 		// algorithm is alg.
 		{name: "6/signed by another key", proofs: withHeader(header("dpop+jwt", jwk.ES256, esJWK), other, jwk.ES256), want: []error{dpop.ErrBadSignature}},
 		{name: "6/alg ES384 with a P-256 key", proofs: withHeader(header("dpop+jwt", jwk.ES384, strings.Replace(esJWK, `,"alg":"ES256"`, "", 1)), privateKey(t, jwk.ES384), jwk.ES384), want: []error{dpop.ErrInvalidKey}},
-		{name: "6/alg ES384 with a P-256 jwk for ES256", proofs: withHeader(header("dpop+jwt", jwk.ES384, esJWK), privateKey(t, jwk.ES384), jwk.ES384), want: []error{dpop.ErrInvalidKey, jwk.ErrAlgorithmConflict}},
+		{name: "6/alg ES384 with a P-256 jwk for ES256", proofs: withHeader(header("dpop+jwt", jwk.ES384, esJWK), privateKey(t, jwk.ES384), jwk.ES384), want: []error{dpop.ErrInvalidKey}},
+		{name: "6/jwk alg ES384 on a P-256 key", proofs: withHeader(header("dpop+jwt", jwk.ES256, strings.Replace(esJWK, `"alg":"ES256"`, `"alg":"ES384"`, 1)), es, jwk.ES256), want: []error{dpop.ErrInvalidKey, jwk.ErrAlgorithmConflict}},
+		{name: "6/kty OKP with crv P-256", proofs: withHeader(header("dpop+jwt", jwk.ES256, strings.Replace(esJWK, `"kty":"EC"`, `"kty":"OKP"`, 1)), es, jwk.ES256), want: []error{dpop.ErrInvalidKey, jwk.ErrKeyMismatch}},
+		{name: "6/Ed25519 key with crv P-256", proofs: withHeader(header("dpop+jwt", jwk.EdDSA, `{"kty":"OKP","crv":"P-256","x":"`+strings.Repeat("A", 43)+`"}`), privateKey(t, jwk.EdDSA), jwk.EdDSA), want: []error{dpop.ErrInvalidKey, jwk.ErrKeyMismatch}},
+		{name: "6/EC x too long", proofs: withHeader(header("dpop+jwt", jwk.ES256, `{"kty":"EC","crv":"P-256","x":"`+strings.Repeat("A", 44)+`","y":"`+strings.Repeat("A", 43)+`"}`), es, jwk.ES256), want: []error{dpop.ErrInvalidKey, jwk.ErrMalformed}},
+		{name: "6/EC no y", proofs: withHeader(header("dpop+jwt", jwk.ES256, `{"kty":"EC","crv":"P-256","x":"`+strings.Repeat("A", 43)+`"}`), es, jwk.ES256), want: []error{dpop.ErrInvalidKey, jwk.ErrMalformed}},
+		{name: "6/Ed25519 x short", proofs: withHeader(header("dpop+jwt", jwk.EdDSA, `{"kty":"OKP","crv":"Ed25519","x":"`+strings.Repeat("A", 42)+`"}`), privateKey(t, jwk.EdDSA), jwk.EdDSA), want: []error{dpop.ErrInvalidKey, jwk.ErrMalformed}},
+		{name: "6/EC x padded base64url", proofs: withHeader(header("dpop+jwt", jwk.ES256, strings.Replace(esJWK, `","y"`, `=","y"`, 1)), es, jwk.ES256), want: []error{dpop.ErrInvalidKey}},
+		{name: "6/unknown kty", proofs: withHeader(header("dpop+jwt", jwk.ES256, `{"kty":"XYZ"}`), es, jwk.ES256), want: []error{dpop.ErrInvalidKey}},
 		{name: "6/alg RS256 with an EC key", proofs: withHeader(header("dpop+jwt", jwk.RS256, esJWK), privateKey(t, jwk.RS256), jwk.RS256), want: []error{dpop.ErrInvalidKey}},
 		{name: "6/jwk alg differs", proofs: withHeader(header("dpop+jwt", jwk.PS256, strings.Replace(publicJWK(t, privateKey(t, jwk.RS256)), `"alg":"RS256"`, `"alg":"RS384"`, 1)), privateKey(t, jwk.PS256), jwk.PS256), want: []error{dpop.ErrInvalidKey}},
 		{name: "6/no jwk", proofs: withHeader(`{"typ":"dpop+jwt","alg":"ES256"}`, es, jwk.ES256), want: []error{dpop.ErrInvalidKey}},
@@ -375,5 +385,38 @@ func rsaProof(bits int) func(t *testing.T) []string {
 		h := header("dpop+jwt", jwk.RS256, `{"kty":"RSA","n":"`+base64url.EncodeToString(n.Bytes())+`","e":"AQAB"}`)
 		c := `{"jti":"x","htm":"POST","htu":"` + testURI + `","iat":` + big.NewInt(now.Unix()).String() + `}`
 		return []string{b64(h) + "." + b64(c) + "." + b64(strings.Repeat("s", bits/8))}
+	}
+}
+
+// TestShortCoordinate checks that an EC jwk whose "x" was written without
+// its leading zero octet (as PyJWT and others do) is read left-padded, as
+// package jwk reads it, and that its thumbprint is that of the padded key
+// (RFC 7638, Section 3.2; RFC 7518, Section 6.2.1.2).
+func TestShortCoordinate(t *testing.T) {
+	b, err := os.ReadFile("../jwk/testdata/generated-ec-p256-x-leading-zero.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := jwk.ParseKey(b, jwk.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := k.(*jwk.PrivateKey)
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	x := mustB64(t, m["x"])
+	if x[0] != 0 {
+		t.Fatal("the test key's x has no leading zero")
+	}
+	short := `{"kty":"EC","crv":"P-256","x":"` + base64url.EncodeToString(x[1:]) + `","y":"` + m["y"] + `"}`
+	proof := handProof(t, header("dpop+jwt", jwk.ES256, short), proofClaims(), key, jwk.ES256)
+	p, err := verify(t, nil, []string{proof}, &dpop.Request{Method: testMethod, URI: testURI, JKT: publicThumbprint(t, key)})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if !p.Key.Equal(key.Public()) {
+		t.Error("another key")
 	}
 }

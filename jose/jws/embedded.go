@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/wardauth/ward/internal/strictjson"
 	"github.com/wardauth/ward/jose/jwk"
 )
 
@@ -29,18 +28,11 @@ import (
 // [RFC 9449, Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
 func VerifyEmbeddedKey(token string, opts *VerifyOptions, bind func(alg Algorithm, jwk []byte) (*jwk.PublicKey, error), v *Verified) error {
 	*v = Verified{}
-	seg, hdr, err := decodeVerified(token, opts, v)
+	var raw []byte
+	seg, err := decodeVerified(token, opts, v, &raw)
 	if err != nil {
 		return err
 	}
-	var raw []byte
-	// The header has been validated, so this scan cannot fail.
-	_ = strictjson.ForEachMember(hdr, 0, func(name, value []byte) error {
-		if string(name) == "jwk" {
-			raw = value
-		}
-		return nil
-	})
 	alg := v.Header.Algorithm
 	key, err := bind(alg, raw)
 	if err != nil {
