@@ -52,6 +52,13 @@ func DefaultAlgorithms() []jwk.Algorithm {
 // number of goroutines. A Verifier must not be modified after its first use.
 // Each field's doc says what its zero value does; every zero value is the
 // safe choice.
+//
+// A client signs all its proofs with one key, so all its proofs share one
+// header, to the byte. A Verifier remembers the headers (and their parsed
+// keys and thumbprints) of up to 1024 proofs it has accepted, and checks a
+// proof with a known header by comparing it and checking the signature
+// with the remembered key; what a header decides depends only on its bytes
+// and on the Verifier's configuration, so the result is the same.
 type Verifier struct {
 	// Algorithms is the allow-list of proof algorithms. Every entry must
 	// be asymmetric (an HMAC algorithm makes every proof fail with
@@ -88,8 +95,9 @@ type Verifier struct {
 	// [ErrMisconfigured].
 	MaxRSABits int
 
-	once  sync.Once
-	setup verifierSetup
+	once    sync.Once
+	setup   verifierSetup
+	headers headerCache
 }
 
 type verifierSetup struct {
@@ -249,16 +257,10 @@ func (v *Verifier) Verify(ctx context.Context, proofs []string, r *Request) (*Pr
 	}
 
 	p := new(proofState)
-	if err := jws.VerifyEmbeddedKey(token, &s.opts, p.bind(s), &p.jws); err != nil {
-		if err == p.bindErr {
-			return nil, err
-		}
-		if errors.Is(err, jws.ErrBadSignature) && p.key != nil && !onCurve(p.key) {
-			return nil, fmt.Errorf("%w: %w: the point is not on its curve", ErrInvalidKey, jwk.ErrMalformed)
-		}
-		return nil, fromJWS(err)
+	if err := v.verifySignature(token, p); err != nil {
+		return nil, err
 	}
-	if err := p.claims.parse(p.jws.Payload); err != nil {
+	if err := p.claims.parse(p.payload); err != nil {
 		return nil, err
 	}
 	c := &p.claims
@@ -313,7 +315,7 @@ func (v *Verifier) Verify(ctx context.Context, proofs []string, r *Request) (*Pr
 		IssuedAt:        c.iat,
 		AccessTokenHash: c.ath,
 		Nonce:           c.nonce,
-		Algorithm:       p.jws.Header.Algorithm,
+		Algorithm:       p.alg,
 		Key:             p.key,
 		Thumbprint:      p.thumbprint,
 	}
@@ -326,9 +328,50 @@ type proofState struct {
 	proof      Proof
 	jws        jws.Verified
 	claims     claims
+	payload    []byte
+	alg        jwk.Algorithm
 	key        *jwk.PublicKey
 	thumbprint string
 	bindErr    error // the error of bind, which Verify returns as it is
+}
+
+// verifySignature checks the header and signature of token and sets
+// p.payload, p.alg, p.key and p.thumbprint. A header seen before with a
+// valid signature is not checked again (see headerCache).
+func (v *Verifier) verifySignature(token string, p *proofState) error {
+	s := &v.setup
+	i := strings.IndexByte(token, '.')
+	j := strings.LastIndexByte(token, '.')
+	if i > 0 && j > i {
+		if h := v.headers.get(token[:i]); h != nil {
+			payload := token[i+1 : j]
+			n := base64url.DecodedLen(len(payload))
+			if n < 0 || strings.IndexByte(payload, '.') >= 0 {
+				return fmt.Errorf("%w: bad payload segment", ErrMalformed)
+			}
+			p.payload = make([]byte, n)
+			if _, err := base64url.Decode(p.payload, unsafe.Slice(unsafe.StringData(payload), len(payload))); err != nil {
+				return fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+			}
+			if err := jws.VerifySignature(token[:j], token[j+1:], h.key); err != nil {
+				return fromJWS(err)
+			}
+			p.alg, p.key, p.thumbprint = h.alg, h.key, h.thumbprint
+			return nil
+		}
+	}
+	if err := jws.VerifyEmbeddedKey(token, &s.opts, p.bind(s), &p.jws); err != nil {
+		if err == p.bindErr {
+			return err
+		}
+		if errors.Is(err, jws.ErrBadSignature) && p.key != nil && !onCurve(p.key) {
+			return fmt.Errorf("%w: %w: the point is not on its curve", ErrInvalidKey, jwk.ErrMalformed)
+		}
+		return fromJWS(err)
+	}
+	p.payload, p.alg = p.jws.Payload, p.jws.Header.Algorithm
+	v.headers.put(token[:i], &proofHeader{alg: p.alg, key: p.key, thumbprint: p.thumbprint})
+	return nil
 }
 
 // bind returns the callback that checks the header of a proof and turns

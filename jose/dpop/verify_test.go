@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"strings"
@@ -419,4 +420,66 @@ func TestShortCoordinate(t *testing.T) {
 	if !p.Key.Equal(key.Public()) {
 		t.Error("another key")
 	}
+}
+
+// TestHeaderCache checks that the proof headers a Verifier remembers
+// change nothing it decides: a proof with a known header is still checked
+// with its key, its payload as strictly, a header under another alg is
+// checked in full, and a key that failed is not remembered.
+func TestHeaderCache(t *testing.T) {
+	es := privateKey(t, jwk.ES256)
+	esJWK := publicJWK(t, es)
+	k, err := jwk.Generate(jwk.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := k.(*jwk.PrivateKey)
+	v := &dpop.Verifier{Now: clock}
+	r := &dpop.Request{Method: testMethod, URI: testURI, JKT: publicThumbprint(t, es)}
+	claims := func(jti string) map[string]any { c := proofClaims(); c["jti"] = jti; return c }
+	for i, c := range []struct {
+		proof string
+		want  error
+	}{
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("1"), es, jwk.ES256), nil},
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("2"), es, jwk.ES256), nil},
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("3"), other, jwk.ES256), dpop.ErrBadSignature},
+		{handProof(t, header("dpop+jwt", jwk.ES384, esJWK), claims("4"), privateKey(t, jwk.ES384), jwk.ES384), dpop.ErrInvalidKey},
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("1"), es, jwk.ES256), dpop.ErrReplay},
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("5"), es, jwk.ES256), nil},
+		{tamperPayload(handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("6"), es, jwk.ES256)), dpop.ErrBadSignature},
+		{padPayload(handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("7"), es, jwk.ES256)), dpop.ErrMalformed},
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("8"), es, jwk.ES256) + ".x", dpop.ErrMalformed},
+		{strings.Join(strings.Split(handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("9"), es, jwk.ES256), ".")[:2], ".") + ".", dpop.ErrMalformed},
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), map[string]any{"jti": "10"}, es, jwk.ES256), dpop.ErrMissingClaim},
+		{handProof(t, header("dpop+jwt", jwk.ES256, esJWK), claims("11"), es, jwk.ES256), nil},
+	} {
+		_, err := v.Verify(context.Background(), []string{c.proof}, r)
+		if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("proof %d: %v, want %v", i, err, c.want)
+		}
+	}
+	offCurve := header("dpop+jwt", jwk.ES256, `{"kty":"EC","crv":"P-256","x":"`+strings.Repeat("A", 43)+`","y":"`+strings.Repeat("A", 43)+`"}`)
+	for i := range 2 {
+		proof := handProof(t, offCurve, claims(fmt.Sprint("off", i)), es, jwk.ES256)
+		if _, err := v.Verify(context.Background(), []string{proof}, &dpop.Request{Method: testMethod, URI: testURI}); !errors.Is(err, dpop.ErrInvalidKey) {
+			t.Errorf("off-curve key, try %d: %v", i, err)
+		}
+	}
+}
+
+// tamperPayload changes the first character of the payload of proof.
+func tamperPayload(proof string) string {
+	i := strings.IndexByte(proof, '.') + 1
+	c := byte('e')
+	if proof[i] == 'e' {
+		c = 'f'
+	}
+	return proof[:i] + string(c) + proof[i+1:]
+}
+
+// padPayload adds base64 padding to the payload of proof.
+func padPayload(proof string) string {
+	j := strings.LastIndexByte(proof, '.')
+	return proof[:j] + "=" + proof[j:]
 }

@@ -146,3 +146,43 @@ func ExampleVerifyEmbeddedKey() {
 	// Output:
 	// <nil> hello
 }
+
+func TestVerifySignature(t *testing.T) {
+	for _, alg := range jwk.Algorithms() {
+		key := testKey(t, alg)
+		tok, err := jws.Sign([]byte("payload"), key, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := strings.LastIndexByte(tok, '.')
+		vk := verificationSet(t, key).Keys()[0].(jwk.VerificationKey)
+		if err := jws.VerifySignature(tok[:j], tok[j+1:], vk); err != nil {
+			t.Errorf("%s: %v", alg, err)
+		}
+		if err := jws.VerifySignature(tok[:j-1], tok[j+1:], vk); !errors.Is(err, jws.ErrBadSignature) {
+			t.Errorf("%s, other input: %v", alg, err)
+		}
+		if err := jws.VerifySignature(tok[:j], "", vk); !errors.Is(err, jws.ErrMalformed) {
+			t.Errorf("%s, no signature: %v", alg, err)
+		}
+	}
+	if err := jws.VerifySignature("a.b", "c", nil); !errors.Is(err, jws.ErrNoKey) {
+		t.Errorf("nil key: %v", err)
+	}
+}
+
+func ExampleVerifySignature() {
+	key, err := jwk.Generate(jwk.ES256)
+	if err != nil {
+		log.Fatal(err)
+	}
+	token, err := jws.Sign([]byte("hello"), key.(jwk.SigningKey), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The caller has checked the header (here: the one it signed itself).
+	i := strings.LastIndexByte(token, '.')
+	fmt.Println(jws.VerifySignature(token[:i], token[i+1:], key.(*jwk.PrivateKey).Public()))
+	// Output:
+	// <nil>
+}
