@@ -1,13 +1,19 @@
 package dpop
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/wardauth/ward/jose/jwk"
 )
 
-// headerCacheSize bounds the number of proof headers a Verifier remembers.
-const headerCacheSize = 1024
+// headerCacheSize bounds the number of proof headers a Verifier remembers,
+// and maxCachedHeader the length of each (an RSA 4096 key's header is
+// about 1 KiB): at most 2 MiB.
+const (
+	headerCacheSize = 1024
+	maxCachedHeader = 2 << 10
+)
 
 // headerCache remembers the headers of the proofs a Verifier has accepted.
 // A client signs every proof with one key, as RFC 9449 expects, so all its
@@ -21,7 +27,7 @@ const headerCacheSize = 1024
 // room. Its zero value is ready to use.
 type headerCache struct {
 	mu      sync.Mutex
-	headers map[string]*proofHeader // by base64url header segment
+	headers map[string]proofHeader // by base64url header segment
 }
 
 // proofHeader is what a checked proof header decides.
@@ -31,19 +37,22 @@ type proofHeader struct {
 	thumbprint string
 }
 
-func (c *headerCache) get(segment string) *proofHeader {
+func (c *headerCache) get(segment string) (proofHeader, bool) {
 	c.mu.Lock()
-	h := c.headers[segment]
+	h, ok := c.headers[segment]
 	c.mu.Unlock()
-	return h
+	return h, ok
 }
 
-func (c *headerCache) put(segment string, h *proofHeader) {
-	segment = string([]byte(segment)) // a copy, not a slice of the proof
+func (c *headerCache) put(segment string, h proofHeader) {
+	if len(segment) > maxCachedHeader {
+		return
+	}
+	segment = strings.Clone(segment) // not a slice of the proof
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.headers == nil {
-		c.headers = make(map[string]*proofHeader)
+		c.headers = make(map[string]proofHeader)
 	}
 	if len(c.headers) >= headerCacheSize {
 		for old := range c.headers { // a random entry

@@ -329,6 +329,7 @@ type proofState struct {
 	jws        jws.Verified
 	claims     claims
 	payload    []byte
+	buf        [320]byte // the decoded payload, when it fits
 	alg        jwk.Algorithm
 	key        *jwk.PublicKey
 	thumbprint string
@@ -343,13 +344,17 @@ func (v *Verifier) verifySignature(token string, p *proofState) error {
 	i := strings.IndexByte(token, '.')
 	j := strings.LastIndexByte(token, '.')
 	if i > 0 && j > i {
-		if h := v.headers.get(token[:i]); h != nil {
+		if h, ok := v.headers.get(token[:i]); ok {
 			payload := token[i+1 : j]
 			n := base64url.DecodedLen(len(payload))
 			if n < 0 || strings.IndexByte(payload, '.') >= 0 {
 				return fmt.Errorf("%w: bad payload segment", ErrMalformed)
 			}
-			p.payload = make([]byte, n)
+			if n <= len(p.buf) {
+				p.payload = p.buf[:n]
+			} else {
+				p.payload = make([]byte, n)
+			}
 			if _, err := base64url.Decode(p.payload, unsafe.Slice(unsafe.StringData(payload), len(payload))); err != nil {
 				return fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 			}
@@ -370,7 +375,7 @@ func (v *Verifier) verifySignature(token string, p *proofState) error {
 		return fromJWS(err)
 	}
 	p.payload, p.alg = p.jws.Payload, p.jws.Header.Algorithm
-	v.headers.put(token[:i], &proofHeader{alg: p.alg, key: p.key, thumbprint: p.thumbprint})
+	v.headers.put(token[:i], proofHeader{alg: p.alg, key: p.key, thumbprint: p.thumbprint})
 	return nil
 }
 
