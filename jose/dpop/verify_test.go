@@ -78,6 +78,7 @@ type rejectCase struct {
 	proofs func(t *testing.T) []string
 	req    func(r *dpop.Request)  // changes to the default request
 	config func(v *dpop.Verifier) // changes to the default verifier
+	twice  bool                   // verify once with success first
 	want   []error
 }
 
@@ -195,6 +196,9 @@ func TestVerifyRejects(t *testing.T) {
 		{name: "12/wrong ath", proofs: set("ath", ath[1:]+"A"), req: func(r *dpop.Request) { r.AccessToken = accessToken }, want: []error{dpop.ErrAccessTokenHash}},
 		{name: "12/ath of another token", proofs: set("ath", ath), req: func(r *dpop.Request) { r.AccessToken = accessToken + "x" }, want: []error{dpop.ErrAccessTokenHash}},
 		{name: "12/wrong jkt", proofs: good(nil), req: func(r *dpop.Request) { r.JKT = publicThumbprint(t, other) }, want: []error{dpop.ErrKeyMismatch}},
+		// Section 11.1: a proof is accepted once.
+		{name: "11.1/jti replayed", proofs: good(nil), twice: true, want: []error{dpop.ErrReplay}},
+		{name: "11.1/jti replayed with its access token", proofs: set("ath", ath), req: func(r *dpop.Request) { r.AccessToken = accessToken }, twice: true, want: []error{dpop.ErrReplay}},
 		// Misuse by the caller.
 		{name: "config/HMAC allowed", proofs: good(nil), config: func(v *dpop.Verifier) { v.Algorithms = []jwk.Algorithm{jwk.ES256, jwk.HS256} }, want: []error{dpop.ErrMisconfigured}},
 		{name: "config/unknown algorithm", proofs: good(nil), config: func(v *dpop.Verifier) { v.Algorithms = []jwk.Algorithm{"none"} }, want: []error{dpop.ErrMisconfigured}},
@@ -215,7 +219,13 @@ func TestVerifyRejects(t *testing.T) {
 			if c.config != nil {
 				c.config(v)
 			}
-			p, err := verify(t, v, c.proofs(t), r)
+			proofs := c.proofs(t)
+			if c.twice {
+				if _, err := verify(t, v, proofs, r); err != nil {
+					t.Fatalf("first Verify: %v", err)
+				}
+			}
+			p, err := verify(t, v, proofs, r)
 			if err == nil || p != nil {
 				t.Fatalf("Verify = %+v, %v; want an error", p, err)
 			}
