@@ -6,6 +6,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math/big"
 
@@ -41,22 +43,66 @@ func Thumbprint(k Key, h crypto.Hash) ([]byte, error) {
 	return d.Sum(nil), nil
 }
 
-// thumbprintInput returns the RFC 7638 JSON of a public key.
+// thumbprintInput returns the RFC 7638 JSON of a public key, or nil.
 func thumbprintInput(pub crypto.PublicKey) []byte {
-	m, ok := publicMembers(pub)
-	if !ok {
-		return nil
+	return appendThumbprintInput(nil, pub)
+}
+
+// appendThumbprintInput appends the RFC 7638 JSON of a public key to dst:
+// the required members in lexicographic order, with no whitespace, EC
+// coordinates left-padded to the curve size. It returns nil for a key it
+// cannot describe.
+func appendThumbprintInput(dst []byte, pub crypto.PublicKey) []byte {
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+		var e [8]byte
+		binary.BigEndian.PutUint64(e[:], uint64(p.E))
+		i := 0
+		for i < len(e)-1 && e[i] == 0 {
+			i++
+		}
+		var n [MaxRSABits / 8]byte
+		size := (p.N.BitLen() + 7) / 8
+		if size > len(n) {
+			return nil
+		}
+		dst = append(dst, `{"e":"`...)
+		dst = base64url.AppendEncode(dst, e[i:])
+		dst = append(dst, `","kty":"RSA","n":"`...)
+		dst = base64url.AppendEncode(dst, p.N.FillBytes(n[:size]))
+		return append(dst, `"}`...)
+	case *ecdsa.PublicKey:
+		crv := curveName(p.Curve)
+		if crv == "" {
+			return nil
+		}
+		var point [1 + 2*66]byte
+		size := (p.Curve.Params().BitSize + 7) / 8
+		// The affine coordinates, when set and in range, give the padded
+		// point without the conversions of p.Bytes.
+		if p.X == nil || p.Y == nil || p.X.Sign() < 0 || p.Y.Sign() < 0 || p.X.BitLen() > 8*size || p.Y.BitLen() > 8*size {
+			b, err := p.Bytes()
+			if err != nil || len(b) != 1+2*size {
+				return nil
+			}
+			copy(point[:], b)
+		} else {
+			p.X.FillBytes(point[1 : 1+size])
+			p.Y.FillBytes(point[1+size : 1+2*size])
+		}
+		dst = append(dst, `{"crv":"`...)
+		dst = append(dst, crv...)
+		dst = append(dst, `","kty":"EC","x":"`...)
+		dst = base64url.AppendEncode(dst, point[1:1+size])
+		dst = append(dst, `","y":"`...)
+		dst = base64url.AppendEncode(dst, point[1+size:1+2*size])
+		return append(dst, `"}`...)
+	case ed25519.PublicKey:
+		dst = append(dst, `{"crv":"Ed25519","kty":"OKP","x":"`...)
+		dst = base64url.AppendEncode(dst, p)
+		return append(dst, `"}`...)
 	}
-	var b []byte
-	switch m.kty {
-	case KeyTypeRSA:
-		b = fmt.Appendf(b, `{"e":"%s","kty":"RSA","n":"%s"}`, m.e, m.n)
-	case KeyTypeEC:
-		b = fmt.Appendf(b, `{"crv":"%s","kty":"EC","x":"%s","y":"%s"}`, m.crv, m.x, m.y)
-	case KeyTypeOKP:
-		b = fmt.Appendf(b, `{"crv":"%s","kty":"OKP","x":"%s"}`, m.crv, m.x)
-	}
-	return b
+	return nil
 }
 
 // members holds the base64url-encoded public JWK members of a key.
@@ -101,10 +147,11 @@ func publicMembers(pub crypto.PublicKey) (members, bool) {
 }
 
 // mustThumbprintKID returns the base64url SHA-256 thumbprint used as the
-// default key ID of an asymmetric key.
+// default key ID of an asymmetric key. It allocates only the result.
 func mustThumbprintKID(k *PublicKey) string {
-	input := thumbprintInput(k.key)
-	d := crypto.SHA256.New()
-	d.Write(input)
-	return base64url.EncodeToString(d.Sum(nil))
+	var buf [64 + 4*MaxRSABits/8/3]byte
+	sum := sha256.Sum256(appendThumbprintInput(buf[:0], k.key))
+	var kid [43]byte // base64url of 32 bytes
+	base64url.Encode(kid[:], sum[:])
+	return string(kid[:])
 }

@@ -12,6 +12,12 @@ import (
 // which the caller must never modify. When strictAlg is set, "alg" must be a
 // supported algorithm; UnsafeDecode clears it to show what a token claims.
 func parseHeader(data []byte, maxDepth int, strictAlg bool, h *Header) (extra headerFlags, err error) {
+	return parseHeaderJWK(data, maxDepth, strictAlg, h, nil)
+}
+
+// parseHeaderJWK is parseHeader that also sets *jwk, if jwk is not nil, to
+// the raw JSON of the "jwk" member (for [VerifyEmbeddedKey] only).
+func parseHeaderJWK(data []byte, maxDepth int, strictAlg bool, h *Header, jwk *[]byte) (extra headerFlags, err error) {
 	err = strictjson.ForEachMember(data, maxDepth, func(name, value []byte) error {
 		switch string(name) {
 		case "alg":
@@ -62,6 +68,9 @@ func parseHeader(data []byte, maxDepth int, strictAlg bool, h *Header) (extra he
 		case "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256":
 			// Never used to find or trust a key (DESIGN §2).
 			extra |= hasEmbeddedKey
+			if jwk != nil && string(name) == "jwk" {
+				*jwk = value
+			}
 		}
 		return nil
 	})

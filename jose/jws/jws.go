@@ -12,8 +12,10 @@
 // for it, so an RSA public key is never used as an HMAC secret and an ES384
 // token never verifies with a P-256 key. "none" is not an algorithm here.
 // Keys are chosen by "kid" from the caller's key set; "jku", "jwk", "x5u" and
-// "x5c" header parameters are never used to find keys. Unknown "crit"
-// parameters reject the token ([RFC 7515, Section 4.1.11]).
+// "x5c" header parameters are never used to find keys. (The one exception,
+// [VerifyEmbeddedKey], checks a DPoP proof with its own "jwk" to prove
+// possession of that key, never to trust it.) Unknown "crit" parameters
+// reject the token ([RFC 7515, Section 4.1.11]).
 //
 // Tokens have exactly three segments of canonical unpadded base64url, at most
 // [DefaultMaxSize] bytes unless configured otherwise; the header is one JSON

@@ -54,6 +54,14 @@ func AppendSign(dst []byte, payload []byte, key jwk.SigningKey, h *Header) ([]by
 	if err != nil {
 		return nil, err
 	}
+	return appendSigned(dst, hjson, payload, key)
+}
+
+// appendSigned appends the compact JWS of payload under the protected
+// header hjson, signed with key, to dst. When dst is nil it allocates
+// exactly once.
+func appendSigned(dst, hjson, payload []byte, key jwk.SigningKey) ([]byte, error) {
+	alg := key.Algorithm()
 	sigSize := alg.SignatureSize()
 	if sigSize == 0 {
 		sigSize = jwk.MaxRSABits / 8

@@ -73,6 +73,23 @@ func VerifyInto(token string, keys *jwk.Set, opts *VerifyOptions, v *Verified) e
 }
 
 func verify(token string, keys *jwk.Set, opts *VerifyOptions, v *Verified) error {
+	seg, err := decodeVerified(token, opts, v, nil)
+	if err != nil {
+		return err
+	}
+	key, err := selectKey(keys, v.Header.KeyID, v.Header.Algorithm)
+	if err != nil {
+		return err
+	}
+	v.Key = key
+	return verifySignature(key, v.Header.Algorithm, bytesOf(seg.input), seg.signature)
+}
+
+// decodeVerified does what [Verify] does before it chooses a key: it
+// splits token, decodes its header and payload into v, and checks the
+// header against opts. If jwk is not nil, it is set to the raw JSON of the
+// header "jwk" (nil if absent).
+func decodeVerified(token string, opts *VerifyOptions, v *Verified, jwk *[]byte) (segments, error) {
 	var o VerifyOptions
 	if opts != nil {
 		o = *opts
@@ -84,57 +101,49 @@ func verify(token string, keys *jwk.Set, opts *VerifyOptions, v *Verified) error
 		o.MaxDepth = DefaultMaxDepth
 	}
 	if len(token) > o.MaxSize {
-		return fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(token), o.MaxSize)
+		return segments{}, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(token), o.MaxSize)
 	}
 	// An empty signature is refused after the header is parsed, so that
 	// "alg":"none" tokens, which have one, fail as ErrUnsupportedAlgorithm.
 	seg, err := split(token, true)
 	if err != nil {
-		return err
+		return segments{}, err
 	}
 	hdrLen := base64url.DecodedLen(len(seg.header))
 	payLen := base64url.DecodedLen(len(seg.payload))
 	if hdrLen <= 0 || payLen < 0 {
-		return fmt.Errorf("%w: bad segment length", ErrMalformed)
+		return segments{}, fmt.Errorf("%w: bad segment length", ErrMalformed)
 	}
 	// One allocation holds the decoded header and payload; header strings
 	// alias it and the payload is handed to the caller.
 	buf := make([]byte, hdrLen+payLen)
 	n, err := base64url.Decode(buf[:hdrLen], bytesOf(seg.header))
 	if err != nil {
-		return fmt.Errorf("%w: header: %w", ErrMalformed, err)
+		return segments{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
 	}
-	hdr := buf[:n]
+	hdr := buf[:n:n]
 	m, err := base64url.Decode(buf[hdrLen:], bytesOf(seg.payload))
 	if err != nil {
-		return fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+		return segments{}, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 	}
 	v.Payload = buf[hdrLen : hdrLen+m : hdrLen+m]
 
-	if _, err := parseHeader(hdr, o.MaxDepth, true, &v.Header); err != nil {
-		return err
+	if _, err := parseHeaderJWK(hdr, o.MaxDepth, true, &v.Header, jwk); err != nil {
+		return segments{}, err
 	}
 	if seg.signature == "" {
-		return fmt.Errorf("%w: empty signature", ErrMalformed)
+		return segments{}, fmt.Errorf("%w: empty signature", ErrMalformed)
 	}
 	for _, c := range v.Header.Critical {
 		if !slices.Contains(o.Critical, c) {
-			return fmt.Errorf("%w: %q", ErrUnsupportedCritical, c)
+			return segments{}, fmt.Errorf("%w: %q", ErrUnsupportedCritical, c)
 		}
 	}
 	alg := v.Header.Algorithm
 	if len(o.Algorithms) > 0 && !slices.Contains(o.Algorithms, alg) {
-		return fmt.Errorf("%w: %s is not allowed", ErrUnsupportedAlgorithm, alg)
+		return segments{}, fmt.Errorf("%w: %s is not allowed", ErrUnsupportedAlgorithm, alg)
 	}
-	key, err := selectKey(keys, v.Header.KeyID, alg)
-	if err != nil {
-		return err
-	}
-	v.Key = key
-	if err := verifySignature(key, alg, bytesOf(seg.input), seg.signature); err != nil {
-		return err
-	}
-	return nil
+	return seg, nil
 }
 
 type segments struct {
