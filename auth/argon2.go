@@ -126,6 +126,10 @@ type Hasher struct {
 	dummy   string        // a hash of a random password, for unknown users
 	maxWait time.Duration // for a slot; 0: as long as the context allows
 	hook    func()        // tests: called holding a slot, before hashing
+
+	// waited is told how long each acquire waited for a slot
+	// ([Observer.HashWaited]); nil: nobody.
+	waited func(time.Duration)
 }
 
 // NewHasher returns a Hasher with the given parameters (zero fields: the
@@ -153,10 +157,13 @@ func (h *Hasher) Params() Argon2Params { return h.params }
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
+		h.observeWait(0)
 		h.runHook()
 		return nil
 	default:
 	}
+	start := time.Now()
+	defer func() { h.observeWait(time.Since(start)) }()
 	var timeout <-chan time.Time
 	if h.maxWait > 0 {
 		t := time.NewTimer(h.maxWait)
@@ -171,6 +178,12 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	case <-timeout:
 	}
 	return &Error{Code: CodeUnavailable, Message: "The server is busy; try again."}
+}
+
+func (h *Hasher) observeWait(d time.Duration) {
+	if h.waited != nil {
+		h.waited(d)
+	}
 }
 
 func (h *Hasher) runHook() {

@@ -23,6 +23,7 @@ type Service struct {
 	revs    *Revocations
 	log     *slog.Logger
 	bus     RevocationBus
+	obs     Observer
 	grace   time.Duration
 	weak    *weakList
 	cleanMu sync.Mutex
@@ -94,6 +95,7 @@ func NewService(ctx context.Context, store Store, kek []byte, cfg Config) (*Serv
 		return nil, err
 	}
 	hasher.maxWait = max(cfg.MaxHashWait, 0)
+	hasher.waited = cfg.Observer.HashWaited
 	s := &Service{
 		store:  store,
 		cfg:    cfg,
@@ -101,6 +103,7 @@ func NewService(ctx context.Context, store Store, kek []byte, cfg Config) (*Serv
 		revs:   NewRevocations(),
 		log:    cfg.Logger,
 		bus:    cfg.RevocationBus,
+		obs:    cfg.Observer,
 		grace:  cfg.RefreshGrace,
 		weak:   defaultWeakList(),
 	}
