@@ -91,6 +91,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.logInternal(r.Context(), r, err)
 	}
+	if code == auth.CodeRateLimited {
+		s.noteRateLimited(r)
+	}
 	setRetryAfter(w, code)
 	writeJSON(w, status, errorBody{errorDetail{Code: code, Message: msg}})
 }
