@@ -23,6 +23,7 @@ Commands:
     user        manage accounts: add, list, set-role, disable, enable
     keys        manage signing keys: list, rotate; new-kek
     client      manage OAuth clients: add, list
+    backup      copy the store to a file while the server runs
     version     print the version of ward
     help        show the usage of a command
 
@@ -76,6 +77,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runKeys(e, args)
 	case "client":
 		return runClient(e, args)
+	case "backup":
+		return runBackup(e, args)
 	case "version", "-version", "--version":
 		return runVersion(e, args)
 	case "help", "-h", "-help", "--help":
@@ -108,6 +111,8 @@ func commandUsage(cmd string) string {
 		return keysUsage
 	case "client":
 		return clientUsage
+	case "backup":
+		return backupUsage
 	case "version":
 		return versionUsage
 	case "help":
