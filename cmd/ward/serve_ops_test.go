@@ -72,12 +72,20 @@ func TestServeMetricsAddr(t *testing.T) {
 
 }
 
-// TestServeNoMetrics: --no-metrics serves no /metrics.
+// TestServeNoMetrics: --no-metrics serves no /metrics; --audit-retention 0
+// keeps audit events forever and --max-revocation-staleness reaches the
+// service.
 func TestServeNoMetrics(t *testing.T) {
 	t.Parallel()
 	cfg := testServeConfig(t)
 	cfg.NoMetrics = true
+	cfg.AuditRetention = 0
+	cfg.SyncInterval, cfg.MaxRevocationStaleness = time.Second, 30*time.Second
 	m, _ := mustRunMain(t, cfg)
+	if c := m.Service.Config(); c.AuditRetention >= 0 || c.MaxRevocationStaleness != 30*time.Second {
+		t.Errorf("service config: retention %v, staleness %v", c.AuditRetention, c.MaxRevocationStaleness)
+	}
+	mustCall(t, "GET", m.URL+"/readyz", "", nil, 200)
 	if res := mustGet(t, m.URL+"/metrics"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("/metrics with --no-metrics: %d", res.StatusCode)
 	}
