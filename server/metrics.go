@@ -270,6 +270,18 @@ func (s *Server) noteRateLimited(r *http.Request) {
 	}
 }
 
+// routePattern returns the mux pattern that served r ("" for none). The
+// mux sets r.Pattern on the request it routes, which is r unless a
+// middleware in between passed on a copy; then the pattern is looked up
+// again.
+func (s *Server) routePattern(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	_, p := s.mux.Handler(r)
+	return p
+}
+
 // handleMetrics: GET /metrics → [Metrics.Handler].
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	s.metricsHandler.ServeHTTP(w, r)
