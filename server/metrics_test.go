@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -266,7 +267,11 @@ func TestServeMetricsListener(t *testing.T) {
 func BenchmarkMetricsRequest(b *testing.B) {
 	for _, on := range []bool{false, true} {
 		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
-			e := newEnv(b, envOptions{server: func(c *server.Config) { c.DisableMetrics = !on }})
+			discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+			e := newEnv(b, envOptions{
+				auth:   func(c *auth.Config) { c.Logger = discard },
+				server: func(c *server.Config) { c.Logger, c.DisableMetrics = discard, !on },
+			})
 			req := httptest.NewRequest("GET", "/healthz", nil)
 			w := httptest.NewRecorder()
 			b.ReportAllocs()
