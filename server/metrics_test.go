@@ -239,9 +239,10 @@ func TestServeMetricsListener(t *testing.T) {
 	if res, err = http.Get(metricsURL + "/healthz"); err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusNotFound {
-		t.Fatalf("the metrics listener serves the API: %d", res.StatusCode)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"code":"not_found"`) {
+		t.Fatalf("the metrics listener serves the API: %d %s", res.StatusCode, body)
 	}
 	cancel()
 	select {

@@ -252,11 +252,14 @@ func (s *Server) Serve(ctx context.Context, l Listeners) error {
 	servers := []*http.Server{s.httpServer(ctx, s, l.API)}
 	lns := []net.Listener{l.API}
 	if l.Metrics != nil {
-		mux := http.NewServeMux()
-		if s.metrics != nil {
-			mux.Handle("GET /metrics", s.metricsHandler)
-		}
-		servers = append(servers, s.httpServer(ctx, mux, l.Metrics))
+		metricsOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				s.MetricsHandler().ServeHTTP(w, r)
+				return
+			}
+			s.writeError(w, r, auth.Errorf(auth.CodeNotFound, "No such endpoint."))
+		})
+		servers = append(servers, s.httpServer(ctx, metricsOnly, l.Metrics))
 		lns = append(lns, l.Metrics)
 	}
 
