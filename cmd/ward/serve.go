@@ -512,6 +512,9 @@ func (m *Main) announce(ctx context.Context, e *env, src kekSource, issuer strin
 	cfg := &m.Config
 	fmt.Fprintf(e.stderr, "ward: listening on %s\n", m.URL)
 	fmt.Fprintf(e.stderr, "ward: issuer %s\n", issuer)
+	if m.MetricsURL != "" {
+		fmt.Fprintf(e.stderr, "ward: metrics on %s/metrics\n", m.MetricsURL)
+	}
 	fmt.Fprintf(e.stderr, "ward: data directory %s (database %s)\n", cfg.DataDir, redactDSN(cfg.dsn()))
 	if src.InDataDir {
 		what := "using the key-encryption key"

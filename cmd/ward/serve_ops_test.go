@@ -47,9 +47,12 @@ func TestServeMetricsAddr(t *testing.T) {
 	t.Parallel()
 	cfg := testServeConfig(t)
 	cfg.MetricsAddr = "127.0.0.1:0"
-	m, _ := mustRunMain(t, cfg)
+	m, stderr := mustRunMain(t, cfg)
 	if m.MetricsURL == "" || m.MetricsURL == m.URL {
 		t.Fatalf("MetricsURL %q, URL %q", m.MetricsURL, m.URL)
+	}
+	if !strings.Contains(stderr.String(), "ward: metrics on "+m.MetricsURL+"/metrics\n") {
+		t.Errorf("stderr does not say where the metrics are:\n%s", stderr)
 	}
 	creds := map[string]string{"email": "metrics@example.com", "password": testPassword}
 	mustCall(t, "POST", m.URL+"/v1/auth/signup", "", creds, 201)
