@@ -105,8 +105,7 @@ operator's own key-encryption key).
 Examples:
     $ ward serve
     $ ward serve --addr 127.0.0.1:0 --data-dir ./ward-data --access-ttl 5m
-    $ WARD_KEK_FILE=/etc/ward/kek ward serve --addr :443 --issuer https://auth.example.com --tls-cert cert.pem --tls-key key.pem \
-          --metrics-addr 127.0.0.1:9090 --audit-retention 30d
+    $ WARD_KEK_FILE=/etc/ward/kek ward serve --addr :443 --issuer https://auth.example.com --tls-cert cert.pem --tls-key key.pem
 `
 
 // serveConfig is the configuration of ward serve. [newServeConfig] holds
