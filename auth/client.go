@@ -139,9 +139,10 @@ func publicClient(c *Client) *Client {
 }
 
 // revokeClientTokens revokes the access tokens of client id issued up to
-// the end of now's second ("iat" has whole seconds).
+// the end of now's second: [Revocations.Check] refuses a token without a
+// session whose "iat" (whole seconds) is in NotBefore's second or earlier.
 func revokeClientTokens(l *txlog, id string, now time.Time) {
-	l.revoke(Revocation{Kind: RevokeUser, Subject: id, NotBefore: endOfSecond(now), Expires: now.Add(keyLifetime), CreatedAt: now})
+	l.revoke(Revocation{Kind: RevokeUser, Subject: id, NotBefore: now, Expires: now.Add(keyLifetime), CreatedAt: now})
 }
 
 // modifyClient runs change on the client id in a transaction; if it

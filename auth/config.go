@@ -124,6 +124,9 @@ type Config struct {
 	// RevocationBus publishes revocations to other instances. Nil:
 	// [NopRevocationBus].
 	RevocationBus RevocationBus
+	// Observer is told the outcomes of logins and refreshes, revocations,
+	// hashing waits and store failures, for metrics. Nil: [NopObserver].
+	Observer Observer
 	// Now returns the current time. Nil: [time.Now].
 	Now func() time.Time
 }
@@ -205,6 +208,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RevocationBus == nil {
 		c.RevocationBus = NopRevocationBus{}
+	}
+	if c.Observer == nil {
+		c.Observer = NopObserver{}
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -27,6 +27,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupStats, error) {
 		return err
 	})
 	if err != nil {
+		s.storeFailed(err)
 		return stats, internal("cleanup", err)
 	}
 	s.revs.Prune(now)
@@ -58,6 +59,7 @@ func (s *Service) Sync(ctx context.Context) error {
 	err := s.revs.Sync(ctx, s.store, s.now())
 	s.syncMu.Unlock()
 	if err != nil {
+		s.storeFailed(err)
 		return err
 	}
 	_, err = s.MaybeRotateKeys(ctx)

@@ -13,12 +13,16 @@ import (
 const (
 	// RevokeToken revokes one access token: Subject is its "jti".
 	RevokeToken = "token"
-	// RevokeSession revokes the tokens of one session issued before
-	// NotBefore: Subject is the session ID ("sid").
+	// RevokeSession revokes every token of one session, whatever its
+	// "iat" (an ended session issues no more): Subject is the session ID
+	// ("sid"). NotBefore records when the session ended.
 	RevokeSession = "session"
-	// RevokeUser revokes the tokens of one user issued before NotBefore:
-	// Subject is the user ID ("sub"), or a client's ID for the tokens of
-	// a disabled, deleted or re-keyed client.
+	// RevokeUser revokes the tokens of one user: Subject is the user ID
+	// ("sub"), or a client's ID for the tokens of a disabled, deleted or
+	// re-keyed client. A user's must be stored together with the end of
+	// every session of the user (RevokeSession), which revokes the tokens
+	// that name a session; it refuses tokens without a session issued
+	// before NotBefore. See [Revocations.Check].
 	RevokeUser = "user"
 	// RevokeKey revokes every token signed by one key: Subject is its
 	// "kid".
@@ -30,8 +34,10 @@ const (
 type Revocation struct {
 	Kind    string // one of the Revoke* constants
 	Subject string
-	// NotBefore: tokens issued ("iat") before it are revoked. For
-	// RevokeToken and RevokeKey every token matching Subject is revoked.
+	// NotBefore: for RevokeUser, tokens without a session issued ("iat")
+	// before it are revoked (see [Revocations.Check]). For RevokeToken,
+	// RevokeSession and RevokeKey every token matching Subject is
+	// revoked.
 	NotBefore time.Time
 	Expires   time.Time
 	CreatedAt time.Time
@@ -259,24 +265,44 @@ func (r *Revocations) KeyRevoked(kid string) bool {
 
 // Check returns an error wrapping [jwt.ErrRevoked] if the token with
 // claims c, session ID sid ("" if none) and key ID kid ("" if unknown) is
-// revoked: its "jti" is revoked, or it was issued ("iat") before its
-// session's or its subject's not-before instant, or its key is revoked.
-// "iat" has whole seconds, so a not-before instant inside a second covers
-// the tokens issued in that second. The service puts a session's
-// not-before at the end of the second it ended in, and a user's at the
-// start of the second of the revocation (their tokens are also covered by
-// their sessions' revocations), so that a login just after a role change
-// is not refused.
+// revoked: its "jti" is revoked, its session is revoked, it has no session
+// and was issued before its subject's not-before instant, or its key is
+// revoked.
+//
+// "iat" has whole seconds, and the instances that issue and revoke read
+// different clocks, so a revocation is not decided by comparing instants
+// where the order of commits can be known instead:
+//
+//   - A session revocation refuses every token that names the session,
+//     whatever its "iat": an ended session never issues again (it ends
+//     under the session's lock, and a refresh of an ended session fails),
+//     so each of its tokens was issued by a commit ordered before the end.
+//   - A user revocation is made in one transaction with the end of every
+//     session the user has at its commit, under the user's lock and each
+//     session's lock, and the tokens of a session carry the user as read
+//     under those locks (login locks the user; refresh locks the session).
+//     So for a token that names a session the store's commit order
+//     decides, through the session revocations: a token issued by a
+//     refresh that committed before the revocation belongs to an ended
+//     session and is refused, even if that refresh read its clock in a
+//     later second; a token of a login that committed after the revocation
+//     is accepted, even if that login read its clock in an earlier second.
+//     The user's not-before is not consulted for such tokens.
+//   - A token without a session whose subject has a user revocation is
+//     refused if it was issued in the second of NotBefore or earlier
+//     ([issuedBefore]): within a second "iat" cannot tell before from
+//     after, and the safe side is to refuse.
 func (r *Revocations) Check(c *jwt.Claims, sid, kid string) error {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if _, ok := r.tokens[c.ID]; ok && c.ID != "" {
 		return fmt.Errorf("%w: token revoked", jwt.ErrRevoked)
 	}
-	if v, ok := r.sessions[sid]; ok && sid != "" && issuedBefore(c.IssuedAt, v.NotBefore) {
-		return fmt.Errorf("%w: session ended", jwt.ErrRevoked)
-	}
-	if v, ok := r.users[c.Subject]; ok && c.Subject != "" && issuedBefore(c.IssuedAt, v.NotBefore) {
+	if sid != "" {
+		if _, ok := r.sessions[sid]; ok {
+			return fmt.Errorf("%w: session ended", jwt.ErrRevoked)
+		}
+	} else if v, ok := r.users[c.Subject]; ok && c.Subject != "" && issuedBefore(c.IssuedAt, v.NotBefore) {
 		return fmt.Errorf("%w: user's tokens revoked", jwt.ErrRevoked)
 	}
 	if _, ok := r.keys[kid]; ok && kid != "" {
@@ -286,20 +312,12 @@ func (r *Revocations) Check(c *jwt.Claims, sid, kid string) error {
 }
 
 // issuedBefore reports whether a token with "iat" iat (whole seconds; zero
-// if absent) may have been issued before nb.
+// if absent) may have been issued at or before nb: in nb's second or
+// earlier.
 func issuedBefore(iat, nb time.Time) bool {
-	if iat.IsZero() {
-		return true
-	}
-	// iat is truncated to the second: compare with nb rounded up.
-	ceil := nb.Truncate(time.Second)
-	if ceil.Before(nb) {
-		ceil = ceil.Add(time.Second)
-	}
-	return iat.Before(ceil)
+	return iat.IsZero() || iat.Before(endOfSecond(nb))
 }
 
 // endOfSecond returns the start of the second after the one t is in: the
-// NotBefore of a session revocation at t, which so covers every token
-// issued in t's second, before or at t.
+// first "iat" that is certainly later than t.
 func endOfSecond(t time.Time) time.Time { return t.Truncate(time.Second).Add(time.Second) }

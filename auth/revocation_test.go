@@ -32,11 +32,13 @@ func TestRevocationsCheck(t *testing.T) {
 		{"other jti", jwt.Claims{ID: "jti-2", Subject: "x", IssuedAt: sec(-time.Minute)}, "", "", false},
 		{"session, issued before", jwt.Claims{ID: "a", IssuedAt: sec(-time.Minute)}, "sess-1", "", true},
 		{"session, issued earlier in the same second", jwt.Claims{ID: "a", IssuedAt: sec(-300 * time.Millisecond)}, "sess-1", "", true},
-		{"session, issued the next second", jwt.Claims{ID: "a", IssuedAt: sec(time.Second)}, "sess-1", "", false},
+		{"session, issued the next second", jwt.Claims{ID: "a", IssuedAt: sec(time.Second)}, "sess-1", "", true}, // every token of the session
 		{"session, no iat", jwt.Claims{ID: "a"}, "sess-1", "", true},
 		{"other session", jwt.Claims{ID: "a", IssuedAt: sec(-time.Minute)}, "sess-2", "", false},
-		{"user, issued before", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(-time.Hour)}, "", "", true},
-		{"user, issued after", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(2 * time.Second)}, "", "", false},
+		{"user, no session, issued before", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(-time.Hour)}, "", "", true},
+		{"user, no session, issued in the same second", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(0)}, "", "", true},
+		{"user, no session, issued the next second", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(time.Second)}, "", "", false},
+		{"user, with a session not revoked", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(-time.Hour)}, "sess-2", "", false}, // its session decides
 		{"key", jwt.Claims{ID: "a", IssuedAt: sec(time.Hour)}, "", "kid-1", true},
 	} {
 		err := r.Check(&tc.c, tc.sid, tc.kid)
@@ -104,6 +106,85 @@ func TestSameSecondRevocation(t *testing.T) {
 	if c := e.authn(t, r.AccessToken); !c.HasRole("ops") {
 		t.Fatal("new token lacks the new role")
 	}
+}
+
+// TestRevocationOrderAtSecondBoundary: a user's revocation is decided by
+// the order in which the store commits, not by clocks read in different
+// seconds (issue 7, item 7). The clock is moved back to play a request
+// that read its clock before another but committed after it (it waited
+// for the write lock, or runs on an instance whose clock lags).
+func TestRevocationOrderAtSecondBoundary(t *testing.T) {
+	t.Run("refresh read the next second, committed first", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.clock.Advance(700 * time.Millisecond) // 09:00:00.950
+		u := e.signup(t, "first@example.com")
+		p := e.login(t, "first@example.com")
+		e.clock.Advance(100 * time.Millisecond) // 09:00:01.050
+		q, err := e.svc.Refresh(ctx, p.RefreshToken, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := e.authn(t, q.AccessToken); c.IssuedAt.Second() != 1 {
+			t.Fatalf("iat %v, want 09:00:01", c.IssuedAt)
+		}
+		e.clock.Advance(-60 * time.Millisecond) // the revocation read 09:00:00.990
+		if err := e.svc.SetRoles(ctx, u.ID, []string{"ops"}, meta); err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{p.AccessToken, q.AccessToken} {
+			if _, err := e.svc.Authenticate(ctx, tok); !errors.Is(err, jwt.ErrRevoked) {
+				t.Fatalf("token issued before the revocation committed: %v, want revoked", err)
+			}
+		}
+		// Another instance loading the store agrees.
+		other := e.service(t, nil)
+		if _, err := other.Authenticate(ctx, q.AccessToken); !errors.Is(err, jwt.ErrRevoked) {
+			t.Fatalf("other instance: %v, want revoked", err)
+		}
+	})
+	t.Run("login read the previous second, committed after", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.clock.Advance(700 * time.Millisecond) // 09:00:00.950
+		u := e.signup(t, "after@example.com")
+		e.clock.Advance(100 * time.Millisecond) // 09:00:01.050
+		if err := e.svc.SetRoles(ctx, u.ID, []string{"ops"}, meta); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(-60 * time.Millisecond) // the login read 09:00:00.990
+		p := e.login(t, "after@example.com")
+		c := e.authn(t, p.AccessToken)
+		if c.IssuedAt.Second() != 0 || !c.HasRole("ops") {
+			t.Fatalf("iat %v roles %v, want 09:00:00 and the new role", c.IssuedAt, c.Roles)
+		}
+		// Its refresh, still in the earlier second, is accepted too.
+		q, err := e.svc.Refresh(ctx, p.RefreshToken, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.authn(t, q.AccessToken)
+		other := e.service(t, nil)
+		if _, err := other.Authenticate(ctx, q.AccessToken); err != nil {
+			t.Fatalf("other instance: %v", err)
+		}
+	})
+	t.Run("session end refuses a token of the next second", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.clock.Advance(700 * time.Millisecond) // 09:00:00.950
+		e.signup(t, "sid@example.com")
+		p := e.login(t, "sid@example.com")
+		e.clock.Advance(100 * time.Millisecond) // 09:00:01.050
+		q, err := e.svc.Refresh(ctx, p.RefreshToken, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(-60 * time.Millisecond) // the logout read 09:00:00.990
+		if err := e.svc.Logout(ctx, e.authn(t, p.AccessToken), auth.LogoutSession, meta); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Authenticate(ctx, q.AccessToken); !errors.Is(err, jwt.ErrRevoked) {
+			t.Fatalf("token of the ended session, iat in the next second: %v, want revoked", err)
+		}
+	})
 }
 
 // countingStore counts the revocation rows that reads return.

@@ -26,6 +26,7 @@ type Service struct {
 	revs    *Revocations
 	log     *slog.Logger
 	bus     RevocationBus
+	obs     Observer
 	grace   time.Duration
 	weak    *weakList
 	cleanMu sync.Mutex
@@ -94,6 +95,7 @@ func NewService(ctx context.Context, store Store, kek []byte, cfg Config) (*Serv
 	}
 	hasher, err := password.New(cfg.Argon2, password.Options{
 		MaxConcurrent: cfg.MaxConcurrentHashes, MaxWait: max(cfg.MaxHashWait, 0), OnHash: cfg.OnHash,
+		OnWait: cfg.Observer.HashWaited,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
@@ -107,6 +109,7 @@ func NewService(ctx context.Context, store Store, kek []byte, cfg Config) (*Serv
 		revs:    NewRevocations(),
 		log:     cfg.Logger,
 		bus:     cfg.RevocationBus,
+		obs:     cfg.Observer,
 		grace:   cfg.RefreshGrace,
 		weak:    defaultWeakList(),
 	}

@@ -45,30 +45,6 @@ func (s *Service) fresh() error {
 	return nil
 }
 
-// Ready returns nil when the service can verify tokens and reach its
-// store: its keyring is loaded, its revocation replica is loaded and, with
-// [Config.MaxRevocationStaleness], fresh enough ([CodeUnavailable]
-// otherwise), and the store answers a trivial read within ctx (a store
-// error otherwise, code [CodeInternal]). The server's readiness probe
-// reports it.
-func (s *Service) Ready(ctx context.Context) error {
-	if _, err := s.keys.state(); err != nil {
-		return err
-	}
-	if s.revs.LoadedAt().IsZero() {
-		return &Error{Code: CodeUnavailable, Message: "The revocation list is not loaded yet."}
-	}
-	if err := s.fresh(); err != nil {
-		return err
-	}
-	// One row by primary key: the refresh MAC secret, which exists once
-	// the keyring is loaded.
-	return s.view(ctx, func(tx ReadTx) error {
-		_, err := tx.Secret(macSecretName)
-		return err
-	})
-}
-
 func unauthorized(err error) error {
 	return fmt.Errorf("%w (%w)", &Error{Code: CodeUnauthorized, Message: "The access token is invalid, expired or revoked."}, err)
 }

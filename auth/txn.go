@@ -42,11 +42,13 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, l *txlog) error) er
 		return nil
 	})
 	if err != nil {
+		s.storeFailed(err)
 		return internal("store", err)
 	}
 	s.applyRevocations(ctx, l.revs)
 	for i := range l.events {
 		s.logEvent(&l.events[i])
+		s.obs.Audited(&l.events[i])
 	}
 	return nil
 }
@@ -54,6 +56,7 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, l *txlog) error) er
 // view runs fn in a read-only store transaction.
 func (s *Service) view(ctx context.Context, fn func(tx ReadTx) error) error {
 	if err := s.store.View(ctx, fn); err != nil {
+		s.storeFailed(err)
 		return internal("store", err)
 	}
 	return nil
@@ -66,6 +69,7 @@ func (s *Service) applyRevocations(ctx context.Context, revs []Revocation) {
 		return
 	}
 	s.revs.Add(revs...)
+	s.obs.Revoked(revs)
 	if err := s.bus.Publish(ctx, revs); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "publishing revocations failed; other instances will load them from the store",
 			slog.Int("count", len(revs)), slog.String("error", err.Error()))

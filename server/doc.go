@@ -2,8 +2,8 @@
 // the OAuth 2.0 endpoints ([RFC 6749] token, [RFC 7009] revocation,
 // [RFC 7662] introspection, [RFC 8414] metadata, the JWKS) and the app API
 // under /v1/ (signup, login, refresh, logout, the caller's account and
-// sessions), and the operational endpoints /healthz, /readyz and, if
-// enabled, /metrics.
+// sessions), and the operational endpoints /healthz, /readyz and /metrics
+// (Prometheus, [Metrics]; on unless [Config.DisableMetrics]).
 //
 // # Endpoints
 //
@@ -25,11 +25,16 @@
 //	GET    /healthz, /readyz, /metrics
 //
 // Build a [Server] with [New] from a service and a [Config]; it is an
-// [http.Handler]. [Server.Run] serves it on a listener with the timeouts of
-// [NewHTTPServer] and runs the service's background work (key rotation,
-// cleanup) until its context ends:
+// [http.Handler]. [Server.Serve] is its lifecycle: it serves it on the
+// [Listeners] (the API, and optionally the metrics apart) with the
+// timeouts of [NewHTTPServer] and runs the service's background work (key
+// rotation, revocation sync, cleanup) until its context ends, then shuts
+// down gracefully. [Server.Run] is Serve with one listener:
 //
-//	srv := server.New(svc, server.Config{Logger: logger})
+//	metrics := server.NewMetrics()
+//	svc, err := auth.NewService(ctx, store, kek, auth.Config{Issuer: issuer, Observer: metrics})
+//	…
+//	srv := server.New(svc, server.Config{Logger: logger}) // uses metrics, the service's Observer
 //	ln, err := net.Listen("tcp", "127.0.0.1:8080")
 //	…
 //	err = srv.Run(ctx, ln)

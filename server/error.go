@@ -106,6 +106,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.logInternal(r.Context(), r, err)
 	}
+	if code == auth.CodeRateLimited {
+		s.noteRateLimited(r)
+	}
 	if ra := retryAfter(err); ra != "" {
 		w.Header().Set("Retry-After", ra)
 	}

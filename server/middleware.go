@@ -204,8 +204,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		if s.metrics != nil {
-			// The mux sets r.Pattern on the request it routes, which is r.
-			s.metrics.observe(r.Pattern, status, time.Since(start))
+			s.metrics.observe(s.routePattern(r), status, time.Since(start))
 		}
 		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
 			return

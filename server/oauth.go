@@ -88,6 +88,9 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e *oaut
 	if e.retryAfter != "" {
 		w.Header().Set("Retry-After", e.retryAfter)
 	}
+	if e.status == http.StatusTooManyRequests {
+		s.noteRateLimited(r)
+	}
 	writeJSON(w, e.status, oauthErrorJSON{Error: e.code, ErrorDescription: e.description})
 }
 

@@ -46,12 +46,23 @@ type Config struct {
 	// peer's.
 	TrustedProxies []netip.Prefix
 
-	// EnableMetrics serves GET /metrics: request counts by route and
-	// status, request duration histograms by route, and the size of the
-	// revocation replica, in the Prometheus text format. It reveals
-	// traffic volumes, so it is off by default; expose it to the scraper
-	// only.
-	EnableMetrics bool
+	// Metrics records the Prometheus metrics ([Metrics] lists them) and
+	// is served at GET /metrics. Nil: the service's
+	// [auth.Config.Observer] if it is a [*Metrics] (so that one Metrics
+	// sees both the HTTP traffic and what only the service knows), else a
+	// new [NewMetrics], which then counts no logins, refreshes,
+	// revocations, hashing waits or store errors.
+	Metrics *Metrics
+	// DisableMetrics turns the metrics off: nothing is recorded and GET
+	// /metrics is not served. False (the default): metrics on. They
+	// reveal traffic volumes: on a public address, serve them on a
+	// listener of their own ([SeparateMetrics]) that only the scraper
+	// reaches.
+	DisableMetrics bool
+	// SeparateMetrics keeps GET /metrics off the API: it is served only on
+	// [Listeners.Metrics] (or by [Server.MetricsHandler] wherever the
+	// caller mounts it). False (the default): the API serves it.
+	SeparateMetrics bool
 
 	// CORSOrigins are the origins ("https://app.example", scheme, host
 	// and port exactly as browsers send them in Origin) whose scripts may
@@ -118,6 +129,9 @@ type Config struct {
 	// CleanupInterval is how often [Server.RunBackground] calls
 	// [auth.Service.Cleanup]. Zero: [DefaultCleanupInterval].
 	CleanupInterval time.Duration
+	// ShutdownTimeout is how long [Server.Serve] waits for requests in
+	// flight when its context ends. Zero: [DefaultShutdownTimeout].
+	ShutdownTimeout time.Duration
 	// SyncInterval is how often [Server.RunBackground] calls
 	// [auth.Service.Sync], to pick up revocations and keys written by
 	// other instances sharing the store. Zero: a third of the service's
@@ -146,6 +160,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
 	return c
 }
 
@@ -157,7 +174,9 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
-	metrics *metrics // nil unless Config.EnableMetrics
+	metrics *Metrics // nil if Config.DisableMetrics
+
+	metricsHandler http.Handler
 
 	issuer      string
 	jwksTTL     time.Duration
@@ -189,8 +208,16 @@ func New(svc *auth.Service, cfg Config) *Server {
 	for _, o := range cfg.CORSOrigins {
 		s.corsAllowed[strings.TrimSuffix(o, "/")] = true
 	}
-	if cfg.EnableMetrics {
-		s.metrics = newMetrics()
+	if !cfg.DisableMetrics {
+		s.metrics = cfg.Metrics
+		if s.metrics == nil {
+			s.metrics, _ = acfg.Observer.(*Metrics)
+		}
+		if s.metrics == nil {
+			s.metrics = NewMetrics()
+		}
+		s.metrics.svc.Store(svc)
+		s.metricsHandler = s.metrics.Handler()
 	}
 	s.routes()
 	s.handler = s.logRequests(s.secureHeaders(s.recoverPanics(s.limitHeaders(s.cors(http.HandlerFunc(s.route))))))
@@ -228,7 +255,7 @@ func (s *Server) routes() {
 	// Operations.
 	m.HandleFunc("GET /healthz", s.handleHealth)
 	m.HandleFunc("GET /readyz", s.handleReady)
-	if s.metrics != nil {
+	if s.metrics != nil && !s.cfg.SeparateMetrics {
 		m.HandleFunc("GET /metrics", s.handleMetrics)
 	}
 }
@@ -251,19 +278,54 @@ func NewHTTPServer(handler http.Handler, addr string) *http.Server {
 	}
 }
 
-// Run serves s on ln with [NewHTTPServer]'s timeouts and runs
-// [Server.RunBackground], until ctx ends; it then stops accepting
-// connections, waits up to [DefaultShutdownTimeout] for requests in
-// flight, and returns nil. It returns early with the error if serving
-// fails. It serves through [NewListener], so that even the errors net/http
-// answers before any handler runs are JSON; with [Config.TLS] it serves
-// HTTPS (HTTP/1.1). A listener from [crypto/tls.NewListener] works too if
-// its configuration offers no "h2" in NextProtos.
+// Listeners are what [Server.Serve] serves on. The caller listens (so
+// that it knows the port chosen for :0 before serving) and hands the
+// listeners over; Serve closes them.
+type Listeners struct {
+	// API serves the whole API (and GET /metrics, unless
+	// [Config.SeparateMetrics]). Required. Serve wraps it in
+	// [NewListener], so that even the errors net/http answers before any
+	// handler runs are JSON, and serves HTTPS (HTTP/1.1) on it with
+	// [Config.TLS]; so give a plain TCP listener. A listener from
+	// [crypto/tls.NewListener] works too if its configuration offers no
+	// "h2" in NextProtos.
+	API net.Listener
+	// Metrics, if set, serves GET /metrics (and nothing else) apart from
+	// the API, as plain HTTP: give a loopback or private address.
+	Metrics net.Listener
+}
+
+// Run serves s on ln: [Server.Serve] with Listeners{API: ln}.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
-	ln = NewListener(ln, s.cfg.TLS)
-	hs := NewHTTPServer(s, ln.Addr().String())
-	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
-	hs.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	return s.Serve(ctx, Listeners{API: ln})
+}
+
+// Serve is the server's one lifecycle: it serves s on l.API (and the
+// metrics on l.Metrics) with [NewHTTPServer]'s timeouts and runs
+// [Server.RunBackground], until ctx ends; it then stops accepting
+// connections, waits up to [Config.ShutdownTimeout] for requests in
+// flight, stops the background loops, and returns nil (or the shutdown's
+// error). It returns early with the error if serving fails. Serve does not
+// close the service's store: the caller does once it returns.
+func (s *Server) Serve(ctx context.Context, l Listeners) error {
+	if l.API == nil {
+		return errors.New("server: Serve: no API listener")
+	}
+	api := NewListener(l.API, s.cfg.TLS)
+	servers := []*http.Server{s.httpServer(ctx, s, api)}
+	lns := []net.Listener{api}
+	if l.Metrics != nil {
+		metricsOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				s.MetricsHandler().ServeHTTP(w, r)
+				return
+			}
+			s.writeError(w, r, auth.Errorf(auth.CodeNotFound, "No such endpoint."))
+		})
+		ml := NewListener(l.Metrics, nil)
+		servers = append(servers, s.httpServer(ctx, metricsOnly, ml))
+		lns = append(lns, ml)
+	}
 
 	bgCtx, stopBG := context.WithCancel(ctx)
 	bgDone := make(chan struct{})
@@ -276,21 +338,52 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		<-bgDone
 	}()
 
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	errc := make(chan error, len(servers))
+	for i, hs := range servers {
+		go func() { errc <- hs.Serve(lns[i]) }()
+	}
+	var err error
+	pending := len(servers)
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc: // serving failed
+		pending--
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := hs.Shutdown(sctx)
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
+	for _, hs := range servers {
+		err = errors.Join(err, hs.Shutdown(sctx))
+	}
+	for range pending {
+		if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
 	}
 	return err
 }
+
+// httpServer returns the [http.Server] that serves h on ln.
+func (s *Server) httpServer(ctx context.Context, h http.Handler, ln net.Listener) *http.Server {
+	hs := NewHTTPServer(h, ln.Addr().String())
+	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+	hs.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	return hs
+}
+
+// MetricsHandler returns the GET /metrics handler, to mount elsewhere
+// (see [Config.SeparateMetrics]); with [Config.DisableMetrics], one that
+// answers 404.
+func (s *Server) MetricsHandler() http.Handler {
+	if s.metrics == nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.writeError(w, r, auth.Errorf(auth.CodeNotFound, "Metrics are off."))
+		})
+	}
+	return s.metricsHandler
+}
+
+// Metrics returns the server's metrics, nil with [Config.DisableMetrics].
+func (s *Server) Metrics() *Metrics { return s.metrics }
 
 // RunBackground runs the service's periodic work until ctx ends:
 // [auth.Service.MaybeRotateKeys] every [Config.KeyCheckInterval],

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,24 +93,42 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // readyTimeout bounds the store check of /readyz.
 const readyTimeout = 2 * time.Second
 
+// Stable codes of a failing /readyz.
+const (
+	readyKeysNotLoaded        = "keys_not_loaded"
+	readyRevocationsNotLoaded = "revocations_not_loaded"
+	readyRevocationsStale     = "revocations_stale"
+	readyStoreUnavailable     = "store_unavailable"
+)
+
 // handleReady: GET /readyz → 200 {"status":"ready"} once the service can
 // verify tokens and read its store ([auth.Service.Ready]: keyring and
 // revocation replica loaded, the replica fresh enough under
 // [auth.Config.MaxRevocationStaleness], and a trivial store read
-// answered within readyTimeout); otherwise 503
-// {"status":"not_ready","reason":…} with Retry-After.
+// answered within readyTimeout); otherwise 503 with Retry-After and
+// {"status":"not_ready","code":…,"reason":…}, the code one of
+// keys_not_loaded, revocations_not_loaded, revocations_stale and
+// store_unavailable.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.svc.Ready(ctx); err != nil {
 		reason := auth.ErrorMessage(err)
-		if auth.ErrorCode(err) == auth.CodeInternal {
+		var code string
+		switch {
+		case errors.Is(err, auth.ErrKeysNotLoaded):
+			code = readyKeysNotLoaded
+		case errors.Is(err, auth.ErrRevocationsNotLoaded):
+			code = readyRevocationsNotLoaded
+		case errors.Is(err, auth.ErrRevocationsStale):
+			code = readyRevocationsStale
+		default:
 			s.logInternal(r.Context(), r, err)
-			reason = "store unavailable"
+			code, reason = readyStoreUnavailable, "store unavailable"
 		}
 		w.Header().Set("Retry-After", retryAfterUnavailable)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": reason})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "code": code, "reason": reason})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

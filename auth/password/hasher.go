@@ -31,6 +31,10 @@ type Options struct {
 	// It is for tests (counting the work a call does) and metrics; it must
 	// be safe for concurrent use.
 	OnHash func(Params)
+	// OnWait, if set, is told how long each caller waited for a hashing
+	// slot (zero when one was free), also when the wait ended in
+	// [ErrBusy]. It is for metrics; it must be safe for concurrent use.
+	OnWait func(time.Duration)
 }
 
 // Hasher hashes and verifies passwords with argon2id, at most
@@ -66,9 +70,12 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
+		h.waited(0)
 		return nil
 	default:
 	}
+	start := time.Now()
+	defer func() { h.waited(time.Since(start)) }()
 	var timeout <-chan time.Time
 	if h.opts.MaxWait > 0 {
 		t := time.NewTimer(h.opts.MaxWait)
@@ -85,6 +92,13 @@ func (h *Hasher) acquire(ctx context.Context) error {
 }
 
 func (h *Hasher) release() { <-h.slots }
+
+// waited tells OnWait, if set, of a wait for a slot.
+func (h *Hasher) waited(d time.Duration) {
+	if h.opts.OnWait != nil {
+		h.opts.OnWait(d)
+	}
+}
 
 // key runs argon2id, telling OnHash first. The caller holds a slot.
 func (h *Hasher) key(password string, salt []byte, p Params, n int) []byte {

@@ -24,6 +24,7 @@ Commands:
     audit       print the audit log, with filters
     keys        manage signing keys: list, rotate; new-kek
     client      manage OAuth clients: add, list
+    backup      copy the store to a file while the server runs
     version     print the version of ward
     help        show the usage of a command
 
@@ -79,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runKeys(e, args)
 	case "client":
 		return runClient(e, args)
+	case "backup":
+		return runBackup(e, args)
 	case "version", "-version", "--version":
 		return runVersion(e, args)
 	case "help", "-h", "-help", "--help":
@@ -113,6 +116,8 @@ func commandUsage(cmd string) string {
 		return keysUsage
 	case "client":
 		return clientUsage
+	case "backup":
+		return backupUsage
 	case "version":
 		return versionUsage
 	case "help":

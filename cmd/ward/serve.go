@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -89,15 +89,37 @@ Flags:
                            the store, to see what other processes (the
                            admin commands) wrote (env WARD_SYNC_INTERVAL;
                            default 5s; 0s: never)
+    --max-revocation-staleness D
+                           refuse tokens (503) and fail /readyz when the
+                           revocation list was last reloaded from the
+                           store longer ago than this, so that an instance
+                           cut off from its store stops trusting it (env
+                           WARD_MAX_REVOCATION_STALENESS; default 0s: no
+                           limit). Must exceed --sync-interval
+    --audit-retention D    delete audit events older than this in the
+                           hourly clean-up, as 2160h or 90d (env
+                           WARD_AUDIT_RETENTION; default 90d; 0 keeps them
+                           forever). Expired sessions and revocations are
+                           always cleaned up
+    --metrics-addr HOST:PORT
+                           serve GET /metrics on this address only, not on
+                           --addr (env WARD_METRICS_ADDR; default: on
+                           --addr). Plain HTTP: give a loopback or private
+                           address the scraper reaches
+    --no-metrics           record no metrics and serve no /metrics (env
+                           WARD_NO_METRICS=true)
     --log-level LEVEL      debug, info, warn or error (env WARD_LOG_LEVEL;
                            default info)
     --log-format FORMAT    text or json (env WARD_LOG_FORMAT; default text)
     -h, --help             show this help
 
 Logs go to standard error; they never hold a password, a secret or a
-token. SIGINT or SIGTERM stops the server gracefully: it stops
-accepting connections, lets requests in flight finish (for up to 10s),
-stops its background work and closes the database, then exits 0.
+token. /metrics (Prometheus) is on by default and reveals traffic
+volumes: on a public --addr, move it with --metrics-addr. SIGINT or
+SIGTERM stops the server gracefully: it stops accepting connections,
+lets requests in flight finish (for up to 10s), stops its background
+work (key rotation, revocation sync, clean-up) and closes the database,
+then exits 0.
 
 Exit status: 0 after a graceful stop, 1 if the server cannot start or
 fails, 2 on a usage error (including a non-loopback address without the
@@ -127,9 +149,16 @@ type serveConfig struct {
 	InsecureLoopbackCookies bool
 	Limits                  auth.Limits   // zero: the defaults
 	SyncInterval            time.Duration // 0: never
-	LogLevel                slog.Level
-	LogFormat               string // "text" or "json"
-	ShutdownTimeout         time.Duration
+	// MaxRevocationStaleness is auth.Config.MaxRevocationStaleness; 0: no
+	// limit.
+	MaxRevocationStaleness time.Duration
+	// AuditRetention is how long audit events are kept; 0: forever.
+	AuditRetention  time.Duration
+	MetricsAddr     string // "": /metrics on Addr
+	NoMetrics       bool
+	LogLevel        slog.Level
+	LogFormat       string // "text" or "json"
+	ShutdownTimeout time.Duration
 }
 
 // newServeConfig returns the defaults of ward serve (without a data
@@ -141,6 +170,7 @@ func newServeConfig() serveConfig {
 		RefreshGrace:    auth.DefaultRefreshGrace,
 		SigningAlg:      auth.DefaultSigningAlg,
 		SyncInterval:    5 * time.Second,
+		AuditRetention:  auth.DefaultAuditRetention,
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
 		ShutdownTimeout: server.DefaultShutdownTimeout,
@@ -162,6 +192,10 @@ var serveEnv = map[string]string{
 	"hsts":                      "WARD_HSTS",
 	"insecure-loopback-cookies": "WARD_INSECURE_LOOPBACK_COOKIES",
 	"limits":                    "WARD_LIMITS",
+	"max-revocation-staleness":  "WARD_MAX_REVOCATION_STALENESS",
+	"audit-retention":           "WARD_AUDIT_RETENTION",
+	"metrics-addr":              "WARD_METRICS_ADDR",
+	"no-metrics":                "WARD_NO_METRICS",
 	"sync-interval":             "WARD_SYNC_INTERVAL",
 	"log-level":                 "WARD_LOG_LEVEL",
 	"log-format":                "WARD_LOG_FORMAT",
@@ -189,6 +223,10 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.BoolVar(&cfg.InsecureLoopbackCookies, "insecure-loopback-cookies", false, "")
 	fs.Var(limitsFlag{&cfg.Limits}, "limits", "")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
+	fs.DurationVar(&cfg.MaxRevocationStaleness, "max-revocation-staleness", 0, "")
+	fs.Var((*daysDuration)(&cfg.AuditRetention), "audit-retention", "")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "")
+	fs.BoolVar(&cfg.NoMetrics, "no-metrics", false, "")
 	level := fs.String("log-level", "info", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
 	pos, code := parseFlags(e, fs, args, serveUsage)
@@ -253,6 +291,29 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return p.Masked(), err
 }
 
+// daysDuration is a [time.Duration] flag that also takes whole days, as
+// in 90d.
+type daysDuration time.Duration
+
+func (d *daysDuration) String() string { return time.Duration(*d).String() }
+
+func (d *daysDuration) Set(s string) error {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseUint(n, 10, 16)
+		if err != nil {
+			return errors.New("not a number of days")
+		}
+		*d = daysDuration(time.Duration(days) * 24 * time.Hour)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a duration (as in 2160h) or a number of days (as in 90d)")
+	}
+	*d = daysDuration(v)
+	return nil
+}
+
 // check validates the values that need no file or network.
 func (c *serveConfig) check() error {
 	switch {
@@ -267,6 +328,15 @@ func (c *serveConfig) check() error {
 		return usagef(nil, "--tls-cert and --tls-key go together")
 	case c.SyncInterval < 0:
 		return usagef(nil, "--sync-interval is negative")
+	case c.MaxRevocationStaleness < 0:
+		return usagef(nil, "--max-revocation-staleness is negative")
+	case c.MaxRevocationStaleness > 0 && (c.SyncInterval == 0 || c.SyncInterval >= c.MaxRevocationStaleness):
+		return usagef([]string{"the revocation list is reloaded every --sync-interval: make it shorter, as in --sync-interval 5s --max-revocation-staleness 30s"},
+			"--max-revocation-staleness %v is not longer than --sync-interval %v", c.MaxRevocationStaleness, c.SyncInterval)
+	case c.AuditRetention < 0:
+		return usagef(nil, "--audit-retention is negative")
+	case c.NoMetrics && c.MetricsAddr != "":
+		return usagef(nil, "--metrics-addr and --no-metrics contradict each other")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return usagef(nil, "--log-format %q: use text or json", c.LogFormat)
 	}
@@ -277,6 +347,11 @@ func (c *serveConfig) check() error {
 			msg = ae.Err
 		}
 		return usagef([]string{"use HOST:PORT, as in 127.0.0.1:8080"}, "--addr %q: %s", c.Addr, msg)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return usagef([]string{"use HOST:PORT, as in 127.0.0.1:9090"}, "--metrics-addr %q is not HOST:PORT", c.MetricsAddr)
+		}
 	}
 	if c.Issuer != "" && !strings.HasPrefix(c.Issuer, "https://") && !strings.HasPrefix(c.Issuer, "http://") {
 		return usagef(nil, "--issuer %q is not an http(s) URL", c.Issuer)
@@ -325,24 +400,26 @@ func runServe(e *env, args []string) int {
 }
 
 // Main is a running ward serve: [Main.Run] opens the store, builds the
-// service and serves; [Main.Close] stops it gracefully. Tests build a
-// Main from a hand-made [serveConfig] with the address 127.0.0.1:0.
+// service, listens and hands the listeners to [server.Server.Serve], the
+// server's one lifecycle (serving, background loops, graceful shutdown);
+// [Main.Close] ends it and closes the store. Tests build a Main from a
+// hand-made [serveConfig] with the address 127.0.0.1:0.
 type Main struct {
-	Config     serveConfig
-	Store      auth.Store
-	Service    *auth.Service
-	Server     *server.Server
-	HTTPServer *http.Server
-	// URL is the base URL the server answers at, once Run has returned.
-	URL string
+	Config  serveConfig
+	Store   auth.Store
+	Service *auth.Service
+	Server  *server.Server
+	// URL is the base URL the server answers at, once Run has returned;
+	// MetricsURL the metrics' base URL with --metrics-addr ("" without).
+	URL, MetricsURL string
 	// ServeErr receives the error if serving fails after Run returned.
 	ServeErr chan error
 
 	log      *slog.Logger
-	ln       net.Listener
-	stopBG   context.CancelFunc
-	bgDone   chan struct{}
-	serveEnd chan struct{}
+	lns      server.Listeners
+	stop     context.CancelFunc
+	done     chan struct{}
+	closeErr error // Serve's error after stop; read after done
 }
 
 // Run opens the state, starts listening and serving, and returns once the
@@ -364,6 +441,8 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		if err != nil {
 			return failf("loading the TLS certificate: %v", err)
 		}
+		// HTTP/1.1 only: server.NewListener rewrites net/http's own
+		// plain-text errors as JSON, which it cannot do inside HTTP/2.
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
@@ -385,33 +464,44 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 	if m.Store, err = openStore(cfg.dsn()); err != nil {
 		return err
 	}
-	if m.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+	if m.lns.API, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return failf("%v", err)
 	}
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
 	}
-	host, _, _ := net.SplitHostPort(cfg.Addr)
-	_, port, _ := net.SplitHostPort(m.ln.Addr().String())
-	if host == "" {
-		host = "localhost"
+	m.URL = baseURL(scheme, cfg.Addr, m.lns.API.Addr())
+	if cfg.MetricsAddr != "" {
+		if m.lns.Metrics, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return failf("--metrics-addr: %v", err)
+		}
+		m.MetricsURL = baseURL("http", cfg.MetricsAddr, m.lns.Metrics.Addr())
 	}
-	m.URL = scheme + "://" + net.JoinHostPort(host, port)
 	issuer := cfg.Issuer
 	if issuer == "" {
 		issuer = m.URL
 	}
 
+	var metrics *server.Metrics
 	acfg := auth.Config{
-		Issuer:          issuer,
-		Audience:        cfg.Audience,
-		AccessTTL:       cfg.AccessTTL,
-		RefreshGrace:    cfg.RefreshGrace,
-		RefreshGraceOff: cfg.RefreshGrace == 0,
-		SigningAlg:      cfg.SigningAlg,
-		Limits:          cfg.Limits,
-		Logger:          m.log,
+		Issuer:                 issuer,
+		Audience:               cfg.Audience,
+		AccessTTL:              cfg.AccessTTL,
+		RefreshGrace:           cfg.RefreshGrace,
+		RefreshGraceOff:        cfg.RefreshGrace == 0,
+		SigningAlg:             cfg.SigningAlg,
+		Limits:                 cfg.Limits,
+		MaxRevocationStaleness: cfg.MaxRevocationStaleness,
+		AuditRetention:         cfg.AuditRetention,
+		Logger:                 m.log,
+	}
+	if cfg.AuditRetention == 0 {
+		acfg.AuditRetention = -1 // forever
+	}
+	if !cfg.NoMetrics {
+		metrics = server.NewMetrics()
+		acfg.Observer = metrics
 	}
 	if m.Service, err = auth.NewService(ctx, m.Store, kek, acfg); err != nil {
 		return withKEKHint(failf("%s", serviceMessage(err)))
@@ -422,33 +512,46 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		CORSOrigins:             cfg.CORSOrigins,
 		HSTS:                    cfg.HSTS,
 		InsecureLoopbackCookies: cfg.InsecureLoopbackCookies,
+		TLS:                     tlsConfig,
 		Logger:                  m.log,
 		SyncInterval:            cfg.SyncInterval,
+		ShutdownTimeout:         cfg.ShutdownTimeout,
+		Metrics:                 metrics,
+		DisableMetrics:          cfg.NoMetrics,
+		SeparateMetrics:         cfg.MetricsAddr != "",
 	})
-	m.HTTPServer = server.NewHTTPServer(m.Server, m.ln.Addr().String())
-	m.HTTPServer.ErrorLog = slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)
 
-	bgCtx, stopBG := context.WithCancel(context.Background())
-	m.stopBG, m.bgDone = stopBG, make(chan struct{})
+	serveCtx, stop := context.WithCancel(context.Background())
+	m.stop, m.done, m.ServeErr = stop, make(chan struct{}), make(chan error, 1)
 	go func() {
-		defer close(m.bgDone)
-		m.Server.RunBackground(bgCtx)
-	}()
-	m.ServeErr = make(chan error, 1)
-	m.serveEnd = make(chan struct{})
-	go func() {
-		defer close(m.serveEnd)
-		// NewListener: JSON even for net/http's own errors, and TLS.
-		err := m.HTTPServer.Serve(server.NewListener(m.ln, tlsConfig))
-		if !errors.Is(err, http.ErrServerClosed) {
+		defer close(m.done)
+		err := m.Server.Serve(serveCtx, m.lns)
+		if serveCtx.Err() == nil {
 			m.ServeErr <- err
+		} else {
+			m.closeErr = err
 		}
 	}()
 
-	m.log.Info("listening", slog.String("url", m.URL), slog.String("issuer", issuer),
-		slog.String("data_dir", cfg.DataDir), slog.String("db", redactDSN(cfg.dsn())), slog.String("signing_kid", m.Service.ActiveKeyID()))
+	attrs := []any{slog.String("url", m.URL), slog.String("issuer", issuer),
+		slog.String("data_dir", cfg.DataDir), slog.String("db", redactDSN(cfg.dsn())), slog.String("signing_kid", m.Service.ActiveKeyID())}
+	if m.MetricsURL != "" {
+		attrs = append(attrs, slog.String("metrics_url", m.MetricsURL+"/metrics"))
+	}
+	m.log.Info("listening", attrs...)
 	m.announce(ctx, e, src, issuer, loopback)
 	return nil
+}
+
+// baseURL returns the URL of a listener on addr (as configured: an empty
+// host listens everywhere) that was given the address bound.
+func baseURL(scheme, addr string, bound net.Addr) string {
+	host, _, _ := net.SplitHostPort(addr)
+	_, port, _ := net.SplitHostPort(bound.String())
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // announce tells the operator, on standard error, where the server is and
@@ -457,6 +560,9 @@ func (m *Main) announce(ctx context.Context, e *env, src kekSource, issuer strin
 	cfg := &m.Config
 	fmt.Fprintf(e.stderr, "ward: listening on %s\n", m.URL)
 	fmt.Fprintf(e.stderr, "ward: issuer %s\n", issuer)
+	if m.MetricsURL != "" {
+		fmt.Fprintf(e.stderr, "ward: metrics on %s/metrics\n", m.MetricsURL)
+	}
 	fmt.Fprintf(e.stderr, "ward: data directory %s (database %s)\n", cfg.DataDir, redactDSN(cfg.dsn()))
 	if src.InDataDir {
 		what := "using the key-encryption key"
@@ -487,24 +593,24 @@ func refuseDataDirKEK(cfg *serveConfig, path string) error {
 // and the store closes.
 func (m *Main) Close() error {
 	var err error
-	if m.HTTPServer != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
-		err = m.HTTPServer.Shutdown(ctx)
-		cancel()
-		<-m.serveEnd
+	if m.stop != nil {
+		m.stop()
+		<-m.done
+		m.stop = nil
+		err = m.closeErr
 	}
 	return errors.Join(err, m.closeAll())
 }
 
-// closeAll stops the background loops and closes the listener and store.
+// closeAll closes what Run opened before serving started (Serve closes
+// the listeners once it runs) and the store.
 func (m *Main) closeAll() error {
-	if m.stopBG != nil {
-		m.stopBG()
-		<-m.bgDone
-		m.stopBG = nil
-	}
-	if m.ln != nil && m.HTTPServer == nil {
-		m.ln.Close()
+	if m.done == nil {
+		for _, ln := range []net.Listener{m.lns.API, m.lns.Metrics} {
+			if ln != nil {
+				ln.Close()
+			}
+		}
 	}
 	var err error
 	if m.Store != nil {

@@ -163,8 +163,11 @@ func TestServeZeroConfig(t *testing.T) {
 	if md.str("issuer") != m.URL || md.str("jwks_uri") != m.URL+"/.well-known/jwks.json" {
 		t.Errorf("metadata = %v", md.Body)
 	}
-	if m.HTTPServer.ReadHeaderTimeout == 0 || m.HTTPServer.WriteTimeout == 0 || m.HTTPServer.IdleTimeout == 0 {
-		t.Errorf("HTTP server timeouts not set: %+v", m.HTTPServer)
+	// Metrics are on, on the same address.
+	if r, err := http.Get(m.URL + "/metrics"); err != nil || r.StatusCode != 200 {
+		t.Errorf("/metrics: %v %v", r, err)
+	} else {
+		r.Body.Close()
 	}
 }
 

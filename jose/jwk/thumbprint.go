@@ -101,6 +101,13 @@ func appendThumbprintInput(dst []byte, pub crypto.PublicKey) []byte {
 		dst = append(dst, `{"crv":"Ed25519","kty":"OKP","x":"`...)
 		dst = base64url.AppendEncode(dst, p)
 		return append(dst, `"}`...)
+	case *ecdh.PublicKey:
+		if p.Curve() != ecdh.X25519() {
+			return nil
+		}
+		dst = append(dst, `{"crv":"`+CurveX25519+`","kty":"OKP","x":"`...)
+		dst = base64url.AppendEncode(dst, p.Bytes())
+		return append(dst, `"}`...)
 	}
 	return nil
 }
