@@ -109,7 +109,7 @@ func (s *Service) AddClient(ctx context.Context, spec ClientSpec, meta RequestMe
 	if err != nil {
 		return nil, "", err
 	}
-	return publicClient(c), secret, nil
+	return publicClient(c, now), secret, nil
 }
 
 // clientPermissions describes c's permissions for the audit log.
@@ -130,10 +130,14 @@ func clientPermissions(c *Client) string {
 	return "permissions=" + strings.Join(p, ",")
 }
 
-// publicClient returns a copy of c without its secret hashes.
-func publicClient(c *Client) *Client {
+// publicClient returns a copy of c without its secret hashes, and with
+// PreviousSecretUntil only while the previous secret still works at now.
+func publicClient(c *Client, now time.Time) *Client {
 	out := *c
 	out.SecretHash, out.PreviousSecretHash = nil, nil
+	if len(c.PreviousSecretHash) == 0 || !now.Before(c.PreviousSecretUntil) {
+		out.PreviousSecretUntil = time.Time{}
+	}
 	out.Scopes = slices.Clone(c.Scopes)
 	return &out
 }
@@ -245,13 +249,31 @@ func (s *Service) RotateClientSecret(ctx context.Context, id string, overlap tim
 	return secret, nil
 }
 
-// Clients returns the registered clients, without secret hashes.
+// Client returns the client id without its secret hashes;
+// PreviousSecretUntil is set only while the previous secret still works.
+// Errors: [CodeNotFound].
+func (s *Service) Client(ctx context.Context, id string) (*Client, error) {
+	var c *Client
+	err := s.view(ctx, func(tx ReadTx) error {
+		var err error
+		c, err = tx.Client(id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return publicClient(c, s.now()), nil
+}
+
+// Clients returns the registered clients, ordered by ID, as
+// [Service.Client] does.
 func (s *Service) Clients(ctx context.Context) ([]*Client, error) {
 	var out []*Client
+	now := s.now()
 	err := s.view(ctx, func(tx ReadTx) error {
 		cs, err := tx.Clients()
 		for _, c := range cs {
-			out = append(out, publicClient(c))
+			out = append(out, publicClient(c, now))
 		}
 		return err
 	})
@@ -300,7 +322,7 @@ func (s *Service) AuthenticateClient(ctx context.Context, clientID, secret strin
 	if err != nil {
 		return nil, err
 	}
-	return publicClient(c), nil
+	return publicClient(c, s.now()), nil
 }
 
 // checkClient returns the client clientID if secret is its secret; on a

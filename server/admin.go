@@ -12,8 +12,8 @@ import (
 // The admin API under /v1/admin/ (DESIGN §4): users, clients, keys and the
 // audit log, for users with the role [auth.RoleAdmin]. Every change is
 // audited with the acting administrator's user ID ("actor_id") and
-// address. The handlers live in admin_users.go, admin_keys.go and
-// admin_audit.go.
+// address. The handlers live in admin_users.go, admin_clients.go,
+// admin_keys.go and admin_audit.go.
 
 const adminKey ctxKey = 2
 
@@ -30,6 +30,11 @@ func (s *Server) adminRoutes(m *http.ServeMux) {
 	m.HandleFunc("DELETE /v1/admin/users/{id}/sessions", s.requireAdmin(s.handleAdminEndSessions))
 
 	m.HandleFunc("GET /v1/admin/clients", s.requireAdmin(s.handleAdminClients))
+	m.HandleFunc("POST /v1/admin/clients", s.requireAdmin(s.handleAdminAddClient))
+	m.HandleFunc("DELETE /v1/admin/clients/{id}", s.requireAdmin(s.handleAdminDeleteClient))
+	m.HandleFunc("POST /v1/admin/clients/{id}/disable", s.requireAdmin(s.handleAdminDisableClient))
+	m.HandleFunc("POST /v1/admin/clients/{id}/enable", s.requireAdmin(s.handleAdminEnableClient))
+	m.HandleFunc("POST /v1/admin/clients/{id}/secret", s.requireAdmin(s.handleAdminClientSecret))
 
 	m.HandleFunc("GET /v1/admin/keys", s.requireAdmin(s.handleAdminKeys))
 	m.HandleFunc("POST /v1/admin/keys/rotate", s.requireAdmin(s.handleAdminRotateKeys))
@@ -75,6 +80,25 @@ func adminMeta(r *http.Request) auth.RequestMeta {
 		m.ActorID = u.ID
 	}
 	return m
+}
+
+// adminAction runs a bodiless action on the {id} of the path (a body, if
+// any, must be {}), then answers with show, or 204 if show is nil.
+func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, action func(ctx context.Context, id string, meta auth.RequestMeta) error, show func(w http.ResponseWriter, r *http.Request, id string)) {
+	if err := s.decodeJSON(w, r, &struct{}{}, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := action(r.Context(), id, adminMeta(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if show == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	show(w, r, id)
 }
 
 // queryParams returns r's query parameters, refusing names not in allowed

@@ -3,8 +3,6 @@ package server
 import (
 	"net/http"
 	"time"
-
-	"github.com/wardauth/ward/auth"
 )
 
 // optTime is a time that is omitted from JSON when zero.
@@ -77,37 +75,4 @@ func (s *Server) handleAdminRevokeKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// adminClientJSON is an OAuth client as the admin API shows it (never its
-// secret or the secret's hash).
-type adminClientJSON struct {
-	ID        string    `json:"client_id"`
-	Name      string    `json:"name"`
-	Scopes    []string  `json:"scopes"`
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-func adminClientOut(c *auth.Client) adminClientJSON {
-	scopes := c.Scopes
-	if scopes == nil {
-		scopes = []string{}
-	}
-	return adminClientJSON{ID: c.ID, Name: c.Name, Scopes: scopes, Disabled: c.Disabled, CreatedAt: c.CreatedAt.UTC()}
-}
-
-// handleAdminClients: GET /v1/admin/clients → {"clients":[…]}, ordered by
-// ID.
-func (s *Server) handleAdminClients(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.svc.Clients(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := make([]adminClientJSON, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, adminClientOut(c))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"clients": out})
 }

@@ -27,7 +27,7 @@ func (e *env) admin(email string) (string, string) {
 
 // adminRoutes lists every route of the admin API with a request that an
 // administrator could send.
-func adminRoutes(userID, kid string) []struct {
+func adminRoutes(userID, clientID, kid string) []struct {
 	method, path string
 	body         any
 } {
@@ -45,6 +45,11 @@ func adminRoutes(userID, kid string) []struct {
 		{"POST", "/v1/admin/users/" + userID + "/password", map[string]string{"password": newPassword}},
 		{"DELETE", "/v1/admin/users/" + userID + "/sessions", nil},
 		{"GET", "/v1/admin/clients", nil},
+		{"POST", "/v1/admin/clients", map[string]any{"name": "new", "scopes": []string{"a"}, "introspect": true}},
+		{"POST", "/v1/admin/clients/" + clientID + "/disable", nil},
+		{"POST", "/v1/admin/clients/" + clientID + "/enable", nil},
+		{"POST", "/v1/admin/clients/" + clientID + "/secret", map[string]string{"overlap": "1h"}},
+		{"DELETE", "/v1/admin/clients/" + clientID, nil},
 		{"GET", "/v1/admin/keys", nil},
 		{"POST", "/v1/admin/keys/rotate", nil},
 		{"POST", "/v1/admin/keys/" + kid + "/revoke", nil},
@@ -66,7 +71,7 @@ func TestAdminForbidden(t *testing.T) {
 	kid := e.svc.ActiveKeyID()
 	events := e.auditCount()
 
-	for _, rt := range adminRoutes(userID, kid) {
+	for _, rt := range adminRoutes(userID, cid, kid) {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 			r := e.do(rt.method, rt.path, rt.body)
 			expectStatus(t, r, http.StatusUnauthorized)
@@ -103,6 +108,11 @@ func TestAdminForbidden(t *testing.T) {
 		t.Fatalf("user after refused admin calls: %+v, %v", u, err)
 	}
 	expectStatus(t, e.do("GET", "/v1/me", nil, bearer(tok)...), http.StatusOK)
+	if cs, err := e.svc.Clients(context.Background()); err != nil || len(cs) != 1 || cs[0].Disabled {
+		t.Fatalf("clients after refused admin calls: %v, %v", cs, err)
+	}
+	e.expectClientToken(clientTok, true)
+	e.clientToken(cid, secret)
 	if e.svc.ActiveKeyID() != kid || e.userCount() != 1 {
 		t.Error("a refused admin call changed the keys or the users")
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -57,19 +56,19 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 	}{out, next})
 }
 
-// writeAdminUser answers with the user id as it is now.
-func (s *Server) writeAdminUser(w http.ResponseWriter, r *http.Request, status int, id string) {
+// writeAdminUser answers 200 with the user id as it is now.
+func (s *Server) writeAdminUser(w http.ResponseWriter, r *http.Request, id string) {
 	u, err := s.svc.User(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, status, adminUserOut(u))
+	writeJSON(w, http.StatusOK, adminUserOut(u))
 }
 
 // handleAdminUser: GET /v1/admin/users/{id} → user.
 func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
-	s.writeAdminUser(w, r, http.StatusOK, r.PathValue("id"))
+	s.writeAdminUser(w, r, r.PathValue("id"))
 }
 
 type adminAddUserRequest struct {
@@ -115,48 +114,29 @@ func (s *Server) handleAdminSetRoles(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeAdminUser(w, r, http.StatusOK, id)
+	s.writeAdminUser(w, r, id)
 }
 
 // handleAdminDisable: POST /v1/admin/users/{id}/disable → user; the
 // user's sessions end and their tokens are revoked.
 func (s *Server) handleAdminDisable(w http.ResponseWriter, r *http.Request) {
-	s.adminUserAction(w, r, s.svc.DisableUser, true)
+	s.adminAction(w, r, s.svc.DisableUser, s.writeAdminUser)
 }
 
 // handleAdminEnable: POST /v1/admin/users/{id}/enable → user.
 func (s *Server) handleAdminEnable(w http.ResponseWriter, r *http.Request) {
-	s.adminUserAction(w, r, s.svc.EnableUser, true)
+	s.adminAction(w, r, s.svc.EnableUser, s.writeAdminUser)
 }
 
 // handleAdminDeleteUser: DELETE /v1/admin/users/{id} → 204.
 func (s *Server) handleAdminDeleteUser(w http.ResponseWriter, r *http.Request) {
-	s.adminUserAction(w, r, s.svc.DeleteUser, false)
+	s.adminAction(w, r, s.svc.DeleteUser, nil)
 }
 
 // handleAdminEndSessions: DELETE /v1/admin/users/{id}/sessions → 204;
 // every session of the user ends and their tokens are revoked.
 func (s *Server) handleAdminEndSessions(w http.ResponseWriter, r *http.Request) {
-	s.adminUserAction(w, r, s.svc.EndUserSessions, false)
-}
-
-// adminUserAction runs a bodiless action on the user of the path (a body,
-// if any, must be {}), then answers with the user, or 204.
-func (s *Server) adminUserAction(w http.ResponseWriter, r *http.Request, action func(ctx context.Context, id string, meta auth.RequestMeta) error, showUser bool) {
-	if err := s.decodeJSON(w, r, &struct{}{}, true); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	id := r.PathValue("id")
-	if err := action(r.Context(), id, adminMeta(r)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if showUser {
-		s.writeAdminUser(w, r, http.StatusOK, id)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.adminAction(w, r, s.svc.EndUserSessions, nil)
 }
 
 type adminPasswordRequest struct {
