@@ -170,7 +170,7 @@ func TestUsageExamples(t *testing.T) {
 		needsNetwork[ex] = true
 	}
 	usages := map[string]string{"ward": usage}
-	for _, cmd := range []string{"keygen", "sign", "verify", "decode", "thumbprint", "help", "version", "serve", "user", "keys", "client"} {
+	for _, cmd := range []string{"keygen", "sign", "verify", "encrypt", "decrypt", "decode", "thumbprint", "help", "version", "serve", "user", "keys", "client"} {
 		usages[cmd] = commandUsage(cmd)
 	}
 	for cmd, text := range usages {
