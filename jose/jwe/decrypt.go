@@ -29,10 +29,18 @@ func (d *Decrypter) Decrypt(token string) (*Decrypted, error) {
 }
 
 // DecryptInto is [Decrypter.Decrypt] writing its result into out, for
-// callers that reuse or embed a [Decrypted]. Most users won't need this.
+// callers that reuse a [Decrypted]: the memory of out.Plaintext is reused
+// when it is large enough (and overwritten, even when decryption fails), so
+// a loop that decrypts into one Decrypted allocates nothing per token for
+// "dir" with AES-GCM. Most users won't need this.
 func (d *Decrypter) DecryptInto(token string, out *Decrypted) error {
-	*out = Decrypted{}
-	return d.decrypt(token, out)
+	buf := out.Plaintext[:0:cap(out.Plaintext)]
+	*out = Decrypted{Plaintext: buf}
+	err := d.decrypt(token, out)
+	if err != nil {
+		out.Plaintext = nil
+	}
+	return err
 }
 
 // compact holds the five segments of a compact JWE ([RFC 7516, Section 7.1]).
@@ -75,7 +83,7 @@ type scratch struct {
 	cek [64]byte                 // content-encryption key
 	kek [32]byte                 // key-wrapping key
 	iv  [16]byte
-	p2s [64]byte
+	p2s [256]byte
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -92,23 +100,16 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 	if err != nil {
 		return err
 	}
-	hdrLen := base64url.DecodedLen(len(seg.header))
 	ctLen := base64url.DecodedLen(len(seg.ciphertext))
 	tagLen := base64url.DecodedLen(len(seg.tag))
-	if hdrLen <= 0 || ctLen < 0 || tagLen < 0 {
+	if ctLen < 0 || tagLen < 0 {
 		return fmt.Errorf("%w: bad segment length", ErrMalformed)
 	}
-	// One allocation holds the decoded header, then the ciphertext and the
-	// tag; the plaintext is decrypted in place over the ciphertext.
-	buf := make([]byte, hdrLen+ctLen+tagLen)
-	n, err := base64url.Decode(buf[:hdrLen], bytesOf(seg.header))
-	if err != nil {
-		return fmt.Errorf("%w: header: %w", ErrMalformed, err)
-	}
-	var h header
-	if err := parseHeader(buf[:n], s.maxDepth, true, &h); err != nil {
+	var hv header
+	if err := d.header(seg.header, &hv); err != nil {
 		return err
 	}
+	h := &hv
 	for _, c := range h.Critical {
 		if !slices.Contains(d.Critical, c) {
 			return fmt.Errorf("%w: %q", ErrUnsupportedCritical, c)
@@ -165,11 +166,18 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 	}
 
 	sc := scratchPool.Get().(*scratch)
-	defer func() {
-		clear(sc.cek[:])
-		clear(sc.kek[:])
-		scratchPool.Put(sc)
-	}()
+	err = d.finish(seg, h, key, ekLen, ctLen, sc, out)
+	clear(sc.cek[:])
+	clear(sc.kek[:])
+	scratchPool.Put(sc)
+	return err
+}
+
+// finish decodes the other segments, checks the algorithm parameters, and
+// decrypts.
+func (d *Decrypter) finish(seg compact, h *header, key *decKey, ekLen, ctLen int, sc *scratch, out *Decrypted) error {
+	s := &d.setup
+	alg, enc := h.Algorithm, h.Encryption
 	iv := sc.iv[:enc.ivSize()]
 	if _, err := base64url.Decode(iv, bytesOf(seg.iv)); err != nil {
 		return fmt.Errorf("%w: initialization vector: %w", ErrMalformed, err)
@@ -178,7 +186,14 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 	if _, err := base64url.Decode(ek, bytesOf(seg.encryptedKey)); err != nil {
 		return fmt.Errorf("%w: encrypted key: %w", ErrMalformed, err)
 	}
-	body := buf[hdrLen:]
+	// One allocation holds the ciphertext and the tag; the plaintext is
+	// decrypted in place over the ciphertext.
+	body := out.Plaintext[:0]
+	if n := ctLen + enc.tagSize(); cap(body) >= n {
+		body = body[:n]
+	} else {
+		body = make([]byte, n)
+	}
 	if _, err := base64url.Decode(body[:ctLen], bytesOf(seg.ciphertext)); err != nil {
 		return fmt.Errorf("%w: ciphertext: %w", ErrMalformed, err)
 	}
@@ -188,17 +203,22 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 
 	// Algorithm parameters that are checked before the key is used.
 	var (
-		epk   *ecdh.PublicKey
-		salt  []byte
-		count int
+		err      error
+		epk      *ecdh.PublicKey
+		apu, apv []byte
+		salt     []byte
+		count    int
 	)
 	switch {
-	case alg.IsECDH():
+	case key.ecdh != nil:
 		if epk, err = parseEPK(h.epk, s.maxDepth, key.ecdh.Curve()); err != nil {
 			return err
 		}
+		if apu, apv, err = partyInfo(h); err != nil {
+			return err
+		}
 	case key.alg == jwk.PBES2HS256A128KW || key.alg == jwk.PBES2HS512A256KW:
-		if salt, count, err = pbes2Params(sc.p2s[:], &h, s.maxP2C); err != nil {
+		if salt, count, err = pbes2Params(sc.p2s[:], h, s.maxP2C); err != nil {
 			return err
 		}
 	}
@@ -210,7 +230,7 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 		plaintext, err = openWith(key.gcm, key.cbc, enc, iv, body, ctLen, aad)
 	} else {
 		cek := sc.cek[:enc.KeySize()]
-		if err := unwrapCEK(cek, key, &h, ek, epk, salt, count, sc); err != nil {
+		if err := unwrapCEK(cek, key, enc, ek, epk, apu, apv, salt, count, sc); err != nil {
 			return err
 		}
 		plaintext, err = open(cek, enc, iv, body, ctLen, aad)
@@ -226,6 +246,41 @@ func (d *Decrypter) decrypt(token string, out *Decrypted) error {
 	out.Header = h.Header
 	out.Plaintext = plaintext
 	out.Key = key.key
+	return nil
+}
+
+// cachedHeader is a parsed protected header and its encoded form. Tokens
+// of one sender under dir, AES key wrap or RSA-OAEP repeat the same header,
+// so the last one is kept, and a token with the same header segment skips
+// decoding and parsing it. Headers with per-token parameters (ECDH-ES
+// "epk", PBES2 "p2s") are never kept.
+type cachedHeader struct {
+	encoded string
+	h       header // strings alias a copy owned by the cache
+}
+
+// header parses the encoded protected header into h.
+func (d *Decrypter) header(encoded string, h *header) error {
+	if c := d.last.Load(); c != nil && c.encoded == encoded {
+		*h = c.h
+		return nil
+	}
+	n := base64url.DecodedLen(len(encoded))
+	if n <= 0 {
+		return fmt.Errorf("%w: bad header length", ErrMalformed)
+	}
+	// The header gets its own allocation: the Header returned to the
+	// caller aliases it, and the cache may keep it.
+	buf := make([]byte, n)
+	if _, err := base64url.Decode(buf, bytesOf(encoded)); err != nil {
+		return fmt.Errorf("%w: header: %w", ErrMalformed, err)
+	}
+	if err := parseHeader(buf, d.setup.maxDepth, true, h); err != nil {
+		return err
+	}
+	if h.epk == nil && h.p2s == nil && h.p2c == nil && h.apu == nil && h.apv == nil {
+		d.last.Store(&cachedHeader{encoded: strings.Clone(encoded), h: *h})
+	}
 	return nil
 }
 
@@ -273,7 +328,7 @@ func selectKey(keys []*decKey, kid string, alg jwk.Algorithm) (*decKey, error) {
 // ErrDecryption, and an RSA-OAEP failure is hidden behind a random key
 // (RFC 7516, Section 11.5), so that the content decryption fails the same
 // way, at the same point, as with a wrong key.
-func unwrapCEK(cek []byte, key *decKey, h *header, ek []byte, epk *ecdh.PublicKey, salt []byte, count int, sc *scratch) error {
+func unwrapCEK(cek []byte, key *decKey, enc Encryption, ek []byte, epk *ecdh.PublicKey, apu, apv, salt []byte, count int, sc *scratch) error {
 	var kek []byte
 	switch key.alg {
 	case jwk.RSAOAEP, jwk.RSAOAEP256:
@@ -300,15 +355,13 @@ func unwrapCEK(cek []byte, key *decKey, h *header, ek []byte, epk *ecdh.PublicKe
 		}
 		kek = k
 	default: // ECDH-ES family
+		// A low-order X25519 epk fails here with ErrInvalidEphemeralKey:
+		// the all-zero secret it forces says nothing about the key.
 		z, err := agree(key.ecdh, epk)
 		if err != nil {
 			return err
 		}
-		apu, apv, err := partyInfo(h)
-		if err != nil {
-			return err
-		}
-		size, algID := ecdhKeySize(key.alg, h.Encryption)
+		size, algID := ecdhKeySize(key.alg, enc)
 		if key.alg == jwk.ECDHES {
 			concatKDF(cek[:0], z, algID, apu, apv, size)
 			return nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wardauth/ward/jose/jwk"
 )
@@ -60,6 +61,7 @@ type Decrypter struct {
 
 	once  sync.Once
 	setup decrypterSetup
+	last  atomic.Pointer[cachedHeader] // the last reusable header parsed
 }
 
 // Decrypted is a decrypted token.
@@ -67,8 +69,7 @@ type Decrypted struct {
 	// Header is the protected header.
 	Header Header
 	// Plaintext is the decrypted (and, with "zip", inflated) payload. It
-	// is the caller's to keep; strings in Header may share its memory, so
-	// it must not be modified.
+	// is the caller's to keep and to modify.
 	Plaintext []byte
 	// Key is the key that decrypted the token.
 	Key jwk.Key
@@ -129,7 +130,10 @@ func (d *Decrypter) prepare() decrypterSetup {
 		return fail("MaxPBES2Count %d is below %d", s.maxP2C, MinPBES2Count)
 	}
 	if s.maxZip <= 0 {
-		s.maxZip = 16 * s.maxSize
+		s.maxZip = MaxDecompressedSize
+		if s.maxSize < MaxDecompressedSize/16 { // no overflow with a 32-bit int
+			s.maxZip = 16 * s.maxSize
+		}
 	}
 	s.maxZip = min(s.maxZip, MaxDecompressedSize)
 	for _, a := range d.KeyAlgorithms {
@@ -247,48 +251,4 @@ func prepareKey(k jwk.Key, algs []jwk.Algorithm) (*decKey, error) {
 		return nil, nil // public keys cannot decrypt
 	}
 	return dk, nil
-}
-
-// keyOps is implemented by keys that carry their JWK "key_ops".
-type keyOps interface{ KeyOps() []string }
-
-// keyUse reports, as an error wrapping ErrKeyUse, whether the key's "use"
-// or "key_ops" ([RFC 7517, Sections 4.2 and 4.3]) forbid it to decrypt (or,
-// with encrypt set, to encrypt) with alg.
-//
-// [RFC 7517, Sections 4.2 and 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.2
-func keyUse(k jwk.Key, alg jwk.Algorithm, encrypt bool) error {
-	var pub *jwk.PublicKey
-	switch k := k.(type) {
-	case *jwk.PublicKey:
-		pub = k
-	case *jwk.PrivateKey:
-		pub = k.Public()
-	}
-	if pub != nil && pub.Use() == "sig" {
-		return fmt.Errorf("%w: key %q is for signatures (\"use\":\"sig\")", ErrKeyUse, k.KeyID())
-	}
-	o, ok := k.(keyOps)
-	if !ok || o.KeyOps() == nil {
-		return nil
-	}
-	var allowed []string
-	switch {
-	case alg == jwk.Dir && encrypt:
-		allowed = []string{"encrypt"}
-	case alg == jwk.Dir:
-		allowed = []string{"decrypt"}
-	case alg.IsECDH():
-		allowed = []string{"deriveKey", "deriveBits"}
-	case encrypt:
-		allowed = []string{"wrapKey", "encrypt"}
-	default:
-		allowed = []string{"unwrapKey", "decrypt"}
-	}
-	for _, op := range o.KeyOps() {
-		if slices.Contains(allowed, op) {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: key %q has \"key_ops\" %v, none of %v", ErrKeyUse, k.KeyID(), o.KeyOps(), allowed)
 }

@@ -2,9 +2,11 @@ package jwe_test
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/wardauth/ward/internal/base64url"
 	"github.com/wardauth/ward/jose/jwe"
 	"github.com/wardauth/ward/jose/jwk"
 )
@@ -89,5 +91,42 @@ func TestEncryptIsRandomized(t *testing.T) {
 	d := dirKey(jwe.A256GCM)
 	if a, b := split(t, encrypt(t, "same", d, nil)), split(t, encrypt(t, "same", d, nil)); bytes.Equal(a.iv, b.iv) {
 		t.Error("dir: two encryptions share an IV")
+	}
+}
+
+// Keys are chosen by "kid"; without one, exactly one key of the token's
+// algorithm must fit (RFC 7516, Section 4.1.6; DESIGN 2). Unbound oct keys
+// are bound to the one oct algorithm allowed.
+func TestKeySelection(t *testing.T) {
+	t.Parallel()
+	a, _ := jwk.Generate(jwk.A128KW)
+	b, _ := jwk.Generate(jwk.A128KW)
+	ka, kb := a.(*jwk.SecretKey).WithKeyID("a"), b.(*jwk.SecretKey).WithKeyID("b")
+	d := decrypter(t, ka, kb)
+	for _, k := range []*jwk.SecretKey{ka, kb} {
+		got, err := d.Decrypt(encrypt(t, "x", k, nil))
+		if err != nil || got.Key.KeyID() != k.KeyID() {
+			t.Errorf("kid %q: %v", k.KeyID(), err)
+		}
+	}
+	if _, err := d.Decrypt(encrypt(t, "x", a, nil)); !errors.Is(err, jwe.ErrNoKey) {
+		t.Errorf("no kid, two keys: %v, want ErrNoKey", err)
+	}
+	// An oct key parsed without "alg" is bound by KeyAlgorithms.
+	secret := make([]byte, 32)
+	unbound, err := jwk.ParseKey([]byte(`{"kty":"oct","k":"`+base64url.EncodeToString(secret)+`"}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := jwk.NewSet(unbound)
+	d2 := &jwe.Decrypter{Keys: set, KeyAlgorithms: []jwk.Algorithm{jwk.A256KW}}
+	kw, _ := jwk.NewSecretKey(secret, jwk.A256KW)
+	if got, err := d2.Decrypt(encrypt(t, "unbound", kw, nil)); err != nil || string(got.Plaintext) != "unbound" {
+		t.Errorf("unbound oct key bound to A256KW: %v", err)
+	}
+	// With two oct algorithms allowed, the key is ambiguous and unusable.
+	d3 := &jwe.Decrypter{Keys: set, KeyAlgorithms: []jwk.Algorithm{jwk.A256KW, jwk.Dir}}
+	if err := d3.Check(); !errors.Is(err, jwe.ErrMisconfigured) {
+		t.Errorf("ambiguous unbound key: %v, want ErrMisconfigured", err)
 	}
 }

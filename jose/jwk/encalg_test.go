@@ -99,13 +99,21 @@ func TestX25519Keys(t *testing.T) {
 		t.Errorf("PEM round trip: %v", err)
 	}
 
-	// A public key without "alg" stays unbound; a private one needs one.
+	// Without "alg", X25519 keys are bound to ECDH-ES, the algorithm of
+	// their curve, and EC keys marked "use":"enc" too.
 	pub := mustParseKey(t, []byte(`{"kty":"OKP","crv":"X25519","x":"`+x+`"}`), "")
-	if pub.Algorithm() != "" {
-		t.Errorf("unbound X25519 key bound to %q", pub.Algorithm())
+	if pub.Algorithm() != jwk.ECDHES {
+		t.Errorf("X25519 key without alg bound to %q", pub.Algorithm())
 	}
-	if b, err := pub.(*jwk.PublicKey).WithAlgorithm(jwk.ECDHES); err != nil || b.Algorithm() != jwk.ECDHES {
-		t.Errorf("WithAlgorithm(ECDH-ES) = %v, %v", b, err)
+	if k := mustParseKey(t, []byte(`{"kty":"OKP","crv":"X25519","x":"`+x+`","d":"`+d+`"}`), ""); k.Algorithm() != jwk.ECDHES {
+		t.Errorf("private X25519 key without alg bound to %q", k.Algorithm())
+	}
+	a1, err := jwk.ParseSet(readTestdata(t, "rfc7517-A.1-public-keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ec := a1.Keys()[0]; ec.KeyType() != jwk.KeyTypeEC || ec.Algorithm() != jwk.ECDHES {
+		t.Errorf("RFC 7517 A.1 EC key (use enc) is %s bound to %q, want ECDH-ES", ec.KeyType(), ec.Algorithm())
 	}
 	errTests := []struct {
 		name string
@@ -113,7 +121,6 @@ func TestX25519Keys(t *testing.T) {
 		alg  jwk.Algorithm
 		want error
 	}{
-		{"RFC 8037 2: private X25519 key without alg", `{"kty":"OKP","crv":"X25519","x":"` + x + `","d":"` + d + `"}`, "", jwk.ErrUnbound},
 		{"RFC 8037 3.2: X25519 key offered as EdDSA", `{"kty":"OKP","crv":"X25519","x":"` + x + `"}`, jwk.EdDSA, jwk.ErrKeyMismatch},
 		{"RFC 8037 3.1: Ed25519 key offered as ECDH-ES", `{"kty":"OKP","crv":"Ed25519","x":"` + x + `"}`, jwk.ECDHES, jwk.ErrKeyMismatch},
 		{"RFC 8037 2: short x", `{"kty":"OKP","crv":"X25519","x":"AAAA"}`, "", jwk.ErrMalformed},

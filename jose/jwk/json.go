@@ -37,7 +37,8 @@ const maxDepth = strictjson.DefaultMaxDepth
 //
 // The key is bound to alg, or to the JWK "alg" member; if both are present
 // and differ, ParseKey fails with [ErrAlgorithmConflict]. With neither, EC
-// and OKP keys are bound to the algorithm of their curve ([CurveAlgorithm]),
+// and OKP keys are bound to the algorithm of their curve ([CurveAlgorithm];
+// ECDH-ES for X25519 keys and for EC keys marked "use":"enc"),
 // while RSA public keys and oct keys stay unbound (their Algorithm is "")
 // for a verifier to bind from its configuration. An RSA private key must be
 // bound, so without either it fails with [ErrUnbound].
@@ -48,8 +49,9 @@ const maxDepth = strictjson.DefaultMaxDepth
 // points must be on the curve, private members must match the public ones,
 // and the sizes of [MinRSABits] and [RFC 7518, Section 3.2] are enforced.
 // Multi-prime RSA keys ("oth") are refused. An "alg" that is not one of
-// [Algorithms] (including "none") fails with [ErrUnsupportedAlgorithm], and a
-// "kty" or "crv" this package does not implement (such as "X25519") with
+// [Algorithms] or [KeyManagementAlgorithms] (including "none" and "RSA1_5")
+// fails with [ErrUnsupportedAlgorithm], and a "kty" or "crv" this package
+// does not implement (such as "X448") with
 // [ErrUnsupportedKeyType].
 //
 // The "use" member, if present, must be "sig" or "enc" and is kept (see
@@ -87,8 +89,9 @@ func ParseKey(data []byte, alg Algorithm) (Key, error) {
 //
 // As Section 5 asks, keys that this package does not implement are skipped
 // rather than failing the set: those whose "kty" or "crv" is unsupported
-// (such as "X25519" or "Ed448") and those whose "alg" is not one of
-// [Algorithms] (such as "RSA-OAEP" encryption keys, or "none"). A key of a
+// (such as "X448" or "Ed448") and those whose "alg" is not one of
+// [Algorithms] or [KeyManagementAlgorithms] (such as "RSA1_5", or "none").
+// A key of a
 // supported type that is malformed fails the whole set, as does invalid
 // JSON anywhere in it. The set is built with [NewSet], so the same key
 // material under two algorithms fails with [ErrAlgorithmConflict].
@@ -407,6 +410,9 @@ func (r *rawJWK) ecKey(alg Algorithm) (Key, error) {
 	want := CurveAlgorithm(r.crv)
 	if alg == "" {
 		alg = want
+		if r.use == "enc" {
+			alg = ECDHES // RFC 7517, Section 4.2: an encryption key never signs
+		}
 	}
 	if alg != want && !alg.IsECDH() {
 		return nil, fmt.Errorf("%w: %s cannot be used with a %s key", ErrKeyMismatch, alg, r.crv)

@@ -31,7 +31,7 @@ var (
 	// ErrUnbound means the key has no algorithm and none was configured.
 	ErrUnbound = errors.New("jwk: key is not bound to an algorithm")
 	// ErrUnsupportedKeyType means a key type or curve that this package does
-	// not implement, such as "X25519", "Ed448" or P-224. [ParseSet] skips
+	// not implement, such as "X448", "Ed448" or P-224. [ParseSet] skips
 	// such keys.
 	ErrUnsupportedKeyType = errors.New("jwk: unsupported key type")
 	// ErrNotExportable means the key cannot be written in the requested
@@ -103,6 +103,8 @@ func newPublicKey(pub crypto.PublicKey, alg Algorithm) (*PublicKey, error) {
 			alg = CurveAlgorithm(curveName(p.Curve))
 		case ed25519.PublicKey:
 			alg = EdDSA
+		case *ecdh.PublicKey:
+			alg = ECDHES
 		}
 	}
 	k := &PublicKey{key: pub, alg: alg}

@@ -82,7 +82,7 @@ func TestMarshalJSONFixedOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"keys":[{"kty":"EC","crv":"P-256","x":"` + a1X + `","y":"` + a1Y + `","alg":"ES256","kid":"1","use":"enc"},` +
+	want := `{"keys":[{"kty":"EC","crv":"P-256","x":"` + a1X + `","y":"` + a1Y + `","alg":"ECDH-ES","kid":"1","use":"enc"},` +
 		`{"kty":"RSA","n":"` + rsaA2(t)["n"] + `","e":"AQAB","alg":"RS256","kid":"2011-04-29"}]}`
 	if string(out) != want {
 		t.Errorf("got  %s\nwant %s", out, want)

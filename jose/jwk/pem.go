@@ -90,7 +90,7 @@ func ParsePEM(data []byte, alg Algorithm) (Key, error) {
 			return nil, fmt.Errorf("%w: ECDH private key on %v", ErrUnsupportedKeyType, s.Curve())
 		}
 		if alg == "" {
-			return nil, fmt.Errorf("%w: X25519 private key in PEM and no algorithm given", ErrUnbound)
+			alg = ECDHES
 		}
 		return NewECDHPrivateKey(s, alg)
 	default:

@@ -77,7 +77,8 @@ func TestRFC7517A1PublicKeys(t *testing.T) {
 	if !ok {
 		t.Fatalf("key 0 is %T, want *jwk.PublicKey", s.Keys()[0])
 	}
-	if ec.KeyType() != "EC" || ec.Algorithm() != jwk.ES256 || ec.KeyID() != "1" || ec.Use() != "enc" {
+	// "use":"enc" and no "alg": bound to ECDH-ES, never to a signature algorithm.
+	if ec.KeyType() != "EC" || ec.Algorithm() != jwk.ECDHES || ec.KeyID() != "1" || ec.Use() != "enc" {
 		t.Errorf("EC key: kty %q alg %q kid %q use %q", ec.KeyType(), ec.Algorithm(), ec.KeyID(), ec.Use())
 	}
 	rsaKey, ok := s.Keys()[1].(*jwk.PublicKey)

@@ -99,11 +99,14 @@ func (k *PrivateKey) ECDH() (*ecdh.PrivateKey, error) {
 	return nil, fmt.Errorf("%w: %T cannot agree on keys", ErrKeyMismatch, k.signer)
 }
 
-// x25519Key builds an OKP "crv":"X25519" key. Without an algorithm the
-// public key stays unbound (any of the ECDH-ES algorithms may use it), and
-// the private key fails with [ErrUnbound], as RSA private keys do.
+// x25519Key builds an OKP "crv":"X25519" key. Without an algorithm it is
+// bound to ECDH-ES, the algorithm of its curve, as EC keys are bound to the
+// algorithm of theirs.
 func (r *rawJWK) x25519Key(alg Algorithm) (Key, error) {
-	if alg != "" && !alg.IsECDH() {
+	if alg == "" {
+		alg = ECDHES
+	}
+	if !alg.IsECDH() {
 		return nil, fmt.Errorf("%w: %s cannot be used with an X25519 key", ErrKeyMismatch, alg)
 	}
 	x, err := fixedMember("x", r.x, 32, r.crv)
@@ -121,9 +124,6 @@ func (r *rawJWK) x25519Key(alg Algorithm) (Key, error) {
 	d, err := fixedMember("d", r.d, 32, r.crv)
 	if err != nil {
 		return nil, err
-	}
-	if alg == "" {
-		return nil, fmt.Errorf("%w: X25519 private JWK has no \"alg\" and none was given", ErrUnbound)
 	}
 	priv, err := ecdh.X25519().NewPrivateKey(d)
 	if err != nil {
