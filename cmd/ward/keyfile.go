@@ -180,7 +180,8 @@ func loadSecret(e *env, path string, alg jwk.Algorithm) (*jwk.SecretKey, error) 
 // or a PEM key. Private keys are replaced by their public halves. Keys
 // parsed without an algorithm (RSA public keys, oct keys) are kept unbound
 // for the [jwt.Verifier] to bind, if exactly one of algs fits them; others,
-// and keys marked "use":"enc", are skipped with a warning.
+// and keys whose "use" or "key_ops" does not permit verifying, are skipped
+// with a warning.
 func loadVerificationKeys(e *env, path string, algs []jwk.Algorithm) ([]jwk.Key, error) {
 	data, err := readFile(e, path)
 	if err != nil {
@@ -212,9 +213,14 @@ func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.K
 		if kf.set && k.KeyID() != "" {
 			what = fmt.Sprintf("the %s key %q", k.KeyType(), k.KeyID())
 		}
-		if p, ok := k.(*jwk.PublicKey); ok && p.Use() == "enc" {
-			// RFC 7517, Section 4.2: not a key for checking signatures.
-			e.warnf("%s: %s is marked \"use\":\"enc\" and is not used to verify signatures", path, what)
+		if k.CheckOp(jwk.OpVerify) != nil {
+			// RFC 7517, Sections 4.2 and 4.3: not a key for checking
+			// signatures.
+			if p, ok := k.(*jwk.PublicKey); ok && p.Use() == "enc" {
+				e.warnf("%s: %s is marked \"use\":\"enc\" and is not used to verify signatures", path, what)
+			} else {
+				e.warnf("%s: %s has \"key_ops\" without \"verify\" and is not used to verify signatures", path, what)
+			}
 			continue
 		}
 		if k.Algorithm() == "" && len(fitting(k.KeyType(), algs)) != 1 {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 
@@ -42,7 +43,7 @@ Flags:
     --aud AUDIENCE   require "aud" to contain AUDIENCE
     --typ TYPE       require the header "typ" to be TYPE, such as at+jwt
     --leeway D       allowed clock skew for "exp", "nbf" and "iat"
-                     (default 30s, at most 5m; negative means none)
+                     (default 30s, at most 5m; 0s means none)
     --at TIME        verify as of TIME (RFC 3339 or Unix seconds), not now
     --json           print {"verified": true, "header", "claims"} or
                      {"verified": false, "error", "code"} on standard output
@@ -100,6 +101,13 @@ func runVerify(e *env, args []string) int {
 	if *leeway > jwt.MaxLeeway {
 		return usageError(e, "verify", "--leeway %v is more than %v", *leeway, jwt.MaxLeeway)
 	}
+	// An explicit --leeway 0s means no leeway, while the library's zero
+	// value means its default.
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "leeway" && *leeway <= 0 {
+			*leeway = jwt.NoLeeway
+		}
+	})
 	if len(pos) > 1 {
 		return usageError(e, "verify", "verify takes one token, not %d arguments", len(pos))
 	}
@@ -261,6 +269,7 @@ func errorCode(err error) string {
 		{jwt.ErrTooLarge, "too_large"},
 		{jwt.ErrUnsupportedAlgorithm, "unsupported_algorithm"},
 		{jwt.ErrAlgorithmMismatch, "algorithm_mismatch"},
+		{jwt.ErrKeyNotPermitted, "key_not_permitted"},
 		{jwt.ErrNoKey, "no_key"},
 		{jwt.ErrBadSignature, "bad_signature"},
 		{jwt.ErrUnsupportedCritical, "unsupported_critical"},

@@ -87,7 +87,7 @@ func appendTestValues() []any {
 		float32(0.1),
 		float32(1e21),
 		float64(float32(0.1)),
-		123456789012345678,
+		int64(123456789012345678),
 		nil,
 		map[string]string{"b": "1", "a": "2"},
 		[]*inner{nil, {X: 1}},

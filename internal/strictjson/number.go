@@ -144,7 +144,9 @@ func parseInteger(raw []byte) (neg bool, mag uint64, err error) {
 		frac = d[i+1 : j]
 		i = j
 	}
-	exp := 0
+	// exp is an int64 so that the clamp below, and so the results, are the
+	// same where int has 32 bits.
+	var exp int64
 	if i < len(d) { // 'e' or 'E'
 		i++
 		expNeg := false
@@ -154,14 +156,14 @@ func parseInteger(raw []byte) (neg bool, mag uint64, err error) {
 		}
 		for ; i < len(d); i++ {
 			if exp < 1<<40 {
-				exp = exp*10 + int(d[i]-'0')
+				exp = exp*10 + int64(d[i]-'0')
 			}
 		}
 		if expNeg {
 			exp = -exp
 		}
 	}
-	exp -= len(frac)
+	exp -= int64(len(frac))
 	// Count significant digits, ignoring leading zeros and moving trailing
 	// zeros into the exponent.
 	digit := func(k int) byte {
@@ -186,11 +188,11 @@ func parseInteger(raw []byte) (neg bool, mag uint64, err error) {
 	if exp < 0 {
 		return false, 0, newError(ErrNumber, -1, "number "+truncate(raw)+" is not an integer")
 	}
-	if hi-lo+exp > 20 {
+	if int64(hi-lo)+exp > 20 {
 		return false, 0, rangeError(raw, "integer")
 	}
 	var v uint64
-	for k := lo; k < hi+exp; k++ {
+	for k := lo; k < hi+int(exp); k++ {
 		d := uint64(0)
 		if k < hi {
 			d = uint64(digit(k) - '0')

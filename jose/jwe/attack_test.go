@@ -394,3 +394,81 @@ func TestKeyUse(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyOps: "key_ops" and "use" decide what a key may do (RFC 7517,
+// Sections 4.2 and 4.3): decrypting needs unwrapKey (decrypt for dir and
+// RSA-OAEP, deriveKey for ECDH-ES), encrypting wrapKey (encrypt, deriveKey);
+// a "use":"sig" key does neither. A refused key is ErrKeyUse, never a
+// decryption attempt.
+func TestKeyOps(t *testing.T) {
+	t.Parallel()
+	withOps := func(k jwk.Key, member string) jwk.Key {
+		t.Helper()
+		var data []byte
+		var err error
+		switch k := k.(type) {
+		case *jwk.SecretKey:
+			data, err = k.MarshalJSON()
+		case *jwk.PrivateKey:
+			data, err = k.MarshalJSON()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data[:len(data)-1], ","+member+"}"...)
+		out, err := jwk.ParseKey(data, k.Algorithm())
+		if err != nil {
+			t.Fatalf("ParseKey(%s): %v", member, err)
+		}
+		return out
+	}
+	rows := []struct {
+		name                 string
+		key                  string
+		ops                  string
+		encryptOK, decryptOK bool
+	}{
+		{"RFC 7517 4.3: A128KW may only wrap", "A128KW", `"key_ops":["wrapKey"]`, true, false},
+		{"RFC 7517 4.3: A128KW may only unwrap", "A128KW", `"key_ops":["unwrapKey"]`, false, true},
+		{"RFC 7517 4.3: A256KW wraps and unwraps", "A256KW", `"key_ops":["wrapKey","unwrapKey"]`, true, true},
+		{"RFC 7517 4.3: PBES2 key for signing only", "PBES2-HS256+A128KW", `"key_ops":["sign"]`, false, false},
+		{"RFC 7517 4.3: dir needs decrypt", "dir/2", `"key_ops":["encrypt"]`, true, false},
+		{"RFC 7517 4.3: dir with encrypt and decrypt", "dir/2", `"key_ops":["encrypt","decrypt"]`, true, true},
+		{"RFC 7517 4.3: RSA-OAEP key for signing only", "RSA-OAEP", `"key_ops":["sign","verify"]`, false, false},
+		{"RFC 7517 4.3: RSA-OAEP-256 key that unwraps", "RSA-OAEP-256", `"key_ops":["unwrapKey"]`, false, true},
+		{"RFC 7517 4.3: RSA-OAEP key that decrypts", "RSA-OAEP", `"key_ops":["decrypt"]`, false, true},
+		{"RFC 7517 4.3: ECDH-ES key derives", "ECDH-ES/P-256", `"key_ops":["deriveKey"]`, true, true},
+		{"RFC 7517 4.3: ECDH-ES+A128KW key that only decrypts", "ECDH-ES+A128KW/X25519", `"key_ops":["decrypt","unwrapKey"]`, false, false},
+		{"RFC 7517 4.2: use enc", "A128KW", `"use":"enc"`, true, true},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			plain := key(t, r.key)
+			k := withOps(plain, r.ops)
+			_, err := jwe.Encrypt([]byte("x"), k, &jwe.EncryptOptions{PBES2Count: jwe.MinPBES2Count})
+			if r.encryptOK != (err == nil) || err != nil && (!errors.Is(err, jwe.ErrKeyUse) || !errors.Is(err, jwk.ErrOperationNotPermitted)) {
+				t.Errorf("Encrypt: %v (want ok %v)", err, r.encryptOK)
+			}
+			tok := encrypt(t, "x", plain, &jwe.EncryptOptions{PBES2Count: jwe.MinPBES2Count})
+			got, err := decrypter(t, k).Decrypt(tok)
+			if r.decryptOK != (err == nil) || err != nil && !errors.Is(err, jwe.ErrKeyUse) {
+				t.Errorf("Decrypt = %v, %v (want ok %v)", got, err, r.decryptOK)
+			}
+		})
+	}
+
+	// An oct key without "alg" marked "use":"sig", bound to dir by the
+	// Decrypter's allow-list, still never decrypts.
+	secret := base64url.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	sig, err := jwk.ParseKey([]byte(`{"kty":"oct","use":"sig","k":"`+secret+`"}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirKey, _ := jwk.NewSecretKey(bytes.Repeat([]byte{7}, 32), jwk.Dir)
+	set, _ := jwk.NewSet(sig)
+	d := &jwe.Decrypter{Keys: set, KeyAlgorithms: []jwk.Algorithm{jwk.Dir}}
+	if _, err := d.Decrypt(encrypt(t, "x", dirKey, nil)); !errors.Is(err, jwe.ErrKeyUse) {
+		t.Errorf("use sig oct key decrypted: %v, want ErrKeyUse", err)
+	}
+}

@@ -18,7 +18,12 @@
 // "A256CBC-HS512". "RSA1_5" does not exist here (it invites Bleichenbacher
 // padding oracles), and neither do the AES-GCM key wrap algorithms.
 //
-// A key marked "use":"sig" never encrypts or decrypts.
+// Keys honour their JWK "use" and "key_ops" ([RFC 7517, Sections 4.2 and
+// 4.3]): a key marked "use":"sig" never encrypts or decrypts, and one with
+// "key_ops" decrypts only if they list "unwrapKey" ("decrypt" for dir and
+// RSA-OAEP, "deriveKey" or "deriveBits" for ECDH-ES), and encrypts only if
+// they list "wrapKey" ("encrypt", "deriveKey"). Such a key fails with
+// [ErrKeyUse].
 //
 // # Strictness
 //
@@ -45,6 +50,7 @@
 // [RFC 7518, Sections 4 and 5]: https://www.rfc-editor.org/rfc/rfc7518#section-4
 // [RFC 8037]: https://www.rfc-editor.org/rfc/rfc8037
 // [RFC 7516, Section 11.5]: https://www.rfc-editor.org/rfc/rfc7516#section-11.5
+// [RFC 7517, Sections 4.2 and 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.2
 package jwe
 
 import (

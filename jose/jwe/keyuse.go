@@ -2,53 +2,59 @@ package jwe
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/wardauth/ward/jose/jwk"
 )
 
-// keyOps is implemented by keys that carry their JWK "key_ops". keyUse is
-// the one place where jwe asks what a key may do, so that it follows
-// package jwk's "use" and "key_ops" rules as they grow.
-type keyOps interface{ KeyOps() []string }
+// opChecker is implemented by every jwk key: it says whether the key's
+// "use" and "key_ops" members permit an operation.
+type opChecker interface{ CheckOp(jwk.KeyOp) error }
 
-// keyUse reports, as an error wrapping ErrKeyUse, whether the key's "use"
-// or "key_ops" ([RFC 7517, Sections 4.2 and 4.3]) forbid it to decrypt (or,
-// with encrypt set, to encrypt) with alg.
+// keyOps returns the operations ([RFC 7517, Section 4.3]) that decrypting
+// (or, with encrypt set, encrypting) with alg performs with the key; the
+// key must permit one of them. A dir key encrypts and decrypts content;
+// an ECDH-ES key derives keys; the others wrap and unwrap keys (RSA-OAEP
+// keys may also say "encrypt" and "decrypt", as some producers write).
+//
+// [RFC 7517, Section 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.3
+func keyOps(alg jwk.Algorithm, encrypt bool) []jwk.KeyOp {
+	switch {
+	case alg == jwk.Dir && encrypt:
+		return []jwk.KeyOp{jwk.OpEncrypt}
+	case alg == jwk.Dir:
+		return []jwk.KeyOp{jwk.OpDecrypt}
+	case alg.IsECDH():
+		return []jwk.KeyOp{jwk.OpDeriveKey, jwk.OpDeriveBits}
+	case (alg == jwk.RSAOAEP || alg == jwk.RSAOAEP256) && encrypt:
+		return []jwk.KeyOp{jwk.OpWrapKey, jwk.OpEncrypt}
+	case alg == jwk.RSAOAEP || alg == jwk.RSAOAEP256:
+		return []jwk.KeyOp{jwk.OpUnwrapKey, jwk.OpDecrypt}
+	case encrypt:
+		return []jwk.KeyOp{jwk.OpWrapKey}
+	}
+	return []jwk.KeyOp{jwk.OpUnwrapKey}
+}
+
+// keyUse reports, as an error wrapping ErrKeyUse (and
+// [jwk.ErrOperationNotPermitted]), whether the key's "use" or "key_ops"
+// ([RFC 7517, Sections 4.2 and 4.3]) forbid it to decrypt (or, with encrypt
+// set, to encrypt) with alg: a key marked "use":"sig" never does either.
 //
 // [RFC 7517, Sections 4.2 and 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.2
 func keyUse(k jwk.Key, alg jwk.Algorithm, encrypt bool) error {
-	var use string
-	switch k := k.(type) {
-	case *jwk.PrivateKey:
-		use = k.Public().Use()
-	case interface{ Use() string }: // public keys, and secret keys that keep "use"
-		use = k.Use()
-	}
-	if use == "sig" {
-		return fmt.Errorf("%w: key %q is for signatures (\"use\":\"sig\")", ErrKeyUse, k.KeyID())
-	}
-	o, ok := k.(keyOps)
-	if !ok || o.KeyOps() == nil {
+	c, ok := k.(opChecker)
+	if !ok {
 		return nil
 	}
-	var allowed []string
-	switch {
-	case alg == jwk.Dir && encrypt:
-		allowed = []string{"encrypt"}
-	case alg == jwk.Dir:
-		allowed = []string{"decrypt"}
-	case alg.IsECDH():
-		allowed = []string{"deriveKey", "deriveBits"}
-	case encrypt:
-		allowed = []string{"wrapKey", "encrypt"}
-	default:
-		allowed = []string{"unwrapKey", "decrypt"}
-	}
-	for _, op := range o.KeyOps() {
-		if slices.Contains(allowed, op) {
+	var first error
+	for _, op := range keyOps(alg, encrypt) {
+		err := c.CheckOp(op)
+		if err == nil {
 			return nil
 		}
+		if first == nil {
+			first = err
+		}
 	}
-	return fmt.Errorf("%w: key %q has \"key_ops\" %v, none of %v", ErrKeyUse, k.KeyID(), o.KeyOps(), allowed)
+	return fmt.Errorf("%w: key %q: %w", ErrKeyUse, k.KeyID(), first)
 }

@@ -130,3 +130,41 @@ func TestKeySelection(t *testing.T) {
 		t.Errorf("ambiguous unbound key: %v, want ErrMisconfigured", err)
 	}
 }
+
+// One Decrypter serves many goroutines decrypting tokens with different
+// headers at once (run with -race).
+func TestDecrypterConcurrent(t *testing.T) {
+	t.Parallel()
+	keys := []jwk.Key{dirKey(jwe.A256GCM), key(t, "A128KW"), key(t, "ECDH-ES/P-256")}
+	d := decrypter(t, keys...)
+	var toks []string
+	for i, k := range keys {
+		for _, typ := range []string{"", "JWT"} {
+			toks = append(toks, encrypt(t, string(rune('a'+i))+typ, k, &jwe.EncryptOptions{Type: typ}))
+		}
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			var out jwe.Decrypted
+			for i := range 200 {
+				n := (i + g) % len(toks)
+				if err := d.DecryptInto(toks[n], &out); err != nil {
+					done <- err
+					return
+				}
+				want := string(rune('a'+n/2)) + []string{"", "JWT"}[n%2]
+				if string(out.Plaintext) != want || out.Header.Type != want[1:] {
+					done <- errors.New("token " + want + " decrypted as " + string(out.Plaintext) + " typ " + out.Header.Type)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

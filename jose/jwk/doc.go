@@ -26,11 +26,14 @@
 // Parsing is strict where the RFCs allow leniency that has caused
 // vulnerabilities or ambiguity elsewhere: member names are case-sensitive
 // and unique, integers are minimal canonical base64url, EC coordinates are
-// exactly the curve size, points are checked to be on the curve, private
+// at most the curve size, points are checked to be on the curve, private
 // members must match the public ones, RSA moduli are [MinRSABits] to
 // [MaxRSABits] bits and HMAC secrets at least as long as the hash. Some
-// producers pad integers with zero octets or trim EC coordinates; their keys
-// are refused with [ErrMalformed] rather than guessed at.
+// producers pad integers with zero octets; their keys are refused with
+// [ErrMalformed] rather than guessed at. Reading is tolerant only where that
+// costs no security: an EC coordinate shorter than the curve size (PyJWT
+// 2.6, jjwt and Keycloak write them as minimal integers) is left-padded, and
+// the point is still checked. Written keys are always canonical.
 //
 // Keys bound to a key-management algorithm ([KeyManagementAlgorithms]) are
 // for package jwe: they never sign or verify, and a key marked "use":"sig"

@@ -183,6 +183,23 @@ func ExampleParseKey_unsupportedKeyType() {
 	// Output: true
 }
 
+// A key is used only for the operations its "use" and "key_ops" members
+// permit (RFC 7517, Sections 4.2 and 4.3).
+func ExamplePublicKey_CheckOp() {
+	key, err := jwk.ParseKey([]byte(`{"kty":"EC","crv":"P-256","key_ops":["encrypt"],"x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}`), "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = key.CheckOp(jwk.OpVerify)
+	fmt.Println(errors.Is(err, jwk.ErrOperationNotPermitted))
+	fmt.Println(err)
+	fmt.Println(key.CheckOp(jwk.OpEncrypt))
+	// Output:
+	// true
+	// jwk: key is not meant for this operation: key's "key_ops" ["encrypt"] lacks "verify"
+	// <nil>
+}
+
 func ExampleMarshalPEM_notExportable() {
 	secret, err := jwk.Generate(jwk.HS256)
 	if err != nil {

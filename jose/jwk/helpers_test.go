@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/wardauth/ward/jose/jwk"
@@ -50,8 +51,8 @@ func keysEqual(a, b jwk.Key) error {
 		if !ok {
 			return fmt.Errorf("%T != %T", a, b)
 		}
-		if a.Use() != b.Use() {
-			return fmt.Errorf("use %q != %q", a.Use(), b.Use())
+		if a.Use() != b.Use() || !slices.Equal(a.KeyOps(), b.KeyOps()) || (a.KeyOps() == nil) != (b.KeyOps() == nil) {
+			return fmt.Errorf("use %q != %q or key_ops %q != %q", a.Use(), b.Use(), a.KeyOps(), b.KeyOps())
 		}
 		if !a.Equal(b) {
 			return fmt.Errorf("public keys differ")
@@ -76,6 +77,9 @@ func keysEqual(a, b jwk.Key) error {
 		}
 		if !a.Equal(b) {
 			return fmt.Errorf("secrets differ")
+		}
+		if a.Use() != b.Use() || !slices.Equal(a.KeyOps(), b.KeyOps()) || (a.KeyOps() == nil) != (b.KeyOps() == nil) {
+			return fmt.Errorf("use %q != %q or key_ops %q != %q", a.Use(), b.Use(), a.KeyOps(), b.KeyOps())
 		}
 	default:
 		return fmt.Errorf("unexpected key type %T", a)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 
 	"github.com/wardauth/ward/internal/base64url"
 	"github.com/wardauth/ward/internal/strictjson"
@@ -45,8 +46,9 @@ const maxDepth = strictjson.DefaultMaxDepth
 //
 // Parsing is strict: member names are case-sensitive and may not repeat,
 // integers must be minimal canonical base64url ([RFC 7518, Section 2]), EC
-// coordinates and private keys must be exactly the size of the curve, EC
-// points must be on the curve, private members must match the public ones,
+// private keys must be exactly the size of the curve and coordinates no
+// longer (a shorter, minimal coordinate, as some libraries write, is
+// left-padded), EC points must be on the curve, private members must match the public ones,
 // and the sizes of [MinRSABits] and [RFC 7518, Section 3.2] are enforced.
 // Multi-prime RSA keys ("oth") are refused. An "alg" that is not one of
 // [Algorithms] or [KeyManagementAlgorithms] (including "none" and "RSA1_5")
@@ -54,8 +56,9 @@ const maxDepth = strictjson.DefaultMaxDepth
 // does not implement (such as "X448") with
 // [ErrUnsupportedKeyType].
 //
-// The "use" member, if present, must be "sig" or "enc" and is kept (see
-// [PublicKey.Use]); "key_ops" must be an array of distinct strings. The
+// The "use" member, if present, must be "sig" or "enc", and "key_ops" an
+// array of distinct strings; both are kept and honoured: a key is used only
+// for what they permit (see [PublicKey.CheckOp]). The
 // X.509 members "x5c", "x5t", "x5t#S256" and "x5u" are checked for their
 // JSON type and otherwise ignored: they are never used to find or to trust a
 // key. Unknown members are ignored.
@@ -156,6 +159,7 @@ func ParseSet(data []byte) (*Set, error) {
 type rawJWK struct {
 	kty, crv, alg, kid, use string
 	hasKty, hasCrv, hasAlg  bool
+	ops                     []KeyOp // "key_ops"; nil when absent
 
 	n, e, d, p, q, dp, dq, qi, oth []byte // RSA; d is shared with EC and OKP
 	x, y                           []byte // EC and OKP
@@ -187,7 +191,7 @@ func decodeJWK(data []byte) (*rawJWK, error) {
 				err = fmt.Errorf("%w: \"use\" is %q, want \"sig\" or \"enc\"", ErrMalformed, r.use)
 			}
 		case "key_ops":
-			err = checkKeyOps(value)
+			r.ops, err = keyOpsMember(value)
 		case "x5c":
 			err = checkStringArray("x5c", value)
 		case "x5u", "x5t", "x5t#S256":
@@ -239,28 +243,31 @@ func stringMember(name string, value []byte) (string, error) {
 	return string(s), nil
 }
 
-// checkKeyOps checks "key_ops": an array of strings without duplicates
-// ([RFC 7517, Section 4.3]).
+// keyOpsMember decodes "key_ops": an array of strings without duplicates
+// ([RFC 7517, Section 4.3]). An empty array gives an empty, non-nil slice:
+// a key for no operation.
 //
 // [RFC 7517, Section 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.3
-func checkKeyOps(value []byte) error {
+func keyOpsMember(value []byte) ([]KeyOp, error) {
 	if strictjson.KindOf(value) != strictjson.Array {
-		return fmt.Errorf("%w: \"key_ops\" member is not an array", ErrMalformed)
+		return nil, fmt.Errorf("%w: \"key_ops\" member is not an array", ErrMalformed)
 	}
-	var seen []string
-	return strictjson.ForEachElement(value, maxDepth, func(v []byte) error {
+	ops := []KeyOp{}
+	err := strictjson.ForEachElement(value, maxDepth, func(v []byte) error {
 		op, err := strictjson.DecodeString(v)
 		if err != nil {
 			return fmt.Errorf("%w: \"key_ops\" holds a non-string", ErrMalformed)
 		}
-		for _, s := range seen {
-			if s == string(op) {
-				return fmt.Errorf("%w: \"key_ops\" repeats %q", ErrMalformed, s)
-			}
+		if slices.Contains(ops, KeyOp(op)) {
+			return fmt.Errorf("%w: \"key_ops\" repeats %q", ErrMalformed, op)
 		}
-		seen = append(seen, string(op))
+		ops = append(ops, KeyOp(op))
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return ops, nil
 }
 
 func checkStringArray(name string, value []byte) error {
@@ -419,11 +426,11 @@ func (r *rawJWK) ecKey(alg Algorithm) (Key, error) {
 	}
 	info, _ := want.info()
 	size, curve := info.size, curveByName(r.crv)
-	x, err := fixedMember("x", r.x, size, r.crv)
+	x, err := coordMember("x", r.x, size, r.crv)
 	if err != nil {
 		return nil, err
 	}
-	y, err := fixedMember("y", r.y, size, r.crv)
+	y, err := coordMember("y", r.y, size, r.crv)
 	if err != nil {
 		return nil, err
 	}
@@ -497,14 +504,14 @@ func (r *rawJWK) octKey(alg Algorithm) (Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		k.kid = r.kid
+		k.kid, k.usage = r.kid, r.usage()
 		return k, nil
 	}
 	k := &SecretKey{secret: secret}
 	if err := k.bind(alg); err != nil {
 		return nil, err
 	}
-	k.kid = r.kid
+	k.kid, k.usage = r.kid, r.usage()
 	return k, nil
 }
 
@@ -520,9 +527,13 @@ func curveByName(crv string) elliptic.Curve {
 	return nil
 }
 
-// publicKey returns pub with the JWK's key ID (or the thumbprint) and use.
+// usage returns the JWK's "use" and "key_ops".
+func (r *rawJWK) usage() usage { return usage{use: r.use, ops: r.ops} }
+
+// publicKey returns pub with the JWK's key ID (or the thumbprint), "use"
+// and "key_ops".
 func (r *rawJWK) publicKey(pub any, alg Algorithm) *PublicKey {
-	k := &PublicKey{key: pub, alg: alg, kid: r.kid, use: r.use}
+	k := &PublicKey{key: pub, alg: alg, kid: r.kid, usage: r.usage()}
 	if k.kid == "" {
 		k.kid = mustThumbprintKID(k)
 	}
@@ -562,6 +573,34 @@ func uintMember(name string, value []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %q member has a leading zero octet (RFC 7518, Section 2 requires the minimal encoding)", ErrMalformed, name)
 	}
 	return b, nil
+}
+
+// coordMember decodes an EC coordinate ([RFC 7518, Section 6.2.1.2]) and
+// returns it left-padded to size octets. The RFC requires the full size,
+// but PyJWT 2.6, jjwt, Keycloak and Gluu write coordinates as minimal
+// integers, shorter than the curve size about once in 256 keys (and 3 in 4
+// on P-521). Such a coordinate is read, since padding it costs nothing: it
+// must still be a minimal integer (no leading zero octet) and the point is
+// checked on the curve afterwards. Longer coordinates are refused, and so
+// are short private keys (see [fixedMember]); written keys are always padded.
+func coordMember(name string, value []byte, size int, crv string) ([]byte, error) {
+	b, err := b64Member(name, value)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(b) == size:
+		return b, nil
+	case len(b) > size:
+		return nil, fmt.Errorf("%w: %s %q member is %d bytes, want at most %d", ErrMalformed, crv, name, len(b), size)
+	case len(b) == 0:
+		return nil, fmt.Errorf("%w: %s %q member is empty", ErrMalformed, crv, name)
+	case b[0] == 0:
+		return nil, fmt.Errorf("%w: %s %q member is neither the curve size (%d bytes) nor a minimal integer", ErrMalformed, crv, name, size)
+	}
+	padded := make([]byte, size)
+	copy(padded[size-len(b):], b)
+	return padded, nil
 }
 
 // fixedMember decodes a member that must be exactly size octets: an EC

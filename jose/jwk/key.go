@@ -52,6 +52,9 @@ type Key interface {
 	KeyID() string
 	// KeyType returns the "kty" member: "oct", "RSA", "EC" or "OKP".
 	KeyType() string
+	// CheckOp returns nil if the key's "use" and "key_ops" members permit
+	// op, and otherwise an error wrapping [ErrOperationNotPermitted].
+	CheckOp(op KeyOp) error
 	isKey()
 }
 
@@ -75,7 +78,7 @@ type PublicKey struct {
 	key crypto.PublicKey // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
 	alg Algorithm
 	kid string
-	use string
+	usage
 }
 
 // NewPublicKey returns a public key bound to alg. pub must be an
@@ -202,13 +205,6 @@ func (k *PublicKey) KeyType() string {
 	return KeyTypeOKP
 }
 
-// Use returns the JWK "use" member: "sig", "enc" or "" (absent). A verifier
-// should not use a key marked "enc" to check signatures ([RFC 7517,
-// Section 4.2]).
-//
-// [RFC 7517, Section 4.2]: https://www.rfc-editor.org/rfc/rfc7517#section-4.2
-func (k *PublicKey) Use() string { return k.use }
-
 // CryptoPublicKey returns the standard library key: an *rsa.PublicKey, an
 // *ecdsa.PublicKey or an ed25519.PublicKey. The caller must not modify it.
 func (k *PublicKey) CryptoPublicKey() crypto.PublicKey { return k.key }
@@ -238,7 +234,7 @@ func (k *PublicKey) WithAlgorithm(alg Algorithm) (*PublicKey, error) {
 }
 
 // Equal reports whether k and x hold the same public key material, ignoring
-// the algorithm, key ID and use.
+// the algorithm, key ID, "use" and "key_ops".
 func (k *PublicKey) Equal(x *PublicKey) bool {
 	if k == nil || x == nil {
 		return k == x
@@ -314,7 +310,8 @@ type SecretKey struct {
 	secret []byte
 	alg    Algorithm
 	kid    string
-	macs   *sync.Pool // of *macState; nil until bound
+	usage
+	macs *sync.Pool // of *macState; nil until bound
 }
 
 type macState struct {
@@ -404,7 +401,7 @@ func (k *SecretKey) Equal(x *SecretKey) bool {
 
 // WithKeyID returns a copy of k with the given key ID.
 func (k *SecretKey) WithKeyID(kid string) *SecretKey {
-	c := &SecretKey{secret: k.secret, alg: k.alg, kid: kid, macs: k.macs}
+	c := &SecretKey{secret: k.secret, alg: k.alg, kid: kid, usage: k.usage, macs: k.macs}
 	return c
 }
 
@@ -418,7 +415,7 @@ func (k *SecretKey) WithAlgorithm(alg Algorithm) (*SecretKey, error) {
 		}
 		return k, nil
 	}
-	c := &SecretKey{secret: k.secret, kid: k.kid}
+	c := &SecretKey{secret: k.secret, kid: k.kid, usage: k.usage}
 	if err := c.bind(alg); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 
 // MarshalJSON returns the JWK of k ([RFC 7517, Section 4]): only public
 // members, in a fixed order ("kty", then "crv", "x", "y" or "n", "e", then
-// "alg", "kid" and "use" when set). EC coordinates are left-padded to the
+// "alg", "kid", "use" and "key_ops" when set). EC coordinates are left-padded to the
 // curve size ([RFC 7518, Section 6.2.1.2]).
 //
 // [RFC 7517, Section 4]: https://www.rfc-editor.org/rfc/rfc7517#section-4
@@ -38,8 +38,8 @@ func (k *PrivateKey) MarshalJSON() ([]byte, error) {
 	return appendAsymmetricJSON(nil, k.public, priv)
 }
 
-// MarshalJSON returns the JWK of k: "kty" ("oct"), "k", then "alg" and
-// "kid" when set ([RFC 7518, Section 6.4]). The result holds the secret.
+// MarshalJSON returns the JWK of k: "kty" ("oct"), "k", then "alg", "kid",
+// "use" and "key_ops" when set ([RFC 7518, Section 6.4]). The result holds the secret.
 //
 // [RFC 7518, Section 6.4]: https://www.rfc-editor.org/rfc/rfc7518#section-6.4
 func (k *SecretKey) MarshalJSON() ([]byte, error) {
@@ -169,14 +169,14 @@ func appendAsymmetricJSON(b []byte, k *PublicKey, priv []member) ([]byte, error)
 		b = base64url.AppendEncode(b, p.value)
 	}
 	b = append(b, '"')
-	return appendCommon(b, k.alg, k.kid, k.use)
+	return appendCommon(b, k.alg, k.kid, k.usage)
 }
 
 func appendSecretJSON(b []byte, k *SecretKey) ([]byte, error) {
 	b = append(b, `{"kty":"oct","k":"`...)
 	b = base64url.AppendEncode(b, k.secret)
 	b = append(b, '"')
-	return appendCommon(b, k.alg, k.kid, "")
+	return appendCommon(b, k.alg, k.kid, k.usage)
 }
 
 // appendMember appends `","name":"value` for a value that needs no escaping.
@@ -187,11 +187,11 @@ func appendMember(b []byte, name, value string) []byte {
 	return append(b, value...)
 }
 
-// appendCommon appends the "alg", "kid" and "use" members that are set, and
-// closes the object.
-func appendCommon(b []byte, alg Algorithm, kid, use string) ([]byte, error) {
+// appendCommon appends the "alg", "kid", "use" and "key_ops" members that
+// are set, and closes the object.
+func appendCommon(b []byte, alg Algorithm, kid string, u usage) ([]byte, error) {
 	var err error
-	for _, m := range [3]struct{ name, value string }{{"alg", string(alg)}, {"kid", kid}, {"use", use}} {
+	for _, m := range [3]struct{ name, value string }{{"alg", string(alg)}, {"kid", kid}, {"use", u.use}} {
 		if m.value == "" {
 			continue
 		}
@@ -201,6 +201,18 @@ func appendCommon(b []byte, alg Algorithm, kid, use string) ([]byte, error) {
 		if b, err = strictjson.AppendString(b, m.value); err != nil {
 			return nil, fmt.Errorf("%w: %q member: %w", ErrMalformed, m.name, err)
 		}
+	}
+	if u.ops != nil {
+		b = append(b, `,"key_ops":[`...)
+		for i, op := range u.ops {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = strictjson.AppendString(b, string(op)); err != nil {
+				return nil, fmt.Errorf("%w: \"key_ops\" member: %w", ErrMalformed, err)
+			}
+		}
+		b = append(b, ']')
 	}
 	return append(b, '}'), nil
 }

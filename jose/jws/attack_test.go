@@ -344,9 +344,26 @@ func attacks(t testing.TB) []attack {
 	add(attack{name: "kid of another key", src: "RFC 7515, Section 4.1.4", token: handToken(t, `{"alg":"HS256","kid":"j"}`, payload, hs, jwk.HS256), keys: setOf(t, hs2.WithKeyID("j"), hs.(*jwk.SecretKey).WithKeyID("k")), want: errs(jws.ErrBadSignature)})
 	add(attack{name: "empty key set", src: "DESIGN §2", token: good, keys: mustSet(t), want: errs(jws.ErrNoKey)})
 	add(attack{name: "nil key set", src: "DESIGN §2", token: good, keys: nil, want: errs(jws.ErrNoKey)})
-	if encKey := encryptionKey(t, es); encKey != nil {
-		add(attack{name: `key with "use":"enc"`, src: "RFC 7517, Section 4.2", token: handToken(t, `{"alg":"ES256"}`, payload, es, jwk.ES256), keys: mustSet(t, encKey), want: errs(jws.ErrNoKey)})
-	}
+
+	// "use" and "key_ops" (RFC 7517, Sections 4.2 and 4.3): a key is used
+	// only for what they permit, and the error says so.
+	esKidTok := handToken(t, `{"alg":"ES256","kid":"k"}`, payload, es, jwk.ES256)
+	hsKidTok := handToken(t, `{"alg":"HS256","kid":"k"}`, payload, hs, jwk.HS256)
+	notPermitted := errs(jws.ErrKeyNotPermitted)
+	add(attack{name: `key with "use":"enc"`, src: "RFC 7517, Section 4.2", token: esTok, keys: mustSet(t, withMembers(t, es, `"use":"enc"`)), want: notPermitted})
+	add(attack{name: `kid of a key with "use":"enc"`, src: "RFC 7517, Section 4.2", token: esKidTok, keys: mustSet(t, withMembers(t, es, `"kid":"k","use":"enc"`)), want: notPermitted})
+	add(attack{name: `key with "use":"sig"`, src: "RFC 7517, Section 4.2", token: esKidTok, keys: mustSet(t, withMembers(t, es, `"kid":"k","use":"sig"`))})
+	add(attack{name: `key_ops ["encrypt"] (Wycheproof JWS tcId 356)`, src: "RFC 7517, Section 4.3", token: esKidTok, keys: mustSet(t, withMembers(t, es, `"kid":"k","key_ops":["encrypt"]`)), want: notPermitted})
+	add(attack{name: `key_ops ["sign"] on a public key`, src: "RFC 7517, Section 4.3", token: esTok, keys: mustSet(t, withMembers(t, es, `"key_ops":["sign"]`)), want: notPermitted})
+	add(attack{name: `key_ops []`, src: "RFC 7517, Section 4.3", token: esTok, keys: mustSet(t, withMembers(t, es, `"key_ops":[]`)), want: notPermitted})
+	add(attack{name: `key_ops ["verify"]`, src: "RFC 7517, Section 4.3", token: esTok, keys: mustSet(t, withMembers(t, es, `"key_ops":["verify"]`))})
+	add(attack{name: `key_ops ["verify"] and "use":"enc"`, src: "RFC 7517, Section 4.3", token: esTok, keys: mustSet(t, withMembers(t, es, `"use":"enc","key_ops":["verify"]`)), want: notPermitted})
+	add(attack{name: `HMAC key_ops ["sign"]`, src: "RFC 7517, Section 4.3", token: hsKidTok, keys: mustSet(t, withMembers(t, hs, `"kid":"k","key_ops":["sign"]`)), want: notPermitted})
+	add(attack{name: `HMAC key_ops ["sign","verify"]`, src: "RFC 7517, Section 4.3", token: hsKidTok, keys: mustSet(t, withMembers(t, hs, `"kid":"k","key_ops":["sign","verify"]`))})
+	add(attack{name: `HMAC key with "use":"enc"`, src: "RFC 7517, Section 4.2", token: hsKidTok, keys: mustSet(t, withMembers(t, hs, `"kid":"k","use":"enc"`)), want: notPermitted})
+	add(attack{name: `same kid: an encryption key and a signature key`, src: "RFC 7517, Section 4.2", token: esKidTok, keys: mustSet(t, withMembers(t, es, `"kid":"k","use":"enc"`), withMembers(t, es, `"kid":"k","use":"sig"`))})
+	add(attack{name: `no kid: an encryption key beside the signature key`, src: "RFC 7517, Section 4.2", token: esTok, keys: mustSet(t, withMembers(t, es, `"use":"enc"`), withMembers(t, es, `"use":"sig"`))})
+	add(attack{name: `no kid: an encryption key of another algorithm`, src: "RFC 7517, Section 4.2", token: esTok, keys: mustSet(t, withMembers(t, hs, `"use":"enc"`)), want: errs(jws.ErrNoKey)})
 
 	// Tampering.
 	add(attack{name: "payload changed", src: "RFC 7515, Section 5.2", token: goodSegs[0] + "." + b64(`{"sub":"admin"}`) + "." + goodSegs[2], keys: hsSet, want: errs(jws.ErrBadSignature)})
@@ -375,15 +392,27 @@ func mustSet(t testing.TB, ks ...jwk.Key) *jwk.Set {
 	return s
 }
 
-// encryptionKey returns the public half of k marked "use":"enc".
-func encryptionKey(t testing.TB, k jwk.SigningKey) jwk.Key {
+// withMembers returns the verification half of k (a secret key stays
+// whole) parsed from its JWK with the JSON members extra added, such as
+// `"use":"enc"`.
+func withMembers(t testing.TB, k jwk.Key, extra string) jwk.Key {
 	t.Helper()
-	pub := k.(*jwk.PrivateKey).Public()
-	data, err := pub.MarshalJSON()
+	var (
+		data []byte
+		err  error
+	)
+	switch k := k.(type) {
+	case *jwk.PrivateKey: // without its kid, which extra may set
+		data, err = k.Public().WithKeyID("").MarshalJSON()
+	case *jwk.SecretKey:
+		data, err = k.WithKeyID("").MarshalJSON()
+	default:
+		t.Fatalf("key of type %T", k)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	data = append(data[:len(data)-1], `,"use":"enc"}`...)
+	data = append(append(append(data[:len(data)-1], ','), extra...), '}')
 	ek, err := jwk.ParseKey(data, "")
 	if err != nil {
 		t.Fatal(err)

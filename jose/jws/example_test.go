@@ -152,6 +152,10 @@ func Example_errorChecking() {
 	check("ErrNoKey", verify(kidToken, ecKeys), jws.ErrNoKey)
 	check("ErrBadSignature", verify(otherToken, keys), jws.ErrBadSignature)
 	check("ErrUnsupportedCritical", verify(hs256(exampleSecret, `{"alg":"HS256","crit":["ext"],"ext":1}`, "payload"), keys), jws.ErrUnsupportedCritical)
+	// A key whose JWK "key_ops" lacks "verify" (or whose "use" is "enc").
+	encKey, _ := jwk.ParseKey([]byte(`{"kty":"oct","alg":"HS256","key_ops":["encrypt"],"k":"`+base64.RawURLEncoding.EncodeToString(exampleSecret)+`"}`), "")
+	encKeys, _ := jwk.NewSet(encKey)
+	check("ErrKeyNotPermitted", verify(token, encKeys), jws.ErrKeyNotPermitted)
 	// Output:
 	// ErrMalformed             true
 	// ErrTooLarge              true
@@ -160,4 +164,5 @@ func Example_errorChecking() {
 	// ErrNoKey                 true
 	// ErrBadSignature          true
 	// ErrUnsupportedCritical   true
+	// ErrKeyNotPermitted       true
 }

@@ -81,6 +81,11 @@ var (
 	// ErrUnsupportedCritical means the header lists a "crit" parameter the
 	// caller does not process.
 	ErrUnsupportedCritical = errors.New("jws: unsupported critical header parameter")
+	// ErrKeyNotPermitted means the key for the token (the one its "kid"
+	// names, or the signing key) is not meant for signatures: its "use"
+	// is "enc", or its "key_ops" lacks "verify" (or "sign"). The error
+	// also wraps [jwk.ErrOperationNotPermitted].
+	ErrKeyNotPermitted = errors.New("jws: key not permitted")
 )
 
 // Header is the protected header of a compact JWS: the parameters this

@@ -33,6 +33,9 @@ func AppendSign(dst []byte, payload []byte, key jwk.SigningKey, h *Header) ([]by
 	if !alg.Known() {
 		return nil, fmt.Errorf("%w: key is not bound to an algorithm", ErrUnsupportedAlgorithm)
 	}
+	if err := key.CheckOp(jwk.OpSign); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeyNotPermitted, err)
+	}
 	hdr := Header{Algorithm: alg, KeyID: key.KeyID()}
 	if h != nil {
 		if h.Algorithm != "" && h.Algorithm != alg {

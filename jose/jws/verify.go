@@ -169,15 +169,18 @@ func split(token string, emptySig bool) (segments, error) {
 	return s, nil
 }
 
-// selectKey picks the key for a token's kid and alg.
+// selectKey picks the key for a token's kid and alg. A key whose "use" or
+// "key_ops" forbids verifying is never picked; when such a key is all the
+// set has for the token, the error says so (ErrKeyNotPermitted).
 func selectKey(keys *jwk.Set, kid string, alg Algorithm) (jwk.VerificationKey, error) {
 	if keys == nil || keys.Len() == 0 {
 		return nil, fmt.Errorf("%w: empty key set", ErrNoKey)
 	}
 	var (
-		found    jwk.VerificationKey
-		matches  int
-		mismatch bool
+		found     jwk.VerificationKey
+		matches   int
+		mismatch  bool
+		forbidden error
 	)
 	for _, k := range keys.Keys() {
 		if kid != "" && k.KeyID() != kid {
@@ -185,6 +188,14 @@ func selectKey(keys *jwk.Set, kid string, alg Algorithm) (jwk.VerificationKey, e
 		}
 		vk := verificationKey(k)
 		if vk == nil {
+			continue
+		}
+		// Without a "kid", only keys of the token's algorithm are the
+		// token's: an encryption key beside them is no reason to fail.
+		if err := k.CheckOp(jwk.OpVerify); err != nil {
+			if forbidden == nil && (kid != "" || k.Algorithm() == alg) {
+				forbidden = err
+			}
 			continue
 		}
 		if k.Algorithm() != alg {
@@ -201,6 +212,10 @@ func selectKey(keys *jwk.Set, kid string, alg Algorithm) (jwk.VerificationKey, e
 		return found, nil
 	case matches > 1:
 		return nil, fmt.Errorf("%w: token has no \"kid\" and %d keys fit %s", ErrNoKey, matches, alg)
+	case forbidden != nil && kid != "":
+		return nil, fmt.Errorf("%w: kid %q: %w", ErrKeyNotPermitted, kid, forbidden)
+	case forbidden != nil:
+		return nil, fmt.Errorf("%w: %s key: %w", ErrKeyNotPermitted, alg, forbidden)
 	case mismatch:
 		return nil, fmt.Errorf("%w: token says %s", ErrAlgorithmMismatch, alg)
 	case kid != "":
@@ -212,9 +227,6 @@ func selectKey(keys *jwk.Set, kid string, alg Algorithm) (jwk.VerificationKey, e
 func verificationKey(k jwk.Key) jwk.VerificationKey {
 	switch k := k.(type) {
 	case *jwk.PublicKey:
-		if k.Use() == "enc" {
-			return nil
-		}
 		return k
 	case *jwk.SecretKey:
 		return k

@@ -317,11 +317,13 @@ func attacks(t testing.TB) []attack {
 	add(attack{name: "typ anything, Type unset", src: "RFC 7519, Section 5.1", token: withHeader(`{"alg":"HS256","typ":"whatever"}`)})
 
 	// Time claims (RFC 7519, Sections 4.1.4 to 4.1.6), fixed clock.
-	noLeeway := func(v *jwt.Verifier) { v.Leeway = -1 }
+	noLeeway := func(v *jwt.Verifier) { v.Leeway = jwt.NoLeeway }
 	timeTok := func(claims string) string { return tok(`{"iss":"` + issuer + `","aud":"api"` + claims + `}`) }
 	add(attack{name: "exp = now, no leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(0)), config: noLeeway, want: errs(jwt.ErrExpired)})
 	add(attack{name: "exp = now + 1s, no leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(time.Second)), config: noLeeway})
 	add(attack{name: "exp = now - 1s, no leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Second)), config: noLeeway, want: errs(jwt.ErrExpired)})
+	add(attack{name: "exp = now - 1s, Leeway zero (default)", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Second)), config: func(v *jwt.Verifier) { v.Leeway = 0 }})
+	add(attack{name: "exp = now - 1s, Leeway -1h (none)", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Second)), config: func(v *jwt.Verifier) { v.Leeway = -time.Hour }, want: errs(jwt.ErrExpired)})
 	add(attack{name: "exp = now - 29s, default leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-29*time.Second))})
 	add(attack{name: "exp = now - 30s, default leeway", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-30*time.Second)), want: errs(jwt.ErrExpired)})
 	add(attack{name: "exp an hour ago", src: "RFC 7519, Section 4.1.4", token: timeTok(`,"exp":` + unix(-time.Hour)), want: errs(jwt.ErrExpired)})
@@ -354,6 +356,26 @@ func attacks(t testing.TB) []attack {
 	add(attack{name: "no kid, one HS256 key among others", src: "DESIGN §2", token: good, keys: setOf(t, hs, es, rs)})
 	add(attack{name: "kid not found", src: "RFC 7515, Section 4.1.4", token: withHeader(`{"alg":"HS256","kid":"nope"}`), keys: setOf(t, hs.(*jwk.SecretKey).WithKeyID("k1"), hs2.WithKeyID("k2")), want: errs(jwt.ErrNoKey)})
 	add(attack{name: "kid found among two", src: "RFC 7515, Section 4.1.4", token: withHeader(`{"alg":"HS256","kid":"k1"}`), keys: setOf(t, hs.(*jwk.SecretKey).WithKeyID("k1"), hs2.WithKeyID("k2"))})
+
+	// "use" and "key_ops": the kid is found, but its key is not for
+	// signatures, and the error says so rather than "no key".
+	esKid := handToken(t, `{"alg":"ES256","kid":"k"}`, baseClaims(""), es, jwk.ES256)
+	esKeyWith := func(extra string) *jwk.Set {
+		pub := es.(*jwk.PrivateKey).Public().WithKeyID("k")
+		data, err := pub.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := jwk.ParseKey(append(append(data[:len(data)-1], ","+extra...), '}'), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return setOf(t, k)
+	}
+	add(attack{name: `kid of a key with "use":"enc"`, src: "RFC 7517, Section 4.2", token: esKid, keys: esKeyWith(`"use":"enc"`), want: errs(jwt.ErrKeyNotPermitted)})
+	add(attack{name: `kid of a key with key_ops ["encrypt"] (Wycheproof JWS tcId 356)`, src: "RFC 7517, Section 4.3", token: esKid, keys: esKeyWith(`"key_ops":["encrypt"]`), want: errs(jwt.ErrKeyNotPermitted)})
+	add(attack{name: `kid of a key with key_ops ["verify"]`, src: "RFC 7517, Section 4.3", token: esKid, keys: esKeyWith(`"key_ops":["verify"]`)})
+	add(attack{name: `kid of a key with "use":"sig"`, src: "RFC 7517, Section 4.2", token: esKid, keys: esKeyWith(`"use":"sig"`)})
 
 	// Tampering.
 	add(attack{name: "claims changed", src: "RFC 7519, Section 7.2", token: segs[0] + "." + b64(baseClaims(`,"admin":true`)) + "." + segs[2], want: errs(jwt.ErrBadSignature)})

@@ -94,6 +94,45 @@ func ExampleVerifier_Verify() {
 	// alice 2030-01-01 13:00:00 +0000 UTC
 }
 
+// A Verifier allows [jwt.DefaultLeeway] of clock skew unless told
+// otherwise; [jwt.NoLeeway] allows none.
+func ExampleVerifier_noLeeway() {
+	key, err := jwk.NewSecretKey(exampleSecret, jwk.HS256)
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, err := jwk.NewSet(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The token expired one second before exampleNow.
+	token, err := jwt.Sign(&jwt.Claims{
+		Issuer:    "https://auth.example.com",
+		Audience:  jwt.Audience{"api.example.com"},
+		ExpiresAt: exampleNow().Add(-time.Second),
+	}, key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		leeway time.Duration
+	}{{"zero (DefaultLeeway)", 0}, {"NoLeeway", jwt.NoLeeway}} {
+		verifier := &jwt.Verifier{
+			Keys:     keys,
+			Issuer:   "https://auth.example.com",
+			Audience: "api.example.com",
+			Leeway:   c.leeway,
+			Now:      exampleNow,
+		}
+		_, err := verifier.Verify(token)
+		fmt.Printf("Leeway %s: %v\n", c.name, err)
+	}
+	// Output:
+	// Leeway zero (DefaultLeeway): <nil>
+	// Leeway NoLeeway: jwt: token is expired
+}
+
 func ExampleVerifier_VerifyInto() {
 	// AppClaims has the registered claims and the application's own.
 	type AppClaims struct {
@@ -183,6 +222,9 @@ func Example_errorChecking() {
 	check("ErrNoKey", verify(&jwt.Verifier{Keys: keyIDs, Issuer: valid.Issuer, Audience: "api.example.com", Now: exampleNow}, rotatedToken), jwt.ErrNoKey)
 	check("ErrBadSignature", verify(verifier, otherToken), jwt.ErrBadSignature)
 	check("ErrUnsupportedCritical", verify(verifier, hs256(exampleSecret, `{"alg":"HS256","crit":["ext"],"ext":1}`, `{}`)), jwt.ErrUnsupportedCritical)
+	encKey, _ := jwk.ParseKey([]byte(`{"kty":"oct","alg":"HS256","use":"enc","k":"`+base64.RawURLEncoding.EncodeToString(exampleSecret)+`"}`), "")
+	encKeys, _ := jwk.NewSet(encKey)
+	check("ErrKeyNotPermitted", verify(&jwt.Verifier{Keys: encKeys, Issuer: valid.Issuer, Audience: "api.example.com", Now: exampleNow}, sign(&valid)), jwt.ErrKeyNotPermitted)
 	check("ErrExpired", verify(verifier, with(func(c *jwt.Claims) { c.ExpiresAt = now.Add(-time.Hour) })), jwt.ErrExpired)
 	check("ErrNotYetValid", verify(verifier, with(func(c *jwt.Claims) { c.NotBefore = now.Add(time.Hour) })), jwt.ErrNotYetValid)
 	check("ErrInvalidIssuer", verify(verifier, with(func(c *jwt.Claims) { c.Issuer = "https://evil.example" })), jwt.ErrInvalidIssuer)
@@ -206,6 +248,7 @@ func Example_errorChecking() {
 	// ErrNoKey                  true
 	// ErrBadSignature           true
 	// ErrUnsupportedCritical    true
+	// ErrKeyNotPermitted        true
 	// ErrExpired                true
 	// ErrNotYetValid            true
 	// ErrInvalidIssuer          true

@@ -46,7 +46,7 @@ import (
 	"github.com/wardauth/ward/jose/jws"
 )
 
-// Errors returned by [Verifier.Verify] and [Sign]. The first seven are the
+// Errors returned by [Verifier.Verify] and [Sign]. The first eight are the
 // errors of package jws.
 var (
 	// ErrMalformed means the token or its claims are not well formed.
@@ -66,6 +66,10 @@ var (
 	// ErrUnsupportedCritical means the header "crit" names an extension
 	// the verifier does not process.
 	ErrUnsupportedCritical = jws.ErrUnsupportedCritical
+	// ErrKeyNotPermitted means the token's key is not meant for
+	// signatures: its JWK "use" is "enc" or its "key_ops" lacks "verify"
+	// (or "sign", when signing).
+	ErrKeyNotPermitted = jws.ErrKeyNotPermitted
 
 	// ErrExpired means the current time is at or after "exp" (plus leeway).
 	ErrExpired = errors.New("jwt: token is expired")

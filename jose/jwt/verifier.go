@@ -22,6 +22,12 @@ const DefaultLeeway = 30 * time.Second
 // MaxLeeway is the largest leeway a Verifier accepts.
 const MaxLeeway = 5 * time.Minute
 
+// NoLeeway, as [Verifier.Leeway], allows no clock skew at all: a token is
+// expired from the instant of its "exp" on. The zero Leeway means
+// [DefaultLeeway], so "none" needs this name (any negative duration means
+// the same).
+const NoLeeway time.Duration = -1
+
 // A Verifier checks tokens: their signature, then their claims. It is
 // configured like [crypto/tls.Config]: set the fields, then call
 // [Verifier.Verify] from any number of goroutines. A Verifier must not be
@@ -58,8 +64,8 @@ type Verifier struct {
 	Type string
 
 	// Leeway is the clock skew allowed for "exp", "nbf" and "iat". Zero:
-	// [DefaultLeeway]. Negative: none. More than [MaxLeeway]: every token
-	// fails with [ErrMisconfigured].
+	// [DefaultLeeway] (30 s). [NoLeeway] (or any negative duration): none.
+	// More than [MaxLeeway]: every token fails with [ErrMisconfigured].
 	Leeway time.Duration
 
 	// RequiredClaims lists claims that must be present, in addition to
