@@ -82,8 +82,9 @@ func kmFitting(kty string, algs []jwk.Algorithm) []jwk.Algorithm {
 // fits its type, if there is one: a JWK whose own "alg" contradicts it is a
 // usage error. Otherwise a JWK must have a key-management "alg" of its own,
 // and a PEM key (which never says) is a usage error. The keys of a set keep
-// their own "alg", and those that are not bound to a key-management
-// algorithm are dropped with a warning.
+// their own "alg"; public and secret keys without one are bound to the one
+// algorithm of algs that fits them, if there is one; the keys that are then
+// not bound to a key-management algorithm are dropped with a warning.
 func loadJWEKeyFile(e *env, path string, algs []jwk.Algorithm) (*keyFile, error) {
 	data, err := readFile(e, path)
 	if err != nil {
@@ -142,13 +143,23 @@ func loadJWEKeyFile(e *env, path string, algs []jwk.Algorithm) (*keyFile, error)
 	}
 	var keys []jwk.Key
 	for _, k := range kf.keys {
+		if k.Algorithm() == "" {
+			// Like verify: a key without "alg" is bound to the one --alg
+			// that fits it.
+			if fit := kmFitting(k.KeyType(), algs); len(fit) == 1 {
+				if b, err := bindKey(k, fit[0]); err == nil {
+					keys = append(keys, b)
+					continue
+				}
+			}
+		}
 		if !k.Algorithm().IsKeyManagement() {
 			what := fmt.Sprintf("the %s key", k.KeyType())
 			if k.KeyID() != "" {
 				what = fmt.Sprintf("the %s key %q", k.KeyType(), k.KeyID())
 			}
 			if k.Algorithm() == "" {
-				e.warnf("%s: %s has no \"alg\" and is skipped", path, what)
+				e.warnf("%s: %s has no \"alg\" and is skipped (name its algorithm with exactly one --alg)", path, what)
 			} else {
 				e.warnf("%s: %s is for %s, not for encryption, and is skipped", path, what, k.Algorithm())
 			}
@@ -158,6 +169,17 @@ func loadJWEKeyFile(e *env, path string, algs []jwk.Algorithm) (*keyFile, error)
 	}
 	kf.keys = keys
 	return kf, nil
+}
+
+// bindKey binds a key of a set that has no "alg" to alg.
+func bindKey(k jwk.Key, alg jwk.Algorithm) (jwk.Key, error) {
+	switch k := k.(type) {
+	case *jwk.SecretKey:
+		return k.WithAlgorithm(alg)
+	case *jwk.PublicKey:
+		return k.WithAlgorithm(alg)
+	}
+	return nil, fmt.Errorf("cannot bind a %T", k)
 }
 
 // unboundError explains why a single key could not be bound to a
