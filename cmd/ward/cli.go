@@ -113,13 +113,13 @@ func (e *env) fail(cmd string, err error) int {
 }
 
 // reason returns the message of a library error without the package
-// prefixes ("jwt: ", "jws: ", "jwk: ") that only repeat what ward's own
+// prefixes ("jwt: ", "jws: ", "jwe: ", "jwk: ") that only repeat what ward's own
 // prefix already says.
 func reason(err error) string {
 	msg := err.Error()
 	for {
 		trimmed := msg
-		for _, p := range []string{"jwt: ", "jws: ", "jwk: "} {
+		for _, p := range []string{"jwt: ", "jws: ", "jwe: ", "jwk: "} {
 			trimmed = strings.TrimPrefix(trimmed, p)
 		}
 		if trimmed == msg {

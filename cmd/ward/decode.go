@@ -19,6 +19,10 @@ const decodeUsage = `Usage: ward decode [--json] [--at TIME] [TOKEN | FILE | -]
 Shows the header and claims of a token WITHOUT VERIFYING IT: anyone can
 forge what it prints. Use "ward verify" to check a token.
 
+Of an encrypted token (a JWE, five segments) it shows the protected header
+and the sizes of the other parts, with the line "encrypted: the content
+cannot be shown without the key": "ward decrypt" shows the content.
+
 The token is the argument, the content of the file the argument names, or
 standard input ("-", or no argument when standard input is not a
 terminal). One trailing newline is trimmed from files and standard input,
@@ -33,7 +37,10 @@ not a JSON object.
 Flags:
     --json       print one JSON object: {"header", "claims", "dates",
                  "signature_bytes", "warnings", "verified": false}; a
-                 payload that is not a JSON object is in "payload" as text
+                 payload that is not a JSON object is in "payload" as text.
+                 For a JWE: {"type": "JWE", "header", "encrypted": true,
+                 "content", "nested", "sizes", "warnings", "verified":
+                 false}
     --at TIME    judge dates as of TIME (RFC 3339 or Unix seconds), not now
     -h, --help   show this help
 
@@ -44,6 +51,7 @@ Examples:
     $ ward sign --key key.jwk --sub alice | ward decode
     $ ward decode --json token.txt | jq .claims.sub
     $ ward decode "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."
+    $ ward encrypt --password-file pw.txt claims.json | ward decode
 `
 
 func runDecode(e *env, args []string) int {
@@ -58,6 +66,9 @@ func runDecode(e *env, args []string) int {
 	tok, err := readToken(e, "decode", pos)
 	if err != nil {
 		return e.fail("decode", err)
+	}
+	if isJWE(tok) {
+		return decodeJWE(e, tok, *asJSON)
 	}
 	u, err := jws.UnsafeDecode(tok, 0)
 	if err != nil {
@@ -268,7 +279,13 @@ func (d *decoded) printJSON(e *env) int {
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
+	return printIndented(e, out)
+}
+
+// printIndented prints decode's --json result v, indented, on standard
+// output.
+func printIndented(e *env, v any) int {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		e.errorf("encoding the result: %v", err)
 		return exitInvalid

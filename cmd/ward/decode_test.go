@@ -19,6 +19,10 @@ func FuzzDecode(f *testing.F) {
 		"Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.\r\n",
 		"",
 		"a.b.c",
+		// RFC 7516, Appendix A.3 (a JWE) and A.2 (RSA1_5).
+		"eyJhbGciOiJBMTI4S1ciLCJlbmMiOiJBMTI4Q0JDLUhTMjU2In0.6KB707dM9YTIgHtLvtgWQ8mKwboJW3of9locizkDTHzBC2IlrT1oOQ.AxY8DCtDaGlsbGljb3RoZQ.KDlTtXchhZTGufMYmOYGS4HffxPSUrfmqCHXaI9wOGY.U0m_YmjN04DJvceFICbCVQ",
+		"eyJhbGciOiJSU0ExXzUiLCJlbmMiOiJBMTI4Q0JDLUhTMjU2In0.AA.AxY8DCtDaGlsbGljb3RoZQ.KDlT.9hH0vgRfYgPnAHOd8stkvw",
+		"a.b.c.d.e",
 	} {
 		f.Add(tok)
 	}

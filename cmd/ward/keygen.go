@@ -1,20 +1,24 @@
 package main
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 
+	"github.com/wardauth/ward/jose/jwe"
 	"github.com/wardauth/ward/jose/jwk"
 )
 
-const keygenUsage = `Usage: ward keygen [--alg ALG] --out FILE [--public FILE [--pem]] [--kid KID]
+const keygenUsage = `Usage: ward keygen [--alg ALG] [--crv CRV] [--enc ENC] --out FILE [--public FILE [--pem]] [--kid KID]
 
-Generates a signing key and writes it as a private JWK to FILE, which is
-created with mode 0600 and never overwritten. The public key is printed on
-standard error as a one-line JWK ("Public key: {...}"), and written to
---public FILE if given. Nothing secret is ever printed.
+Generates a signing or encryption key and writes it as a private JWK to
+FILE, which is created with mode 0600 and never overwritten. The public key
+is printed on standard error as a one-line JWK ("Public key: {...}"), and
+written to --public FILE if given. Nothing secret is ever printed.
 
 The key's "kid" is its RFC 7638 thumbprint ("ward thumbprint"), unless
 --kid sets another. RSA keys have 2048 bits.
@@ -23,10 +27,28 @@ For HS256, HS384 and HS512 the key is a shared secret (a JWK of kty "oct"
 holding as many random bytes as the hash output): it has no public part, so
 give the file itself, over a secure channel, to the services that verify.
 
+For encryption ("ward encrypt", "ward decrypt") the algorithm is a JWE
+key-management algorithm, and asymmetric keys are marked "use":"enc":
+    RSA-OAEP, RSA-OAEP-256          an RSA key
+    ECDH-ES, ECDH-ES+A128KW,        an EC key on P-256 (--crv P-384, P-521
+    ECDH-ES+A256KW                  or X25519 for another curve)
+    A128KW, A256KW                  a 16- or 32-byte shared secret
+    dir                             a shared secret used as the content
+                                    key: 32 bytes (A256GCM, A128CBC-HS256),
+                                    or the size --enc needs
+    PBES2-HS256+A128KW,             32 random bytes used as a password
+    PBES2-HS512+A256KW
+Shared secrets have no public part: give the file to both sides.
+
 Flags:
     --alg ALG       the algorithm the key is for (default ES256): HS256,
                     HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512,
-                    ES256, ES384, ES512 or EdDSA
+                    ES256, ES384, ES512, EdDSA, or a key-management
+                    algorithm above
+    --crv CRV       the curve of an ECDH-ES key: P-256 (default), P-384,
+                    P-521 or X25519
+    --enc ENC       the content encryption a dir key is for: A128GCM,
+                    A256GCM (default), A128CBC-HS256 or A256CBC-HS512
     --out FILE      where to write the private key (required)
     --public FILE   also write the public key to FILE
     --pem           write the public key as PEM ("PUBLIC KEY") rather
@@ -41,6 +63,10 @@ Examples:
     $ ward keygen --out key.jwk --public key.pub.jwk
     $ ward keygen --alg EdDSA --out ed.jwk --public ed.pub.pem --pem
     $ ward keygen --alg HS256 --out secret.jwk --kid 2025-01
+    $ ward keygen --alg ECDH-ES+A128KW --out enc.jwk --public enc.pub.jwk
+    $ ward keygen --alg ECDH-ES --crv X25519 --out x25519.jwk --public x25519.pub.jwk
+    $ ward keygen --alg RSA-OAEP-256 --out rsa-enc.jwk --public rsa-enc.pub.pem --pem
+    $ ward keygen --alg dir --enc A128GCM --out dir.jwk
 `
 
 func runKeygen(e *env, args []string) int {
@@ -50,6 +76,8 @@ func runKeygen(e *env, args []string) int {
 	public := fs.String("public", "", "")
 	asPEM := fs.Bool("pem", false, "")
 	kid := fs.String("kid", "", "")
+	crv := fs.String("crv", "", "")
+	encName := fs.String("enc", "", "")
 	pos, code := parseFlags(e, fs, args, keygenUsage)
 	if code >= 0 {
 		return code
@@ -60,12 +88,24 @@ func runKeygen(e *env, args []string) int {
 	if *out == "" {
 		return usageError(e, "keygen", "--out FILE is required: ward never prints a private key")
 	}
-	alg, err := parseAlg(*algName)
+	alg, err := parseKeygenAlg(*algName)
 	if err != nil {
 		return e.fail("keygen", err)
 	}
+	var enc jwe.Encryption
+	if *encName != "" {
+		if enc, err = parseEnc(*encName); err != nil {
+			return e.fail("keygen", err)
+		}
+	}
 	secret := alg.KeyType() == jwk.KeyTypeOct
 	switch {
+	case *crv != "" && !alg.IsECDH():
+		return usageError(e, "keygen", "--crv is for the ECDH-ES algorithms; the curve of %s keys is fixed", alg)
+	case *crv != "" && !slices.Contains([]string{"P-256", "P-384", "P-521", jwk.CurveX25519}, *crv):
+		return usageError(e, "keygen", "unknown curve %q: use P-256, P-384, P-521 or X25519", *crv)
+	case enc != "" && alg != jwk.Dir:
+		return usageError(e, "keygen", "--enc sizes dir keys only; a %s key works with every content encryption", alg)
 	case secret && *public != "":
 		return usageError(e, "keygen", "%s keys are shared secrets with no public part: drop --public", alg)
 	case *asPEM && *public == "":
@@ -73,13 +113,35 @@ func runKeygen(e *env, args []string) int {
 	case *public == *out:
 		return usageError(e, "keygen", "--out and --public name the same file")
 	}
-	if err := keygen(e, alg, *out, *public, *asPEM, *kid); err != nil {
+	if err := keygen(e, keySpec{alg: alg, crv: *crv, enc: enc}, *out, *public, *asPEM, *kid); err != nil {
 		return e.fail("keygen", err)
 	}
 	return exitOK
 }
 
-func keygen(e *env, alg jwk.Algorithm, out, public string, asPEM bool, kid string) (err error) {
+// keySpec says what key keygen makes: for alg, on the curve crv (ECDH-ES
+// keys; "" is P-256), of the size enc needs (dir keys; "" is 32 bytes).
+type keySpec struct {
+	alg jwk.Algorithm
+	crv string
+	enc jwe.Encryption
+}
+
+// generate makes the key s describes.
+func (s keySpec) generate() (jwk.SigningKey, error) {
+	switch {
+	case s.alg.IsECDH() && s.crv != "":
+		return jwk.GenerateECDH(s.alg, s.crv)
+	case s.alg == jwk.Dir && s.enc != "":
+		secret := make([]byte, s.enc.KeySize())
+		rand.Read(secret) // never fails, see crypto/rand.Read
+		return jwk.NewSecretKey(secret, jwk.Dir)
+	}
+	return jwk.Generate(s.alg)
+}
+
+func keygen(e *env, spec keySpec, out, public string, asPEM bool, kid string) (err error) {
+	alg := spec.alg
 	// Create the files before generating the key, so that an existing file
 	// is reported at once; remove them again if anything fails.
 	priv, err := createExclusive(out, 0o600)
@@ -105,7 +167,7 @@ func keygen(e *env, alg jwk.Algorithm, out, public string, asPEM bool, kid strin
 		}
 	}
 
-	key, err := jwk.Generate(alg)
+	key, err := spec.generate()
 	if err != nil {
 		return err
 	}
@@ -132,7 +194,11 @@ func keygen(e *env, alg jwk.Algorithm, out, public string, asPEM bool, kid strin
 	sk, ok := key.(*jwk.PrivateKey)
 	if !ok {
 		fmt.Fprintf(e.stderr, "Secret key written to %s; %s keys have no public part\n", out, alg)
-		e.hintf("give %s only to the services that verify, over a secure channel", out)
+		if alg.IsKeyManagement() {
+			e.hintf("give %s only to the parties that encrypt and decrypt, over a secure channel", out)
+		} else {
+			e.hintf("give %s only to the services that verify, over a secure channel", out)
+		}
 		return nil
 	}
 	pubJSON, err := sk.Public().MarshalJSON()
@@ -186,4 +252,23 @@ func writeSync(f *os.File, data []byte) error {
 		return failf("writing %s: %v", f.Name(), err)
 	}
 	return nil
+}
+
+// parseKeygenAlg checks keygen's --alg: a signature or a key-management
+// algorithm.
+func parseKeygenAlg(s string) (jwk.Algorithm, error) {
+	if jwk.Algorithm(s).IsKeyManagement() {
+		return jwk.Algorithm(s), nil
+	}
+	if s == "RSA1_5" {
+		return parseKMAlg(s)
+	}
+	a, err := parseAlg(s)
+	if err != nil && strings.EqualFold(s, "none") {
+		return "", err
+	}
+	if err != nil {
+		return "", usagef([]string{"the signature algorithms are " + algList("") + "; the key-management algorithms are " + kmAlgList("")}, "unknown algorithm %q", s)
+	}
+	return a, nil
 }

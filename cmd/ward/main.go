@@ -1,5 +1,5 @@
-// Command ward makes keys, signs, verifies and decodes JSON Web Tokens, and
-// runs and administers Ward's auth server.
+// Command ward makes keys, signs, verifies, encrypts, decrypts and decodes
+// JSON Web Tokens, and runs and administers Ward's auth server.
 //
 // Run "ward help" for the list of commands, and "ward help COMMAND" for the
 // flags and worked examples of one.
@@ -14,9 +14,11 @@ import (
 const usage = `Usage: ward COMMAND [flags] [args]
 
 Commands:
-    keygen      generate a signing key (JWK) and print its public half
+    keygen      generate a signing or encryption key (JWK) and print its public half
     sign        sign claims into a token
     verify      verify a token and print its claims
+    encrypt     encrypt content into a JWE
+    decrypt     decrypt a JWE and print its content
     decode      show what a token contains, without verifying it
     thumbprint  print the RFC 7638 thumbprint of a key
     serve       run the auth server
@@ -38,6 +40,8 @@ Examples:
     $ ward sign --key key.jwk --iss https://auth.example --aud api --sub alice > token.txt
     $ ward verify --key key.pub.jwk --iss https://auth.example --aud api token.txt
     $ ward decode token.txt
+    $ ward encrypt --key enc.pub.jwk secret.txt > secret.jwe
+    $ ward decrypt --key enc.jwk secret.jwe
     $ ward serve
 `
 
@@ -66,6 +70,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runSign(e, args)
 	case "verify":
 		return runVerify(e, args)
+	case "encrypt":
+		return runEncrypt(e, args)
+	case "decrypt":
+		return runDecrypt(e, args)
 	case "decode":
 		return runDecode(e, args)
 	case "thumbprint":
@@ -102,6 +110,10 @@ func commandUsage(cmd string) string {
 		return signUsage
 	case "verify":
 		return verifyUsage
+	case "encrypt":
+		return encryptUsage
+	case "decrypt":
+		return decryptUsage
 	case "decode":
 		return decodeUsage
 	case "thumbprint":

@@ -185,7 +185,7 @@ func TestUsageExamples(t *testing.T) {
 		needsNetwork[ex] = true
 	}
 	usages := map[string]string{"ward": usage}
-	for _, cmd := range []string{"keygen", "sign", "verify", "decode", "thumbprint", "help", "version", "serve", "user", "audit", "keys", "client"} {
+	for _, cmd := range []string{"keygen", "sign", "verify", "encrypt", "decrypt", "decode", "thumbprint", "help", "version", "serve", "user", "audit", "keys", "client"} {
 		usages[cmd] = commandUsage(cmd)
 	}
 	for cmd, text := range usages {

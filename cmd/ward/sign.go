@@ -196,8 +196,14 @@ func runSign(e *env, args []string) int {
 	if err != nil {
 		return e.fail("sign", err)
 	}
-	if len(tok) > jws.DefaultMaxSize {
-		e.warnf("the token is %d bytes long: verifiers with the default limit (%d bytes) refuse it", len(tok), jws.DefaultMaxSize)
+	return printToken(e, tok, jws.DefaultMaxSize, "verifiers")
+}
+
+// printToken prints a token made by sign or encrypt, warning first if it
+// is longer than the default limit of those who will read it.
+func printToken(e *env, tok string, limit int, readers string) int {
+	if len(tok) > limit {
+		e.warnf("the token is %d bytes long: %s with the default limit (%d bytes) refuse it", len(tok), readers, limit)
 	}
 	fmt.Fprintln(e.stdout, tok)
 	return exitOK
