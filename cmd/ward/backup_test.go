@@ -23,6 +23,7 @@ import (
 func TestBackupDuringWrites(t *testing.T) {
 	t.Parallel()
 	cfg := testServeConfig(t)
+	cfg.Limits.Off = true // a sign-up burst from one address
 	m, _ := mustRunMain(t, cfg)
 
 	var (
