@@ -47,9 +47,10 @@ const maxDepth = strictjson.DefaultMaxDepth
 // integers must be minimal canonical base64url ([RFC 7518, Section 2]), EC
 // private keys must be exactly the size of the curve and coordinates no
 // longer (a shorter, minimal coordinate, as some libraries write, is
-// left-padded), EC points must be on the curve, private members must match the public ones,
-// and the sizes of [MinRSABits] and [RFC 7518, Section 3.2] are enforced.
-// Multi-prime RSA keys ("oth") are refused. An "alg" that is not one of
+// left-padded), EC points must be on the curve, private members must match
+// the public ones, and the sizes of [MinRSABits] and [RFC 7518, Section 3.2]
+// are enforced. RSA moduli with the ROCA fingerprint fail with [ErrROCA]
+// (an [ErrWeakKey]). Multi-prime RSA keys ("oth") are refused. An "alg" that is not one of
 // [Algorithms] (including "none") fails with [ErrUnsupportedAlgorithm], and a
 // "kty" or "crv" this package does not implement (such as "X25519") with
 // [ErrUnsupportedKeyType].
