@@ -179,6 +179,30 @@ func ExampleParseKey_roca() {
 	// Output: true true
 }
 
+// ParseSet skips the keys it cannot use, as RFC 7517, Section 5 asks, and
+// says which; a set with no usable key is an error.
+func ExampleParseSet_skipped() {
+	set, err := jwk.ParseSet([]byte(`{"keys":[
+		{"kty":"OKP","crv":"Ed448","kid":"new","x":"AA"},
+		{"kty":"OKP","crv":"Ed25519","kid":"old","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, k := range set.Skipped() {
+		fmt.Printf("skipped keys[%d] %q: %v\n", k.Index, k.KeyID, k.Err)
+	}
+	fmt.Println(set.Len(), set.Keys()[0].KeyID())
+
+	_, err = jwk.ParseSet([]byte(`{"keys":[{"kty":"OKP","crv":"Ed448","kid":"new","x":"AA"}]}`))
+	fmt.Println(errors.Is(err, jwk.ErrNoUsableKey))
+	fmt.Println(err)
+	// Output:
+	// skipped keys[0] "new": jwk: unsupported key type: OKP curve "Ed448"
+	// 1 old
+	// true
+	// jwk: JWK Set has no usable key: all 1 skipped: keys[0] (kid "new"): jwk: unsupported key type: OKP curve "Ed448"
+}
+
 func ExampleNewSecretKey_unbound() {
 	_, err := jwk.NewSecretKey(make([]byte, 32), "")
 	fmt.Println(errors.Is(err, jwk.ErrUnbound))

@@ -92,10 +92,13 @@ func ParseKey(data []byte, alg Algorithm) (Key, error) {
 // As Section 5 asks, keys that this package does not implement are skipped
 // rather than failing the set: those whose "kty" or "crv" is unsupported
 // (such as "X25519" or "Ed448") and those whose "alg" is not one of
-// [Algorithms] (such as "RSA-OAEP" encryption keys, or "none"). A key of a
-// supported type that is malformed fails the whole set, as does invalid
-// JSON anywhere in it. The set is built with [NewSet], so the same key
-// material under two algorithms fails with [ErrAlgorithmConflict].
+// [Algorithms] (such as "RSA-OAEP" encryption keys, or "none"). Skipping is
+// never silent: [Set.Skipped] lists each skipped key and why, and a set
+// with no usable key at all (an empty "keys" array, or every key skipped)
+// fails with a [*SetError] wrapping [ErrNoUsableKey]. A key of a supported
+// type that is malformed or weak fails the whole set, as does invalid JSON
+// anywhere in it. The set is built with [NewSet], so the same key material
+// under two algorithms fails with [ErrAlgorithmConflict].
 //
 // [RFC 7517, Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 func ParseSet(data []byte) (*Set, error) {
@@ -118,7 +121,10 @@ func ParseSet(data []byte) (*Set, error) {
 	if strictjson.KindOf(keysJSON) != strictjson.Array {
 		return nil, fmt.Errorf("%w: JWK Set \"keys\" member is not an array", ErrMalformed)
 	}
-	var keys []Key
+	var (
+		keys    []Key
+		skipped []SkippedKey
+	)
 	i := 0
 	err = strictjson.ForEachElement(keysJSON, maxDepth, func(value []byte) error {
 		defer func() { i++ }()
@@ -132,8 +138,11 @@ func ParseSet(data []byte) (*Set, error) {
 		if err != nil {
 			return fmt.Errorf("%w (keys[%d] of the JWK Set)", err, i)
 		}
-		if r.supported() != nil {
-			return nil // RFC 7517, Section 5: ignore keys we do not understand.
+		if err := r.supported(); err != nil {
+			// RFC 7517, Section 5: ignore keys we do not understand, and
+			// say which.
+			skipped = append(skipped, SkippedKey{Index: i, KeyID: r.kid, Err: err})
+			return nil
 		}
 		k, err := r.build("")
 		if err != nil {
@@ -148,7 +157,15 @@ func ParseSet(data []byte) (*Set, error) {
 		}
 		return nil, err
 	}
-	return NewSet(keys...)
+	if len(keys) == 0 {
+		return nil, &SetError{Skipped: skipped}
+	}
+	set, err := NewSet(keys...)
+	if err != nil {
+		return nil, err
+	}
+	set.skipped = skipped
+	return set, nil
 }
 
 // rawJWK holds the members of a JWK that this package reads. Key material
