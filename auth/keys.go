@@ -147,6 +147,10 @@ func (k *keyring) install(p *kr.Plan) error {
 			return revs.Check(c, sid, "")
 		},
 	}
+	// A keyring that would refuse every token fails here, not per request.
+	if err := st.verifier.Check(); err != nil {
+		return fmt.Errorf("auth: keyring verifier: %w", err)
+	}
 	k.cur.Store(st)
 	return nil
 }

@@ -180,8 +180,8 @@ func TestPeerJWKSInWard(t *testing.T) {
 			if err != nil {
 				t.Fatalf("jwk.ParseSet(%s JWKS): %v\n%s", p.name, err, data)
 			}
-			if set.Len() != len(fs) {
-				t.Fatalf("Ward parsed %d of %d keys from %s", set.Len(), len(fs), data)
+			if set.Len() != len(fs) || set.Skipped() != nil {
+				t.Fatalf("Ward parsed %d of %d keys from %s, skipping %v", set.Len(), len(fs), data, set.Skipped())
 			}
 			v := &wardjwt.Verifier{Keys: set, Issuer: testIssuer, Audience: testAudience}
 			for _, f := range fs {
@@ -336,6 +336,9 @@ func TestLeadingZeroCoordinates(t *testing.T) {
 				ps, err := jwk.ParseSet(peerSet)
 				if err != nil {
 					t.Fatalf("Ward rejects %s's JWKS %s: %v", p.name, peerSet, err)
+				}
+				if ps.Skipped() != nil {
+					t.Fatalf("Ward skips keys of %s's JWKS %s: %v", p.name, peerSet, ps.Skipped())
 				}
 				pv := &wardjwt.Verifier{Keys: ps, Issuer: testIssuer, Audience: testAudience}
 				if _, err := wardVerify(pv, p.sign(t, f, true)); err != nil {

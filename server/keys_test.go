@@ -22,6 +22,9 @@ func (e *env) fetchJWKS() (*jwk.Set, *response) {
 	if err != nil {
 		e.t.Fatalf("JWKS %s: %v", r.body, err)
 	}
+	if sk := set.Skipped(); sk != nil {
+		e.t.Fatalf("JWKS %s: keys skipped: %v", r.body, sk)
+	}
 	for _, k := range set.Keys() {
 		if _, ok := k.(*jwk.PublicKey); !ok {
 			e.t.Fatalf("JWKS holds a %T, want public keys only", k)

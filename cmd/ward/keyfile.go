@@ -41,9 +41,10 @@ func readFile(e *env, path string) ([]byte, error) {
 
 // keyFile is the content of a key file: one key, or a JWK Set.
 type keyFile struct {
-	keys []jwk.Key
-	set  bool // a JWK Set ({"keys":[...]})
-	pem  bool
+	keys    []jwk.Key
+	set     bool // a JWK Set ({"keys":[...]})
+	pem     bool
+	skipped []jwk.SkippedKey // keys of the set that jwk.ParseSet skipped
 }
 
 // parseKeyFile parses a JWK, a JWK Set or a PEM key, telling them apart by
@@ -59,7 +60,7 @@ func parseKeyFile(name string, data []byte, alg jwk.Algorithm) (*keyFile, error)
 			if err != nil {
 				return nil, &fileError{name, err}
 			}
-			return &keyFile{keys: set.Keys(), set: true}, nil
+			return &keyFile{keys: set.Keys(), set: true, skipped: set.Skipped()}, nil
 		}
 		k, err := jwk.ParseKey(data, alg)
 		if err != nil {
@@ -205,6 +206,14 @@ func loadVerificationKeys(e *env, path string, algs []jwk.Algorithm) ([]jwk.Key,
 func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.Key, error) {
 	var keys []jwk.Key
 	skipped := 0
+	for _, sk := range kf.skipped {
+		// jwk.ParseSet skips keys it does not implement; say which.
+		what := fmt.Sprintf("keys[%d]", sk.Index)
+		if sk.KeyID != "" {
+			what += fmt.Sprintf(" (kid %q)", sk.KeyID)
+		}
+		e.warnf("%s: %s is skipped: %s", path, what, reason(sk.Err))
+	}
 	for _, k := range kf.keys {
 		if p, ok := k.(*jwk.PrivateKey); ok {
 			k = p.Public()

@@ -153,6 +153,9 @@ func runVerify(e *env, args []string) int {
 		InsecureSkipIssuerCheck:   *iss == "",
 		InsecureSkipAudienceCheck: *aud == "",
 	}
+	if err := v.Check(); err != nil {
+		return e.fail("verify", usagef(nil, "%s", reason(err)))
+	}
 	var claims map[string]any
 	if err := v.VerifyInto(tok, &claims); err != nil {
 		if errors.Is(err, jwt.ErrMisconfigured) {
@@ -192,7 +195,7 @@ func verificationKeys(e *env, keyPath, secretFile, jwksURL string, algs []jwk.Al
 		if err != nil {
 			return nil, err
 		}
-		return usableKeys(e, jwksURL, &keyFile{keys: set.Keys(), set: true}, algs)
+		return usableKeys(e, jwksURL, &keyFile{keys: set.Keys(), set: true, skipped: set.Skipped()}, algs)
 	}
 	var alg jwk.Algorithm
 	switch fit := fitting(jwk.KeyTypeOct, algs); {

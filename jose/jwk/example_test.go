@@ -171,6 +171,38 @@ func ExampleParseKey_algorithmConflict() {
 	// Output: true
 }
 
+func ExampleParseKey_roca() {
+	// The RSA key of Wycheproof's json_web_key test 7, whose modulus has
+	// the ROCA fingerprint (CVE-2017-15361): anyone can factor it.
+	_, err := jwk.ParseKey([]byte(`{"kty":"RSA","alg":"RS256","e":"AQAB","n":"AanFpofbj7KjD4Lf-N2hVMKR7yewSyXhhbirIMTGpfYEhZ_lnt5UoK98DnKIgArXGTu3MaW_HhFw16HGaTDUHqPrId7fe4r11CqRw09yBFuW79V8sYIwHdzCaWflUI6auImYbVfoN9_nD5n8N8SY9DwXw7mwZM9wREPXoDPgOoIWl6q_MPsp7n0zs3Z5ZaiQWOOzl1S9OhwAfSiiOwz6efnXEaxuTEtPd7BjSx7NaFka8Dx9U7YqXy2RFj1O9PjyaDGuRh7YXsX3iMUSP_wSyHQg_c_qHRtKUsNSGCT7OZg0hzm2KphtjnayKJvC64vAbROBR4Ubg6Bxg9IQVZ-QYyE"}`), "")
+	fmt.Println(errors.Is(err, jwk.ErrROCA), errors.Is(err, jwk.ErrWeakKey))
+	// Output: true true
+}
+
+// ParseSet skips the keys it cannot use, as RFC 7517, Section 5 asks, and
+// says which; a set with no usable key is an error.
+func ExampleParseSet_skipped() {
+	set, err := jwk.ParseSet([]byte(`{"keys":[
+		{"kty":"OKP","crv":"Ed448","kid":"new","x":"AA"},
+		{"kty":"OKP","crv":"Ed25519","kid":"old","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, k := range set.Skipped() {
+		fmt.Printf("skipped keys[%d] %q: %v\n", k.Index, k.KeyID, k.Err)
+	}
+	fmt.Println(set.Len(), set.Keys()[0].KeyID())
+
+	_, err = jwk.ParseSet([]byte(`{"keys":[{"kty":"OKP","crv":"Ed448","kid":"new","x":"AA"}]}`))
+	fmt.Println(errors.Is(err, jwk.ErrNoUsableKey))
+	fmt.Println(err)
+	// Output:
+	// skipped keys[0] "new": jwk: unsupported key type: OKP curve "Ed448"
+	// 1 old
+	// true
+	// jwk: JWK Set has no usable key: all 1 skipped: keys[0] (kid "new"): jwk: unsupported key type: OKP curve "Ed448"
+}
+
 func ExampleNewSecretKey_unbound() {
 	_, err := jwk.NewSecretKey(make([]byte, 32), "")
 	fmt.Println(errors.Is(err, jwk.ErrUnbound))

@@ -48,12 +48,13 @@ const maxDepth = strictjson.DefaultMaxDepth
 // integers must be minimal canonical base64url ([RFC 7518, Section 2]), EC
 // private keys must be exactly the size of the curve and coordinates no
 // longer (a shorter, minimal coordinate, as some libraries write, is
-// left-padded), EC points must be on the curve, private members must match the public ones,
-// and the sizes of [MinRSABits] and [RFC 7518, Section 3.2] are enforced.
-// Multi-prime RSA keys ("oth") are refused. An "alg" that is not one of
-// [Algorithms] or [KeyManagementAlgorithms] (including "none" and "RSA1_5")
-// fails with [ErrUnsupportedAlgorithm], and a "kty" or "crv" this package
-// does not implement (such as "X448") with
+// left-padded), EC points must be on the curve, private members must match
+// the public ones, and the sizes of [MinRSABits] and [RFC 7518, Section 3.2]
+// are enforced. RSA moduli with the ROCA fingerprint fail with [ErrROCA]
+// (an [ErrWeakKey]). Multi-prime RSA keys ("oth") are refused. An "alg"
+// that is not one of [Algorithms] or [KeyManagementAlgorithms] (including
+// "none" and "RSA1_5") fails with [ErrUnsupportedAlgorithm], and a "kty" or
+// "crv" this package does not implement (such as "X448") with
 // [ErrUnsupportedKeyType].
 //
 // The "use" member, if present, must be "sig" or "enc", and "key_ops" an
@@ -94,10 +95,12 @@ func ParseKey(data []byte, alg Algorithm) (Key, error) {
 // rather than failing the set: those whose "kty" or "crv" is unsupported
 // (such as "X448" or "Ed448") and those whose "alg" is not one of
 // [Algorithms] or [KeyManagementAlgorithms] (such as "RSA1_5", or "none").
-// A key of a
-// supported type that is malformed fails the whole set, as does invalid
-// JSON anywhere in it. The set is built with [NewSet], so the same key
-// material under two algorithms fails with [ErrAlgorithmConflict].
+// Skipping is never silent: [Set.Skipped] lists each skipped key and why,
+// and a set with no usable key at all (an empty "keys" array, or every key
+// skipped) fails with a [*SetError] wrapping [ErrNoUsableKey]. A key of a
+// supported type that is malformed or weak fails the whole set, as does
+// invalid JSON anywhere in it. The set is built with [NewSet], so the same
+// key material under two algorithms fails with [ErrAlgorithmConflict].
 //
 // [RFC 7517, Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 func ParseSet(data []byte) (*Set, error) {
@@ -120,7 +123,10 @@ func ParseSet(data []byte) (*Set, error) {
 	if strictjson.KindOf(keysJSON) != strictjson.Array {
 		return nil, fmt.Errorf("%w: JWK Set \"keys\" member is not an array", ErrMalformed)
 	}
-	var keys []Key
+	var (
+		keys    []Key
+		skipped []SkippedKey
+	)
 	i := 0
 	err = strictjson.ForEachElement(keysJSON, maxDepth, func(value []byte) error {
 		defer func() { i++ }()
@@ -134,8 +140,11 @@ func ParseSet(data []byte) (*Set, error) {
 		if err != nil {
 			return fmt.Errorf("%w (keys[%d] of the JWK Set)", err, i)
 		}
-		if r.supported() != nil {
-			return nil // RFC 7517, Section 5: ignore keys we do not understand.
+		if err := r.supported(); err != nil {
+			// RFC 7517, Section 5: ignore keys we do not understand, and
+			// say which.
+			skipped = append(skipped, SkippedKey{Index: i, KeyID: r.kid, Err: err})
+			return nil
 		}
 		k, err := r.build("")
 		if err != nil {
@@ -150,7 +159,15 @@ func ParseSet(data []byte) (*Set, error) {
 		}
 		return nil, err
 	}
-	return NewSet(keys...)
+	if len(keys) == 0 {
+		return nil, &SetError{Skipped: skipped}
+	}
+	set, err := NewSet(keys...)
+	if err != nil {
+		return nil, err
+	}
+	set.skipped = skipped
+	return set, nil
 }
 
 // rawJWK holds the members of a JWK that this package reads. Key material

@@ -22,7 +22,8 @@ var (
 	// ErrKeyMismatch means the key's type or curve does not fit the algorithm.
 	ErrKeyMismatch = errors.New("jwk: key does not fit algorithm")
 	// ErrWeakKey means an RSA modulus below [MinRSABits] (or above
-	// [MaxRSABits]) or an HMAC secret shorter than the hash output.
+	// [MaxRSABits]) or with the ROCA fingerprint ([ErrROCA]), or an HMAC
+	// secret shorter than the hash output.
 	ErrWeakKey = errors.New("jwk: key is too weak")
 	// ErrMalformed means the JWK, JWKS or PEM text cannot be parsed.
 	ErrMalformed = errors.New("jwk: malformed key")
@@ -130,6 +131,9 @@ func checkPublic(pub crypto.PublicKey, alg Algorithm) (string, error) {
 		}
 		if p.E < 3 || p.E%2 == 0 {
 			return "", fmt.Errorf("%w: bad RSA public exponent", ErrMalformed)
+		}
+		if hasROCAFingerprint(p.N) {
+			return "", ErrROCA
 		}
 	case *ecdsa.PublicKey:
 		kty = KeyTypeEC

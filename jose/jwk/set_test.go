@@ -32,11 +32,47 @@ func TestParseSet(t *testing.T) {
 			t.Errorf("got %d keys: %v", s.Len(), s.Keys())
 		}
 	})
+	// Skipping is never silent (RFC 7517, Section 5 lets a set hold keys
+	// the reader does not understand; the caller must hear of them).
 	t.Run("empty set", func(t *testing.T) {
 		t.Parallel()
 		s, err := jwk.ParseSet([]byte(`{"keys":[]}`))
-		if err != nil || s.Len() != 0 {
+		var se *jwk.SetError
+		if s != nil || !errors.Is(err, jwk.ErrNoUsableKey) || !errors.As(err, &se) || len(se.Skipped) != 0 {
 			t.Errorf("ParseSet: %v, %v", s, err)
+		}
+	})
+	t.Run("nothing usable", func(t *testing.T) {
+		t.Parallel()
+		data := `{"keys":[{"kty":"OKP","crv":"Ed448","x":"AA","kid":"a"},{"kty":"EC","crv":"P-256","alg":"ECDH-ES+FOO","x":"` + a1X + `","y":"` + a1Y + `"},{"kty":"OKP","crv":"Ed448","x":"AA"}]}`
+		s, err := jwk.ParseSet([]byte(data))
+		var se *jwk.SetError
+		if s != nil || !errors.Is(err, jwk.ErrNoUsableKey) || !errors.As(err, &se) {
+			t.Fatalf("ParseSet: %v, %v", s, err)
+		}
+		if !errors.Is(err, jwk.ErrUnsupportedKeyType) || !errors.Is(err, jwk.ErrUnsupportedAlgorithm) {
+			t.Errorf("the error does not wrap the reasons: %v", err)
+		}
+		if len(se.Skipped) != 3 || se.Skipped[0].KeyID != "a" || se.Skipped[1].Index != 1 || !errors.Is(se.Skipped[1].Err, jwk.ErrUnsupportedAlgorithm) {
+			t.Errorf("skipped: %v", se.Skipped)
+		}
+		if want := `jwk: JWK Set has no usable key: all 3 skipped: keys[0] (kid "a"): jwk: unsupported key type: OKP curve "Ed448"; `; !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("error %q, want it to start with %q", err, want)
+		}
+	})
+	t.Run("some skipped", func(t *testing.T) {
+		t.Parallel()
+		data := `{"keys":[{"kty":"OKP","crv":"Ed448","x":"AA","kid":"a"},` + ed + `]}`
+		s, err := jwk.ParseSet([]byte(data))
+		if err != nil || s.Len() != 1 {
+			t.Fatalf("ParseSet: %v, %v", s, err)
+		}
+		sk := s.Skipped()
+		if len(sk) != 1 || sk[0].Index != 0 || sk[0].KeyID != "a" || !errors.Is(sk[0].Err, jwk.ErrUnsupportedKeyType) {
+			t.Errorf("skipped: %v", sk)
+		}
+		if full, err := jwk.ParseSet([]byte(`{"keys":[` + ed + `]}`)); err != nil || full.Skipped() != nil {
+			t.Errorf("a set with nothing skipped: %v, %v", full.Skipped(), err)
 		}
 	})
 	errTests := []struct {
@@ -74,8 +110,9 @@ func TestParseSet(t *testing.T) {
 	}
 	t.Run("MaxSetKeys", func(t *testing.T) {
 		t.Parallel()
-		keys := strings.Repeat(`{"kty":"OKP","crv":"X448","x":"AA"},`, jwk.MaxSetKeys)
-		if _, err := jwk.ParseSet([]byte(`{"keys":[` + keys[:len(keys)-1] + `]}`)); err != nil {
+		keys := strings.Repeat(`{"kty":"OKP","crv":"Ed448","x":"AA"},`, jwk.MaxSetKeys)
+		s, err := jwk.ParseSet([]byte(`{"keys":[` + keys[len(`{"kty":"OKP","crv":"Ed448","x":"AA"},`):] + ed + `]}`))
+		if err != nil || s.Len() != 1 || len(s.Skipped()) != jwk.MaxSetKeys-1 {
 			t.Errorf("MaxSetKeys keys: %v", err)
 		}
 		if _, err := jwk.ParseSet([]byte(`{"keys":[` + keys + ed + `]}`)); !errors.Is(err, jwk.ErrMalformed) || !strings.Contains(err.Error(), "MaxSetKeys") {

@@ -470,6 +470,10 @@ func TestVerifierConfig(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			// Check finds every configuration that fails all tokens.
+			if err := c.v.Check(); errors.Is(c.want, jwt.ErrMisconfigured) != errors.Is(err, jwt.ErrMisconfigured) || (err != nil && !errors.Is(err, jwt.ErrMisconfigured)) {
+				t.Errorf("Check() = %v, for a Verifier whose tokens get %v", err, c.want)
+			}
 			for i := range 2 { // the second call uses the cached setup
 				_, err := c.v.Verify(c.token)
 				if c.want == nil && err != nil {
@@ -480,6 +484,29 @@ func TestVerifierConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Check also reports keys that Verify leaves unused because they cannot be
+// bound to an algorithm, which Verify cannot tell from a missing key.
+func TestVerifierCheckUnboundKey(t *testing.T) {
+	hs := testKey(t, jwk.HS256)
+	unbound, err := jwk.ParseKey([]byte(`{"kty":"oct","kid":"old","k":"`+b64(strings.Repeat("x", 64))+`"}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &jwt.Verifier{Keys: mustSet(t, hs, unbound), Issuer: issuer, Audience: audience, Now: fixedNow, Algorithms: []jwk.Algorithm{jwk.HS256, jwk.HS512}}
+	err = v.Check()
+	if !errors.Is(err, jwt.ErrMisconfigured) || !strings.Contains(err.Error(), `oct key "old" has no "alg"`) {
+		t.Errorf("Check() = %v", err)
+	}
+	// Verify still works with the bound key.
+	if _, err := v.Verify(handToken(t, `{"alg":"HS256"}`, baseClaims(""), hs, jwk.HS256)); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	ok := &jwt.Verifier{Keys: mustSet(t, hs, unbound), Issuer: issuer, Audience: audience, Algorithms: []jwk.Algorithm{jwk.HS256}}
+	if err := ok.Check(); err != nil {
+		t.Errorf("Check() with one HMAC algorithm: %v", err)
 	}
 }
 

@@ -94,6 +94,32 @@ func ExampleVerifier_Verify() {
 	// alice 2030-01-01 13:00:00 +0000 UTC
 }
 
+// Check a Verifier once, at startup, to fail early on a configuration that
+// would refuse every token.
+func ExampleVerifier_Check() {
+	key, err := jwk.NewSecretKey(exampleSecret, jwk.HS256)
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, err := jwk.NewSet(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	verifier := &jwt.Verifier{
+		Keys:       keys,
+		Issuer:     "https://auth.example.com",
+		Audience:   "api.example.com",
+		Algorithms: []jwk.Algorithm{jwk.HS256, "HS257"},
+	}
+	if err := verifier.Check(); err != nil {
+		fmt.Println(errors.Is(err, jwt.ErrMisconfigured))
+		fmt.Println(err)
+	}
+	// Output:
+	// true
+	// jwt: misconfigured: unsupported algorithm "HS257"
+}
+
 // A Verifier allows [jwt.DefaultLeeway] of clock skew unless told
 // otherwise; [jwt.NoLeeway] allows none.
 func ExampleVerifier_noLeeway() {

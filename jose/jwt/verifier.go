@@ -30,8 +30,9 @@ const NoLeeway time.Duration = -1
 
 // A Verifier checks tokens: their signature, then their claims. It is
 // configured like [crypto/tls.Config]: set the fields, then call
-// [Verifier.Verify] from any number of goroutines. A Verifier must not be
-// modified after its first use. Each field's doc says what its zero value
+// [Verifier.Verify] from any number of goroutines ([Verifier.Check] first
+// reports a configuration error before any token is seen). A Verifier must
+// not be modified after its first use. Each field's doc says what its zero value
 // does; every zero value is the safe choice.
 type Verifier struct {
 	// Keys holds the verification keys ([*jwk.PublicKey] or
@@ -39,8 +40,8 @@ type Verifier struct {
 	// half). A token's key is chosen by its "kid"; a token without "kid"
 	// needs a set with exactly one key for its algorithm. A key parsed
 	// without an "alg" is bound to the one algorithm in Algorithms that
-	// fits it, or is unusable. Nil or empty: every token fails with
-	// [ErrMisconfigured].
+	// fits it, or is unusable (which [Verifier.Check] reports). Nil or
+	// empty: every token fails with [ErrMisconfigured].
 	Keys *jwk.Set
 
 	// Algorithms is an allow-list of algorithms. Empty: the algorithms the
@@ -133,6 +134,7 @@ func (c *planCache) plan(t reflect.Type) (*strictjson.Plan, error) {
 
 type verifierSetup struct {
 	err            error
+	unbound        []string // keys bindKeys could not bind, described
 	customRequired []string // RequiredClaims that are not registered claims
 	keys           *jwk.Set
 	opts           jws.VerifyOptions
@@ -178,11 +180,11 @@ func (v *Verifier) prepare() verifierSetup {
 	if len(s.customRequired) > 64 {
 		return fail("more than 64 custom RequiredClaims")
 	}
-	keys, err := bindKeys(v.Keys, v.Algorithms)
+	keys, unbound, err := bindKeys(v.Keys, v.Algorithms)
 	if err != nil {
 		return fail("%v", err)
 	}
-	s.keys = keys
+	s.keys, s.unbound = keys, unbound
 	// The claims are parsed with opts.MaxDepth too, so resolve the default
 	// here: left at zero, strictjson would apply its own, deeper, limit.
 	maxDepth := v.MaxDepth
@@ -199,18 +201,9 @@ func (v *Verifier) prepare() verifierSetup {
 }
 
 // bindKeys returns keys with every unbound key bound to the single allowed
-// algorithm that fits its type. Keys that cannot be bound are dropped; if no
-// key is left, that is an error.
-func bindKeys(keys *jwk.Set, algs []jwk.Algorithm) (*jwk.Set, error) {
-	unbound := false
-	for _, k := range keys.Keys() {
-		if k.Algorithm() == "" {
-			unbound = true
-		}
-	}
-	if !unbound {
-		return keys, nil
-	}
+// algorithm that fits its type. Keys that cannot be bound are dropped and
+// described in unbound; if no key is left, that is an error.
+func bindKeys(keys *jwk.Set, algs []jwk.Algorithm) (bound *jwk.Set, unbound []string, err error) {
 	var out []jwk.Key
 	for _, k := range keys.Keys() {
 		if k.Algorithm() != "" {
@@ -224,27 +217,65 @@ func bindKeys(keys *jwk.Set, algs []jwk.Algorithm) (*jwk.Set, error) {
 			}
 		}
 		if len(fit) != 1 {
-			continue // ambiguous or not allowed: the key cannot be used
+			// Ambiguous or not allowed: the key cannot be used.
+			why := fmt.Sprintf("Algorithms allows %d algorithms for %s keys", len(fit), k.KeyType())
+			if len(fit) == 0 {
+				why = fmt.Sprintf("Algorithms allows none for %s keys", k.KeyType())
+			}
+			unbound = append(unbound, fmt.Sprintf("%s key %q has no \"alg\" and %s, so it is not used (set its \"alg\" or allow exactly one)", k.KeyType(), k.KeyID(), why))
+			continue
 		}
 		switch k := k.(type) {
 		case *jwk.PublicKey:
 			b, err := k.WithAlgorithm(fit[0])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, b)
 		case *jwk.SecretKey:
 			b, err := k.WithAlgorithm(fit[0])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, b)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no key is bound to an algorithm: set \"alg\" on the keys or list exactly one algorithm per key type in Verifier.Algorithms")
+		return nil, nil, fmt.Errorf("no key is bound to an algorithm: set \"alg\" on the keys or list exactly one algorithm per key type in Verifier.Algorithms")
 	}
-	return jwk.NewSet(out...)
+	rebound := len(unbound) > 0
+	for i, k := range out {
+		rebound = rebound || k != keys.Keys()[i]
+	}
+	if !rebound {
+		return keys, nil, nil
+	}
+	set, err := jwk.NewSet(out...)
+	return set, unbound, err
+}
+
+// Check reports whether v is configured correctly, so that a program can
+// fail at startup rather than refuse every token later. It returns nil, or
+// an error wrapping [ErrMisconfigured] that says what is wrong: no keys, an
+// empty Issuer or Audience without its Insecure field, an algorithm in
+// Algorithms that this module does not implement, a Leeway above
+// [MaxLeeway], or a key that cannot be bound to an algorithm. [Verifier.Verify]
+// fails every token with the same error in all but the last case; a key
+// that cannot be bound (a JWK without "alg" for which Algorithms allows no
+// algorithm, or several, of its type) is only left unused there, and Check
+// is where it shows.
+//
+// Check may be called at any time, from any goroutine; like Verify, it
+// fixes the configuration, which must not be changed afterwards.
+func (v *Verifier) Check() error {
+	v.init()
+	if v.setup.err != nil {
+		return v.setup.err
+	}
+	if len(v.setup.unbound) > 0 {
+		return fmt.Errorf("%w: %s", ErrMisconfigured, strings.Join(v.setup.unbound, "; "))
+	}
+	return nil
 }
 
 // Verify checks token and returns its registered claims.
