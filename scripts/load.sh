@@ -16,7 +16,9 @@
 #   WORKERS=16        concurrent client workers
 #   USERS=16          users created (refresh: one session per worker)
 #   MODES=refresh,client-credentials,login   (also: refresh-app, login-flood)
-#   COMPARE_LIMITS=1  1: a second server with --limits off (see above)
+#   COMPARE_LIMITS=1  1: a second server with COMPARE_FLAGS (see above)
+#   COMPARE_FLAGS="--limits off"  what the second server turns off, e.g.
+#                     "--limits off --no-metrics" for limits and metrics
 #   ROUNDS=4          alternating rounds with COMPARE_LIMITS=1, and per
 #                     phase of login-flood
 #   PIN=0             1: the server on CPU 0 with GOMAXPROCS=1 and the load
@@ -41,6 +43,7 @@ LOG_LEVEL=${LOG_LEVEL:-warn}
 SERVE_FLAGS=${SERVE_FLAGS:-}
 KEEP=${KEEP:-0}
 COMPARE_LIMITS=${COMPARE_LIMITS:-1}
+COMPARE_FLAGS=${COMPARE_FLAGS:---limits off}
 ROUNDS=${ROUNDS:-4}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-load.XXXXXX")
@@ -122,11 +125,11 @@ compare=()
 if [ "$COMPARE_LIMITS" = 1 ]; then
 	# shellcheck disable=SC2086
 	"${server_prefix[@]}" "$tmp/ward" serve --addr 127.0.0.1:0 --data-dir "$tmp/data" \
-		--log-level "$LOG_LEVEL" --trusted-proxy 127.0.0.1 --limits off $SERVE_FLAGS 2>"$tmp/serve-off.log" &
+		--log-level "$LOG_LEVEL" --trusted-proxy 127.0.0.1 $COMPARE_FLAGS $SERVE_FLAGS 2>"$tmp/serve-off.log" &
 	off_pid=$!
 	off_url=$(wait_url "$tmp/serve-off.log" "$off_pid")
-	echo "# ward serve --limits off at $off_url (pid $off_pid), same data directory"
-	compare=(-compare-url "$off_url" -compare-pid "$off_pid" -label limits-on -compare-label limits-off)
+	echo "# ward serve $COMPARE_FLAGS at $off_url (pid $off_pid), same data directory"
+	compare=(-compare-url "$off_url" -compare-pid "$off_pid" -label on -compare-label off)
 fi
 
 # Users and a client, through the admin commands (the server is running:
