@@ -7,9 +7,9 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-// adminClientJSON is an OAuth client as the admin API shows it (never its
-// secret or the secret's hash).
-type adminClientJSON struct {
+// ClientJSON is an OAuth client as the admin API and `ward client list
+// --json` show it (never its secret or the secret's hash).
+type ClientJSON struct {
 	ID              string     `json:"client_id"`
 	Name            string     `json:"name"`
 	Scopes          []string   `json:"scopes"`
@@ -24,18 +24,19 @@ type adminClientJSON struct {
 	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
 }
 
-func adminClientOut(c *auth.Client) adminClientJSON {
+// NewClientJSON returns c as [ClientJSON].
+func NewClientJSON(c *auth.Client) ClientJSON {
 	scopes := c.Scopes
 	if scopes == nil {
 		scopes = []string{}
 	}
-	return adminClientJSON{ID: c.ID, Name: c.Name, Scopes: scopes, Introspect: c.Introspect, IntrospectEmail: c.IntrospectEmail, Feed: c.Feed,
+	return ClientJSON{ID: c.ID, Name: c.Name, Scopes: scopes, Introspect: c.Introspect, IntrospectEmail: c.IntrospectEmail, Feed: c.Feed,
 		Disabled: c.Disabled, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: optTime(c.UpdatedAt), PreviousSecretUntil: optTime(c.PreviousSecretUntil)}
 }
 
 // adminClientSecretJSON is a client with its new secret, shown once.
 type adminClientSecretJSON struct {
-	adminClientJSON
+	ClientJSON
 	Secret string `json:"client_secret"`
 }
 
@@ -47,9 +48,9 @@ func (s *Server) handleAdminClients(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]adminClientJSON, 0, len(cs))
+	out := make([]ClientJSON, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, adminClientOut(c))
+		out = append(out, NewClientJSON(c))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"clients": out})
 }
@@ -77,7 +78,7 @@ func (s *Server) handleAdminAddClient(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, adminClientSecretJSON{adminClientOut(c), secret})
+	writeJSON(w, http.StatusCreated, adminClientSecretJSON{NewClientJSON(c), secret})
 }
 
 // handleAdminDisableClient: POST /v1/admin/clients/{id}/disable → client;
@@ -104,7 +105,7 @@ func (s *Server) writeAdminClient(w http.ResponseWriter, r *http.Request, id str
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, adminClientOut(c))
+	writeJSON(w, http.StatusOK, NewClientJSON(c))
 }
 
 type adminSecretRequest struct {
@@ -140,5 +141,5 @@ func (s *Server) handleAdminClientSecret(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, adminClientSecretJSON{adminClientOut(c), secret})
+	writeJSON(w, http.StatusOK, adminClientSecretJSON{NewClientJSON(c), secret})
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"time"
+
+	"github.com/wardauth/ward/auth"
 )
 
 // optTime is a time that is omitted from JSON when zero.
@@ -14,9 +16,9 @@ func optTime(t time.Time) *time.Time {
 	return &u
 }
 
-// adminKeyJSON is a signing key as the admin API shows it (never its
-// private part).
-type adminKeyJSON struct {
+// KeyJSON is a signing key as the admin API and `ward keys list --json`
+// show it (never its private part).
+type KeyJSON struct {
 	KeyID       string     `json:"kid"`
 	Algorithm   string     `json:"alg"`
 	State       string     `json:"state"`
@@ -27,6 +29,12 @@ type adminKeyJSON struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 }
 
+// NewKeyJSON returns k as [KeyJSON].
+func NewKeyJSON(k auth.KeyInfo) KeyJSON {
+	return KeyJSON{KeyID: k.KeyID, Algorithm: k.Algorithm, State: k.State, CreatedAt: k.CreatedAt.UTC(),
+		ActivateAt: optTime(k.ActivateAt), ActivatedAt: optTime(k.ActivatedAt), RetiredAt: optTime(k.RetiredAt), RevokedAt: optTime(k.RevokedAt)}
+}
+
 // handleAdminKeys: GET /v1/admin/keys → {"keys":[…]}, oldest first.
 func (s *Server) handleAdminKeys(w http.ResponseWriter, r *http.Request) {
 	keys, err := s.svc.ListKeys(r.Context())
@@ -34,10 +42,9 @@ func (s *Server) handleAdminKeys(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]adminKeyJSON, 0, len(keys))
+	out := make([]KeyJSON, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, adminKeyJSON{KeyID: k.KeyID, Algorithm: k.Algorithm, State: k.State, CreatedAt: k.CreatedAt.UTC(),
-			ActivateAt: optTime(k.ActivateAt), ActivatedAt: optTime(k.ActivatedAt), RetiredAt: optTime(k.RetiredAt), RevokedAt: optTime(k.RevokedAt)})
+		out = append(out, NewKeyJSON(k))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/server"
 )
 
 const clientUsage = `Usage: ward client add NAME [--scope SCOPE]... [--introspect [--introspect-email]] [--feed]
@@ -191,20 +192,6 @@ func clientChange(e *env, state *stateOptions, sub, id string, overlap time.Dura
 	return nil
 }
 
-type clientJSON struct {
-	ID              string    `json:"client_id"`
-	Name            string    `json:"name"`
-	Scopes          []string  `json:"scopes"`
-	Introspect      bool      `json:"introspect"`
-	IntrospectEmail bool      `json:"introspect_email"`
-	Feed            bool      `json:"feed"`
-	Disabled        bool      `json:"disabled"`
-	CreatedAt       time.Time `json:"created_at"`
-	// PreviousSecretUntil is when the secret replaced by the last
-	// rotate-secret --overlap stops working, if it still works.
-	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
-}
-
 func clientList(e *env, state *stateOptions, asJSON bool) error {
 	ctx := context.Background()
 	svc, store, err := state.openService(ctx, e, auth.Config{})
@@ -216,19 +203,9 @@ func clientList(e *env, state *stateOptions, asJSON bool) error {
 	if err != nil {
 		return authError(err)
 	}
-	out := []clientJSON{}
-	now := time.Now()
+	out := []server.ClientJSON{}
 	for _, c := range cs {
-		scopes := c.Scopes
-		if scopes == nil {
-			scopes = []string{}
-		}
-		j := clientJSON{ID: c.ID, Name: c.Name, Scopes: scopes, Introspect: c.Introspect, IntrospectEmail: c.IntrospectEmail, Feed: c.Feed,
-			Disabled: c.Disabled, CreatedAt: c.CreatedAt.UTC()}
-		if now.Before(c.PreviousSecretUntil) {
-			j.PreviousSecretUntil = optTime(c.PreviousSecretUntil)
-		}
-		out = append(out, j)
+		out = append(out, server.NewClientJSON(c))
 	}
 	if asJSON {
 		b, _ := json.MarshalIndent(out, "", "  ")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/jose/jwk"
+	"github.com/wardauth/ward/server"
 )
 
 const keysUsage = `Usage: ward keys list [--json]
@@ -145,25 +146,6 @@ func runKeys(e *env, args []string) int {
 	return exitOK
 }
 
-type keyJSON struct {
-	KeyID       string     `json:"kid"`
-	Algorithm   string     `json:"alg"`
-	State       string     `json:"state"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ActivateAt  *time.Time `json:"activate_at,omitempty"`
-	ActivatedAt *time.Time `json:"activated_at,omitempty"`
-	RetiredAt   *time.Time `json:"retired_at,omitempty"`
-	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
-}
-
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	t = t.UTC()
-	return &t
-}
-
 func keysList(e *env, state *stateOptions, asJSON bool) error {
 	ctx := context.Background()
 	svc, store, err := state.openService(ctx, e, auth.Config{})
@@ -175,10 +157,9 @@ func keysList(e *env, state *stateOptions, asJSON bool) error {
 	if err != nil {
 		return authError(err)
 	}
-	out := []keyJSON{}
+	out := []server.KeyJSON{}
 	for _, k := range keys {
-		out = append(out, keyJSON{KeyID: k.KeyID, Algorithm: k.Algorithm, State: k.State, CreatedAt: k.CreatedAt.UTC(),
-			ActivateAt: optTime(k.ActivateAt), ActivatedAt: optTime(k.ActivatedAt), RetiredAt: optTime(k.RetiredAt), RevokedAt: optTime(k.RevokedAt)})
+		out = append(out, server.NewKeyJSON(k))
 	}
 	if asJSON {
 		b, _ := json.MarshalIndent(out, "", "  ")
