@@ -138,11 +138,12 @@ func (s *Service) revokeUser(tx Tx, l *txlog, userID string, now time.Time, reas
 	if _, err := s.endUserSessions(tx, l, userID, "", now, reason, meta); err != nil {
 		return err
 	}
-	// The user's tokens all name a session, and each session revocation
-	// covers tokens issued up to the end of its second ("iat" has whole
-	// seconds). The user revocation is a second line that must not refuse
-	// the tokens of a login made just after it: it starts at the whole
-	// second.
+	// The user's tokens all name a session, and each session's revocation
+	// refuses every token of that session whatever its "iat", so the
+	// store's commit order decides, not clocks ([Revocations.Check]). The
+	// user revocation applies only to tokens without a session, up to the
+	// end of its second; a login committed after it starts a new session
+	// and is not refused.
 	l.revoke(Revocation{Kind: RevokeUser, Subject: userID, NotBefore: now.Truncate(time.Second), Expires: now.Add(keyLifetime), CreatedAt: now})
 	return nil
 }
