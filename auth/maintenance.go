@@ -23,7 +23,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupStats, error) {
 	var stats CleanupStats
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		stats, err = tx.Cleanup(p)
+		stats, err = p.Run(tx)
 		return err
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -95,6 +96,30 @@ func testClients(t *testing.T, s auth.Store) {
 		all, err := tx.Clients()
 		if err == nil && (len(all) != 1 || all[0].ID != "wci_0") {
 			t.Errorf("Clients after delete = %v", all)
+		}
+		return err
+	})
+}
+
+// testConcurrentLockClient: concurrent read-modify-writes of one client
+// under LockClient never lose an update.
+func testConcurrentLockClient(t *testing.T, s auth.Store) {
+	update(t, s, func(tx auth.Tx) error {
+		return tx.CreateClient(&auth.Client{ID: "wci_1", Name: "c", SecretHash: make([]byte, 32), CreatedAt: base})
+	})
+	const n = 20
+	concurrently(t, s, n, func(tx auth.Tx, i int) error {
+		c, err := tx.LockClient("wci_1")
+		if err != nil {
+			return err
+		}
+		c.Scopes = append(c.Scopes, fmt.Sprintf("s%02d", i))
+		return tx.UpdateClient(c)
+	})
+	view(t, s, func(tx auth.ReadTx) error {
+		c, err := tx.Client("wci_1")
+		if err == nil && len(c.Scopes) != n {
+			t.Errorf("%d scopes after %d concurrent appends: %v", len(c.Scopes), n, c.Scopes)
 		}
 		return err
 	})
