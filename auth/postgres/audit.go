@@ -1,0 +1,83 @@
+package postgres
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+)
+
+const (
+	qAppendAudit = `INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+	qDeleteOldAudit = `DELETE FROM audit_events WHERE time < $1`
+)
+
+// AppendAudit inserts ev. Its ID comes from an identity column: greater
+// than every ID given before, but, unlike a revocation's Seq, not
+// serialized with other writers (every login and refresh writes an
+// event), so transactions running at once may commit their events out of
+// ID order.
+func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
+	err := t.queryRow(qAppendAudit,
+		nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID).Scan(&ev.ID)
+	return mapErr("append audit", err)
+}
+
+func scanEvent(row scanner) (auth.AuditEvent, error) {
+	var (
+		ev auth.AuditEvent
+		tm int64
+	)
+	err := row.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail, &ev.ActorID)
+	ev.Time = fromNanos(tm)
+	return ev, err
+}
+
+func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1))
+	}
+	if q.UserID != "" {
+		add("user_id = ?", q.UserID)
+	}
+	if q.ActorID != "" {
+		add("actor_id = ?", q.ActorID)
+	}
+	if q.Type != "" {
+		add("type = ?", q.Type)
+	}
+	if q.Outcome != "" {
+		add("outcome = ?", q.Outcome)
+	}
+	if !q.Since.IsZero() {
+		add("time >= ?", boundNanos(q.Since))
+	}
+	if !q.Until.IsZero() {
+		add("time < ?", boundNanos(q.Until))
+	}
+	if q.BeforeID > 0 {
+		add("id < ?", q.BeforeID)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	query := `SELECT id, time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id FROM audit_events`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit)
+	query += " ORDER BY id DESC LIMIT $" + strconv.Itoa(len(args))
+	return all(t, "audit", scanEvent, query, args...)
+}
+
+func (t *tx) DeleteAuditBefore(before time.Time) (int64, error) {
+	return t.deleted(qDeleteOldAudit, nanos(before))
+}

@@ -1,0 +1,93 @@
+package postgres
+
+import (
+	"time"
+
+	"github.com/wardauth/ward/auth"
+)
+
+const sessionCols = `id, user_id, client_id, counter, rotated_at, created_at, last_used_at, expires_at, ended_at, end_reason, ip, user_agent`
+
+const (
+	qSession     = `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1`
+	qLockSession = `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1 FOR UPDATE`
+	qSessions    = `SELECT ` + sessionCols + ` FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id`
+	// qCreateSession inserts nothing if the ID is taken or the user does
+	// not exist, so that the transaction stays usable; CreateSession then
+	// tells which.
+	qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
+		SELECT $1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::text, $11::text, $12::text
+		WHERE EXISTS (SELECT 1 FROM users WHERE id = $2) ON CONFLICT DO NOTHING`
+	qSessionExists = `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)`
+	qUpdateSession = `UPDATE sessions SET counter = $1, rotated_at = $2, last_used_at = $3, expires_at = $4, ended_at = $5, end_reason = $6 WHERE id = $7`
+	qDeleteExpired = `DELETE FROM sessions WHERE expires_at < $1`
+	qDeleteIdle    = `DELETE FROM sessions WHERE (ended_at != 0 AND ended_at < $1) OR last_used_at < $1`
+)
+
+func scanSession(row scanner) (*auth.Session, error) {
+	var (
+		s                                  auth.Session
+		counter                            int64
+		rotated, created, used, exp, ended int64
+	)
+	if err := row.Scan(&s.ID, &s.UserID, &s.ClientID, &counter, &rotated, &created, &used, &exp, &ended, &s.EndReason, &s.IP, &s.UserAgent); err != nil {
+		return nil, err
+	}
+	s.Counter = uint64(counter)
+	s.RotatedAt, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.EndedAt = fromNanos(rotated), fromNanos(created), fromNanos(used), fromNanos(exp), fromNanos(ended)
+	return &s, nil
+}
+
+func (t *tx) Session(id string) (*auth.Session, error) {
+	return one(t, "session", scanSession, qSession, id)
+}
+
+// LockSession reads the session with SELECT … FOR UPDATE: the row stays
+// locked until the transaction ends, so a concurrent refresh of the same
+// session, on this instance or another, waits for this one's commit and
+// then reads the counter it wrote.
+func (t *tx) LockSession(id string) (*auth.Session, error) {
+	return one(t, "session", scanSession, qLockSession, id)
+}
+
+func (t *tx) Sessions(userID string) ([]*auth.Session, error) {
+	return all(t, "sessions", scanSession, qSessions, userID)
+}
+
+func (t *tx) CreateSession(s *auth.Session) error {
+	tag, err := t.exec(qCreateSession,
+		s.ID, s.UserID, s.ClientID, int64(s.Counter), nanos(s.RotatedAt), nanos(s.CreatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent)
+	switch {
+	case pgCode(err) == codeUniqueViolation:
+		return conflict("session")
+	case pgCode(err) == codeForeignKeyViolation: // the user was deleted meanwhile
+		return notFound("user")
+	case err != nil:
+		return mapErr("create session", err)
+	case tag.RowsAffected() == 1:
+		return nil
+	}
+	var exists bool
+	if err := t.queryRow(qSessionExists, s.ID).Scan(&exists); err != nil {
+		return mapErr("create session", err)
+	}
+	if exists {
+		return conflict("session")
+	}
+	return notFound("user")
+}
+
+func (t *tx) UpdateSession(s *auth.Session) error {
+	tag, err := t.exec(qUpdateSession,
+		int64(s.Counter), nanos(s.RotatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.ID)
+	return affected("update session", "session", tag, err)
+}
+
+func (t *tx) DeleteExpiredSessions(now, idleBefore time.Time) (int64, error) {
+	n, err := t.deleted(qDeleteExpired, nanos(now))
+	if err != nil || idleBefore.IsZero() {
+		return n, err
+	}
+	m, err := t.deleted(qDeleteIdle, nanos(idleBefore))
+	return n + m, err
+}
