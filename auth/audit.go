@@ -69,9 +69,13 @@ type AuditQuery struct {
 	Until  time.Time // events before
 	// BeforeID pages: only events with a smaller ID (pass the ID of the
 	// last event of the previous page). Zero: from the newest. IDs grow
-	// with every event appended, so paging by BeforeID neither repeats
-	// nor skips an event while new ones arrive: they all come before the
-	// first page.
+	// with every event appended, so paging by BeforeID never repeats an
+	// event, and events appended while paging come before the first page.
+	// With one writer at a time (SQLite) it never skips one either; where
+	// transactions run at once (PostgreSQL), an event whose transaction
+	// took its ID before, but committed after, the newer events already
+	// paged past is not on a later page (it is in the log, for the next
+	// query from the newest).
 	BeforeID int64
 	// Outcome selects OutcomeSuccess or OutcomeFailure events.
 	Outcome string

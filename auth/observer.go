@@ -47,11 +47,12 @@ func (NopObserver) HashWaited(time.Duration) {}
 func (NopObserver) StoreFailed(error) {}
 
 // storeFailed tells the observer about err if it is a failure of the
-// store: not an [*Error] (a result the service chose) and not a
+// store: not an [*Error] (a result the service chose) unless it is the
+// store's own [CodeUnavailable] (its database unreachable), and not a
 // cancellation by the caller.
 func (s *Service) storeFailed(err error) {
 	var ae *Error
-	if err == nil || errors.As(err, &ae) || errors.Is(err, context.Canceled) {
+	if err == nil || errors.As(err, &ae) && ae.Code != CodeUnavailable || errors.Is(err, context.Canceled) {
 		return
 	}
 	s.obs.StoreFailed(err)

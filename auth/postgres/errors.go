@@ -17,6 +17,14 @@ import (
 // be reached.
 var errUnavailable = &auth.Error{Code: auth.CodeUnavailable, Message: "The database is unavailable; try again shortly."}
 
+// unavailableError is a failure to reach the database: its chain holds
+// [errUnavailable], for [auth.ErrorCode], and the driver's error.
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string { return "database unreachable: " + e.err.Error() }
+
+func (e *unavailableError) Unwrap() []error { return []error{errUnavailable, e.err} }
+
 // PostgreSQL error codes (SQLSTATE) the store branches on; see
 // https://www.postgresql.org/docs/current/errcodes-appendix.html.
 const (
@@ -43,7 +51,7 @@ func mapErr(op string, err error) error {
 		return err
 	}
 	if unreachable(err) {
-		return fmt.Errorf("postgres: %s: %w: %w", op, errUnavailable, err)
+		return fmt.Errorf("postgres: %s: %w", op, &unavailableError{err})
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }

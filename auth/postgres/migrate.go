@@ -44,19 +44,19 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		latest = n
 	}
-	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+	return mapErr("migrate", pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrationLock); err != nil {
-			return mapErr("migrate: lock", err)
+			return fmt.Errorf("lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-			return mapErr("migrate", err)
+			return err
 		}
 		var version int
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&version); err != nil {
-			return mapErr("migrate", err)
+			return err
 		}
 		if version > latest {
-			return fmt.Errorf("postgres: database schema version %d is newer than this program (%d)", version, latest)
+			return fmt.Errorf("database schema version %d is newer than this program (%d)", version, latest)
 		}
 		for _, name := range names {
 			n, _ := migrationVersion(name)
@@ -69,14 +69,14 @@ func (db *DB) migrate(ctx context.Context) error {
 			}
 			// Simple protocol: a migration is several statements.
 			if _, err := tx.Exec(ctx, string(text), pgx.QueryExecModeSimpleProtocol); err != nil {
-				return mapErr("migration "+path.Base(name), err)
+				return fmt.Errorf("%s: %w", path.Base(name), err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, n); err != nil {
-				return mapErr("migrate", err)
+				return err
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // migrationVersion is the number that the migration file's name starts

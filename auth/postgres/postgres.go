@@ -156,3 +156,12 @@ func (db *DB) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
 	defer pgTx.Rollback(context.WithoutCancel(ctx))
 	return fn(&tx{ctx: ctx, q: pgTx})
 }
+
+// Setting returns the value of the run-time parameter name (such as
+// "synchronous_commit", which is always "on") on a connection of the
+// pool.
+func (db *DB) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.pool.QueryRow(ctx, `SELECT current_setting($1)`, name).Scan(&v)
+	return v, mapErr("setting "+name, err)
+}

@@ -7,7 +7,6 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-
 const (
 	qAppendAudit = `INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )

@@ -7,7 +7,6 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-
 const clientCols = `id, name, secret_hash, scopes, disabled, created_at, introspect, introspect_email, feed, prev_secret_hash, prev_secret_until, updated_at`
 
 const (

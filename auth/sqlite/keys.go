@@ -7,7 +7,6 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-
 const (
 	qKeys   = `SELECT ` + keyCols + ` FROM signing_keys ORDER BY created_at, seq`
 	qPutKey = `INSERT INTO signing_keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

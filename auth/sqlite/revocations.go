@@ -8,7 +8,6 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-
 const (
 	qRevocations      = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY seq`
 	qRevocationsSince = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE seq > ? ORDER BY seq`

@@ -10,7 +10,6 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-
 const (
 	qSession       = `SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`
 	qSessions      = `SELECT ` + sessionCols + ` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id`

@@ -9,7 +9,6 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-
 const (
 	qUser         = `SELECT ` + userCols + ` FROM users WHERE id = ?`
 	qUserByEmail  = `SELECT ` + userCols + ` FROM users WHERE email_key = ?`

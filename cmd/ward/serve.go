@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/postgres"
 	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/server"
@@ -620,13 +621,17 @@ func (m *Main) closeAll() error {
 	return err
 }
 
+// openTimeout bounds the connection to PostgreSQL and its migrations at
+// start.
+const openTimeout = 30 * time.Second
+
 // openStore opens the store a DSN names (--db, WARD_DB). This switch is the
 // one place that picks a store implementation, for ward serve and the
 // admin commands alike.
 func openStore(dsn string) (auth.Store, error) {
 	scheme, rest, ok := strings.Cut(dsn, ":")
 	if !ok {
-		return nil, usagef([]string{"use sqlite:PATH"}, "--db %q has no scheme", dsn)
+		return nil, usagef([]string{"use sqlite:PATH or postgres://…"}, "--db has no scheme")
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite":
@@ -639,10 +644,20 @@ func openStore(dsn string) (auth.Store, error) {
 		}
 		return db, nil
 	case "postgres", "postgresql":
-		// Never echo the DSN: it may hold a password.
-		return nil, usagef([]string{"run one instance over SQLite for now (sqlite:PATH)"}, "--db: PostgreSQL is not supported yet")
+		// Never echo the DSN: it may hold a password (postgres.Open's
+		// errors do not hold it either).
+		if !strings.HasPrefix(rest, "//") {
+			return nil, usagef([]string{"use a URL, as in postgres://ward@db.example/ward"}, "--db: a PostgreSQL store is named by a postgres:// URL")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, failf("opening the database: %s", strings.TrimPrefix(err.Error(), "postgres: "))
+		}
+		return db, nil
 	}
-	return nil, usagef([]string{"use sqlite:PATH"}, "--db: unknown store %q", scheme)
+	return nil, usagef([]string{"use sqlite:PATH or postgres://…"}, "--db: unknown store %q", scheme)
 }
 
 func newLogger(e *env, level slog.Level, format string) *slog.Logger {

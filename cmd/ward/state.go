@@ -22,8 +22,9 @@ const stateFlagsUsage = `    --data-dir DIR         where ward keeps its state (
                            systems; ~/Library/Application Support/ward on
                            macOS; %AppData%\ward on Windows
     --db DSN               the store (env WARD_DB): sqlite:PATH (default
-                           sqlite:DIR/ward.db); postgres:// is not
-                           supported yet
+                           sqlite:DIR/ward.db), or postgres://USER@HOST/DB
+                           (a PostgreSQL URL; pool_max_conns=N sizes the
+                           pool), shared by every instance
     --kek-file FILE        the key-encryption key (env WARD_KEK_FILE): a
                            file holding "WARD-KEK-1:...", as "ward keys
                            new-kek" writes it; or the key itself in env
@@ -35,7 +36,7 @@ const stateFlagsUsage = `    --data-dir DIR         where ward keeps its state (
 // and the key-encryption key. ward serve and the admin commands share them.
 type stateOptions struct {
 	DataDir string
-	DB      string // a DSN: "sqlite:PATH"; "" means sqlite:DataDir/ward.db
+	DB      string // a DSN: "sqlite:PATH" or "postgres://…"; "" means sqlite:DataDir/ward.db
 	KEKFile string
 	// KEK is the key-encryption key's text form (WARD_KEK); it never comes
 	// from a flag, so that it stays out of process listings.
@@ -188,6 +189,11 @@ func (o *stateOptions) loadKEK(e *env, generate bool) ([]byte, kekSource, error)
 	}
 	if !generate {
 		return nil, src, failf("no key-encryption key: %s does not exist", path)
+	}
+	if scheme, _, _ := strings.Cut(o.dsn(), ":"); strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql") {
+		// A shared store is opened by every instance, and each must hold
+		// the same key: one generated here would be this machine's only.
+		return nil, src, failf("no key-encryption key: a PostgreSQL store needs the key that every instance shares")
 	}
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, src, failf("creating the data directory: %v", err)
