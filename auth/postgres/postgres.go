@@ -50,6 +50,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,6 +64,14 @@ import (
 // PostgreSQL aborts with a deadlock or serialization failure.
 const MaxAttempts = 10
 
+// DefaultMaxConns is the size of the connection pool when the connection
+// string does not set pool_max_conns: 4 × GOMAXPROCS, at least 16. A
+// refresh spends most of its time waiting for round trips and for its
+// commit to be flushed, so more transactions in flight than cores keep
+// the cores busy, and PostgreSQL flushes commits that arrive together in
+// one write.
+func DefaultMaxConns() int32 { return int32(max(16, 4*runtime.GOMAXPROCS(0))) }
+
 // DB is an [auth.Store] in a PostgreSQL database.
 type DB struct {
 	pool *pgxpool.Pool
@@ -70,8 +80,9 @@ type DB struct {
 var _ auth.Store = (*DB)(nil)
 
 // Open connects to the database that dsn names (a postgres:// URL or a
-// key=value string, as [pgxpool.ParseConfig] reads it, pool_max_conns
-// included) and brings its schema up to date. It does not echo dsn in
+// key=value string, as [pgxpool.ParseConfig] reads it: pool_max_conns
+// sizes the pool, default [DefaultMaxConns]) and brings its schema up to
+// date. It does not echo dsn in
 // errors, since it may hold a password.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
@@ -83,6 +94,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	params["synchronous_commit"] = "on"
 	if params["application_name"] == "" {
 		params["application_name"] = "ward"
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns()
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
