@@ -189,9 +189,10 @@ type RevocationReader interface {
 	// deleted since (a Seq is never reused), and rows become visible in
 	// Seq order: a reader that has seen Seq n never later sees a new row
 	// with a Seq of n or less. SQLite gets this by serializing writers;
-	// PostgreSQL must also serialize the writers of revocations (a
-	// transaction-scoped lock taken before the sequence is read), since a
-	// BIGSERIAL alone can commit out of order.
+	// auth/postgres serializes the writers of revocations, from the
+	// moment they take a Seq to their commit, by taking it from a counter
+	// row that stays locked until the transaction ends, since a BIGSERIAL
+	// alone can commit out of order (see its revocations.go).
 	RevocationsSince(seq int64) ([]Revocation, int64, error)
 }
 

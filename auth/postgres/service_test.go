@@ -1,0 +1,122 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/postgres"
+	"github.com/wardauth/ward/auth/postgres/pgtest"
+)
+
+// instances returns n services ("instances") over one PostgreSQL schema,
+// each with its own connection pool, sharing the key-encryption key.
+func instances(t *testing.T, n int, mod func(*auth.Config)) []*auth.Service {
+	t.Helper()
+	dsn := pgtest.Schema(t)
+	kek := bytes.Repeat([]byte{0x42}, auth.KEKSize)
+	var out []*auth.Service
+	for range n {
+		db, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		cfg := auth.Config{Issuer: "https://auth.example.com", Audience: []string{"https://api.example.com"},
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: auth.Limits{Off: true}}
+		if mod != nil {
+			mod(&cfg)
+		}
+		svc, err := auth.NewService(context.Background(), db, kek, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, svc)
+	}
+	return out
+}
+
+// storm presents one refresh token 50 times at once, spread over the
+// instances.
+func storm(t *testing.T, svcs []*auth.Service, token string) (ok []*auth.TokenPair, errs []error) {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+	)
+	for i := range 50 {
+		wg.Go(func() {
+			<-start
+			p, err := svcs[i%len(svcs)].Refresh(context.Background(), token, auth.RequestMeta{IP: "192.0.2.9"})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				ok = append(ok, p)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return ok, errs
+}
+
+func login(t *testing.T, svc *auth.Service) *auth.TokenPair {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := svc.Signup(ctx, "tabs@example.com", "correct horse battery staple", auth.RequestMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Login(ctx, "tabs@example.com", "correct horse battery staple", auth.RequestMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRefreshStormGrace: with the grace window on, 50 concurrent
+// refreshes of one token over three instances all get the one next token:
+// the row lock serializes them, and the chain does not fork.
+func TestRefreshStormGrace(t *testing.T) {
+	svcs := instances(t, 3, nil)
+	p := login(t, svcs[0])
+	ok, errs := storm(t, svcs, p.RefreshToken)
+	if len(errs) != 0 {
+		t.Fatalf("%d refreshes failed, first: %v", len(errs), errs[0])
+	}
+	for _, q := range ok {
+		if q.RefreshToken != ok[0].RefreshToken {
+			t.Fatal("concurrent refreshes got different refresh tokens: the chain forked")
+		}
+	}
+	if _, err := svcs[2].Refresh(context.Background(), ok[0].RefreshToken, auth.RequestMeta{}); err != nil {
+		t.Fatalf("the chain does not continue from the converged token: %v", err)
+	}
+}
+
+// TestRefreshStormNoGrace: with the grace window off, exactly one of 50
+// concurrent refreshes over three instances succeeds; the others are
+// reuses, which end the session.
+func TestRefreshStormNoGrace(t *testing.T) {
+	svcs := instances(t, 3, func(c *auth.Config) { c.RefreshGraceOff = true })
+	p := login(t, svcs[0])
+	ok, errs := storm(t, svcs, p.RefreshToken)
+	if len(ok) != 1 {
+		t.Fatalf("%d refreshes succeeded, want exactly 1", len(ok))
+	}
+	for _, err := range errs {
+		if auth.ErrorCode(err) != auth.CodeTokenReused {
+			t.Fatalf("a losing refresh: %v, want %s", err, auth.CodeTokenReused)
+		}
+	}
+	_, err := svcs[1].Refresh(context.Background(), ok[0].RefreshToken, auth.RequestMeta{})
+	if auth.ErrorCode(err) != auth.CodeTokenReused {
+		t.Fatalf("the winner's token after the reuse: %v, want %s (session ended)", err, auth.CodeTokenReused)
+	}
+}
