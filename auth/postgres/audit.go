@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const (
@@ -21,7 +22,7 @@ const (
 // ID order.
 func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
 	err := t.queryRow(qAppendAudit,
-		nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID).Scan(&ev.ID)
+		schema.Nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID).Scan(&ev.ID)
 	return mapErr("append audit", err)
 }
 
@@ -31,7 +32,7 @@ func scanEvent(row scanner) (auth.AuditEvent, error) {
 		tm int64
 	)
 	err := row.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail, &ev.ActorID)
-	ev.Time = fromNanos(tm)
+	ev.Time = schema.FromNanos(tm)
 	return ev, err
 }
 
@@ -57,10 +58,10 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 		add("outcome = ?", q.Outcome)
 	}
 	if !q.Since.IsZero() {
-		add("time >= ?", boundNanos(q.Since))
+		add("time >= ?", schema.BoundNanos(q.Since))
 	}
 	if !q.Until.IsZero() {
-		add("time < ?", boundNanos(q.Until))
+		add("time < ?", schema.BoundNanos(q.Until))
 	}
 	if q.BeforeID > 0 {
 		add("id < ?", q.BeforeID)
@@ -79,5 +80,5 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 }
 
 func (t *tx) DeleteAuditBefore(before time.Time) (int64, error) {
-	return t.deleted(qDeleteOldAudit, nanos(before))
+	return t.deleted(qDeleteOldAudit, schema.Nanos(before))
 }

@@ -1,6 +1,9 @@
 package postgres
 
-import "github.com/wardauth/ward/auth"
+import (
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
+)
 
 const clientCols = `id, name, secret_hash, scopes, disabled, created_at, introspect, introspect_email, feed, prev_secret_hash, prev_secret_until, updated_at`
 
@@ -24,8 +27,8 @@ func scanClient(row scanner) (*auth.Client, error) {
 		&c.PreviousSecretHash, &prevUntil, &updated); err != nil {
 		return nil, err
 	}
-	c.Scopes, c.CreatedAt = splitList(scopes), fromNanos(created)
-	c.PreviousSecretUntil, c.UpdatedAt = fromNanos(prevUntil), fromNanos(updated)
+	c.Scopes, c.CreatedAt = schema.SplitList(scopes), schema.FromNanos(created)
+	c.PreviousSecretUntil, c.UpdatedAt = schema.FromNanos(prevUntil), schema.FromNanos(updated)
 	if len(c.PreviousSecretHash) == 0 {
 		c.PreviousSecretHash = nil
 	}
@@ -45,8 +48,8 @@ func (t *tx) LockClient(id string) (*auth.Client, error) {
 func (t *tx) Clients() ([]*auth.Client, error) { return all(t, "clients", scanClient, qClients) }
 
 func (t *tx) CreateClient(c *auth.Client) error {
-	tag, err := t.exec(qCreateClient, c.ID, c.Name, c.SecretHash, joinList(c.Scopes), c.Disabled, nanos(c.CreatedAt),
-		c.Introspect, c.IntrospectEmail, c.Feed, nonNil(c.PreviousSecretHash), nanos(c.PreviousSecretUntil), nanos(c.UpdatedAt))
+	tag, err := t.exec(qCreateClient, c.ID, c.Name, c.SecretHash, schema.JoinList(c.Scopes), c.Disabled, schema.Nanos(c.CreatedAt),
+		c.Introspect, c.IntrospectEmail, c.Feed, nonNil(c.PreviousSecretHash), schema.Nanos(c.PreviousSecretUntil), schema.Nanos(c.UpdatedAt))
 	if err != nil {
 		return mapErr("create client", err)
 	}
@@ -57,8 +60,8 @@ func (t *tx) CreateClient(c *auth.Client) error {
 }
 
 func (t *tx) UpdateClient(c *auth.Client) error {
-	tag, err := t.exec(qUpdateClient, c.Name, c.SecretHash, joinList(c.Scopes), c.Disabled, nanos(c.CreatedAt),
-		c.Introspect, c.IntrospectEmail, c.Feed, nonNil(c.PreviousSecretHash), nanos(c.PreviousSecretUntil), nanos(c.UpdatedAt), c.ID)
+	tag, err := t.exec(qUpdateClient, c.Name, c.SecretHash, schema.JoinList(c.Scopes), c.Disabled, schema.Nanos(c.CreatedAt),
+		c.Introspect, c.IntrospectEmail, c.Feed, nonNil(c.PreviousSecretHash), schema.Nanos(c.PreviousSecretUntil), schema.Nanos(c.UpdatedAt), c.ID)
 	return affected("update client", "client", tag, err)
 }
 

@@ -1,6 +1,9 @@
 package postgres
 
-import "github.com/wardauth/ward/auth"
+import (
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
+)
 
 const keyCols = `kid, alg, state, private, public, created_at, activate_at, activated_at, retired_at, revoked_at, mac`
 
@@ -25,7 +28,7 @@ func scanKey(row scanner) (*auth.KeyRecord, error) {
 	if err := row.Scan(&k.KeyID, &k.Algorithm, &k.State, &k.Private, &k.Public, &created, &activate, &act, &ret, &revok, &k.MAC); err != nil {
 		return nil, err
 	}
-	k.CreatedAt, k.ActivateAt, k.ActivatedAt, k.RetiredAt, k.RevokedAt = fromNanos(created), fromNanos(activate), fromNanos(act), fromNanos(ret), fromNanos(revok)
+	k.CreatedAt, k.ActivateAt, k.ActivatedAt, k.RetiredAt, k.RevokedAt = schema.FromNanos(created), schema.FromNanos(activate), schema.FromNanos(act), schema.FromNanos(ret), schema.FromNanos(revok)
 	if len(k.MAC) == 0 {
 		k.MAC = nil
 	}
@@ -48,7 +51,7 @@ func (t *tx) LockKeys() error {
 
 func (t *tx) PutKey(k *auth.KeyRecord) error {
 	_, err := t.exec(qPutKey,
-		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, nanos(k.CreatedAt), nanos(k.ActivateAt), nanos(k.ActivatedAt), nanos(k.RetiredAt), nanos(k.RevokedAt), nonNil(k.MAC))
+		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, schema.Nanos(k.CreatedAt), schema.Nanos(k.ActivateAt), schema.Nanos(k.ActivatedAt), schema.Nanos(k.RetiredAt), schema.Nanos(k.RevokedAt), nonNil(k.MAC))
 	return mapErr("put key", err)
 }
 

@@ -4,13 +4,10 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 //go:embed migrations/*.sql
@@ -28,22 +25,11 @@ const migrationLock = 0x77617264 // "ward"
 // commit and then finds nothing left to do. A crashed migration leaves no
 // lock behind (PostgreSQL releases it with the transaction).
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := schema.Migrations(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return fmt.Errorf("postgres: %w", err)
 	}
-	sort.Strings(names)
-	latest := 0
-	for i, name := range names {
-		n, err := migrationVersion(name)
-		if err != nil {
-			return err
-		}
-		if i > 0 && n == latest {
-			return fmt.Errorf("postgres: two migrations have version %d", n)
-		}
-		latest = n
-	}
+	latest := ms[len(ms)-1].Version
 	return mapErr("migrate", pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrationLock); err != nil {
 			return fmt.Errorf("lock: %w", err)
@@ -58,37 +44,20 @@ func (db *DB) migrate(ctx context.Context) error {
 		if version > latest {
 			return fmt.Errorf("database schema version %d is newer than this program (%d)", version, latest)
 		}
-		for _, name := range names {
-			n, _ := migrationVersion(name)
-			if n <= version {
+		for _, m := range ms {
+			if m.Version <= version {
 				continue
 			}
-			text, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
 			// Simple protocol: a migration is several statements.
-			if _, err := tx.Exec(ctx, string(text), pgx.QueryExecModeSimpleProtocol); err != nil {
-				return fmt.Errorf("%s: %w", path.Base(name), err)
+			if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, n); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, m.Version); err != nil {
 				return err
 			}
 		}
 		return nil
 	}))
-}
-
-// migrationVersion is the number that the migration file's name starts
-// with ("0001_init.sql" is version 1).
-func migrationVersion(name string) (int, error) {
-	base := path.Base(name)
-	digits, _, ok := strings.Cut(base, "_")
-	n, err := strconv.Atoi(digits)
-	if !ok || err != nil || n <= 0 {
-		return 0, fmt.Errorf("postgres: migration %s: name must start with its version number and _", base)
-	}
-	return n, nil
 }
 
 // SchemaVersion returns the version of the schema, the number of the last

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 // The revocation change sequence.
@@ -80,12 +81,12 @@ func scanRevocation(row scanner) (auth.Revocation, error) {
 		nb, exp, created int64
 	)
 	err := row.Scan(&r.Seq, &r.Kind, &r.Subject, &nb, &exp, &created)
-	r.NotBefore, r.Expires, r.CreatedAt = fromNanos(nb), fromNanos(exp), fromNanos(created)
+	r.NotBefore, r.Expires, r.CreatedAt = schema.FromNanos(nb), schema.FromNanos(exp), schema.FromNanos(created)
 	return r, err
 }
 
 func (t *tx) Revocations(now time.Time) ([]auth.Revocation, error) {
-	return all(t, "revocations", scanRevocation, qRevocations, nanos(now))
+	return all(t, "revocations", scanRevocation, qRevocations, schema.Nanos(now))
 }
 
 func (t *tx) RevocationsSince(seq int64) ([]auth.Revocation, int64, error) {
@@ -104,7 +105,7 @@ func (t *tx) RevocationsSince(seq int64) ([]auth.Revocation, int64, error) {
 // the sequence's lock until the transaction ends (see the comment above
 // on why).
 func (t *tx) AddRevocation(r auth.Revocation) error {
-	tag, err := t.exec(qAddRevocation, r.Kind, r.Subject, nanos(r.NotBefore), nanos(r.Expires), nanos(r.CreatedAt))
+	tag, err := t.exec(qAddRevocation, r.Kind, r.Subject, schema.Nanos(r.NotBefore), schema.Nanos(r.Expires), schema.Nanos(r.CreatedAt))
 	if err == nil && tag.RowsAffected() == 0 {
 		// Unchanged, or the counter row is gone: tell which.
 		var seq int64
@@ -116,5 +117,5 @@ func (t *tx) AddRevocation(r auth.Revocation) error {
 }
 
 func (t *tx) DeleteExpiredRevocations(now time.Time) (int64, error) {
-	return t.deleted(qDeleteOldRevocations, nanos(now))
+	return t.deleted(qDeleteOldRevocations, schema.Nanos(now))
 }

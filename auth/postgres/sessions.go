@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const sessionCols = `id, user_id, client_id, counter, rotated_at, created_at, last_used_at, expires_at, ended_at, end_reason, ip, user_agent`
@@ -34,7 +35,7 @@ func scanSession(row scanner) (*auth.Session, error) {
 		return nil, err
 	}
 	s.Counter = uint64(counter)
-	s.RotatedAt, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.EndedAt = fromNanos(rotated), fromNanos(created), fromNanos(used), fromNanos(exp), fromNanos(ended)
+	s.RotatedAt, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.EndedAt = schema.FromNanos(rotated), schema.FromNanos(created), schema.FromNanos(used), schema.FromNanos(exp), schema.FromNanos(ended)
 	return &s, nil
 }
 
@@ -56,7 +57,7 @@ func (t *tx) Sessions(userID string) ([]*auth.Session, error) {
 
 func (t *tx) CreateSession(s *auth.Session) error {
 	tag, err := t.exec(qCreateSession,
-		s.ID, s.UserID, s.ClientID, int64(s.Counter), nanos(s.RotatedAt), nanos(s.CreatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent)
+		s.ID, s.UserID, s.ClientID, int64(s.Counter), schema.Nanos(s.RotatedAt), schema.Nanos(s.CreatedAt), schema.Nanos(s.LastUsedAt), schema.Nanos(s.ExpiresAt), schema.Nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent)
 	switch {
 	case pgCode(err) == codeUniqueViolation:
 		return conflict("session")
@@ -79,15 +80,15 @@ func (t *tx) CreateSession(s *auth.Session) error {
 
 func (t *tx) UpdateSession(s *auth.Session) error {
 	tag, err := t.exec(qUpdateSession,
-		int64(s.Counter), nanos(s.RotatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.ID)
+		int64(s.Counter), schema.Nanos(s.RotatedAt), schema.Nanos(s.LastUsedAt), schema.Nanos(s.ExpiresAt), schema.Nanos(s.EndedAt), s.EndReason, s.ID)
 	return affected("update session", "session", tag, err)
 }
 
 func (t *tx) DeleteExpiredSessions(now, idleBefore time.Time) (int64, error) {
-	n, err := t.deleted(qDeleteExpired, nanos(now))
+	n, err := t.deleted(qDeleteExpired, schema.Nanos(now))
 	if err != nil || idleBefore.IsZero() {
 		return n, err
 	}
-	m, err := t.deleted(qDeleteIdle, nanos(idleBefore))
+	m, err := t.deleted(qDeleteIdle, schema.Nanos(idleBefore))
 	return n + m, err
 }

@@ -3,9 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"math"
-	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -78,49 +75,6 @@ func affected(op, what string, tag pgconn.CommandTag, err error) error {
 func (t *tx) deleted(query string, args ...any) (int64, error) {
 	tag, err := t.exec(query, args...)
 	return tag.RowsAffected(), mapErr("cleanup", err)
-}
-
-// nanos encodes t as Unix nanoseconds; the zero Time is 0.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// Instants that Unix nanoseconds in an int64 can hold.
-var (
-	minNanoTime = time.Unix(0, math.MinInt64)
-	maxNanoTime = time.Unix(0, math.MaxInt64)
-)
-
-// boundNanos encodes a bound of a query on times: an instant before 1678
-// or after 2262 becomes the smallest or largest one.
-func boundNanos(t time.Time) int64 {
-	switch {
-	case t.Before(minNanoTime):
-		return math.MinInt64
-	case t.After(maxNanoTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-// fromNanos decodes nanos.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
-}
-
-func joinList(s []string) string { return strings.Join(s, " ") }
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, " ")
 }
 
 // nonNil returns b, or an empty slice for nil: a NOT NULL BYTEA column

@@ -1,6 +1,9 @@
 package postgres
 
-import "github.com/wardauth/ward/auth"
+import (
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
+)
 
 const userCols = `id, email, password_hash, roles, disabled, created_at, updated_at, password_changed_at`
 
@@ -30,8 +33,8 @@ func scanUser(row scanner) (*auth.User, error) {
 	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &roles, &u.Disabled, &created, &updated, &p); err != nil {
 		return nil, err
 	}
-	u.Roles = splitList(roles)
-	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = fromNanos(created), fromNanos(updated), fromNanos(p)
+	u.Roles = schema.SplitList(roles)
+	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = schema.FromNanos(created), schema.FromNanos(updated), schema.FromNanos(p)
 	return &u, nil
 }
 
@@ -60,7 +63,7 @@ func (t *tx) Users(q auth.UserQuery) ([]*auth.User, error) {
 
 func (t *tx) CreateUser(u *auth.User) error {
 	tag, err := t.exec(qCreateUser,
-		u.ID, u.Email, u.PasswordHash, joinList(u.Roles), u.Disabled, nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), auth.EmailKey(u.Email))
+		u.ID, u.Email, u.PasswordHash, schema.JoinList(u.Roles), u.Disabled, schema.Nanos(u.CreatedAt), schema.Nanos(u.UpdatedAt), schema.Nanos(u.PasswordChangedAt), auth.EmailKey(u.Email))
 	if err != nil {
 		return userConflict("create user", err)
 	}
@@ -79,7 +82,7 @@ func (t *tx) CreateUser(u *auth.User) error {
 
 func (t *tx) UpdateUser(u *auth.User) error {
 	tag, err := t.exec(qUpdateUser,
-		u.Email, auth.EmailKey(u.Email), u.PasswordHash, joinList(u.Roles), u.Disabled, nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), u.ID)
+		u.Email, auth.EmailKey(u.Email), u.PasswordHash, schema.JoinList(u.Roles), u.Disabled, schema.Nanos(u.CreatedAt), schema.Nanos(u.UpdatedAt), schema.Nanos(u.PasswordChangedAt), u.ID)
 	if err != nil {
 		return userConflict("update user", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const (
@@ -13,7 +14,7 @@ const (
 
 func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
 	res, err := t.exec(qAppendAudit,
-		nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID)
+		schema.Nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID)
 	if err != nil {
 		return wrap("append audit", err)
 	}
@@ -39,10 +40,10 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 		where, args = append(where, "outcome = ?"), append(args, q.Outcome)
 	}
 	if !q.Since.IsZero() {
-		where, args = append(where, "time >= ?"), append(args, boundNanos(q.Since))
+		where, args = append(where, "time >= ?"), append(args, schema.BoundNanos(q.Since))
 	}
 	if !q.Until.IsZero() {
-		where, args = append(where, "time < ?"), append(args, boundNanos(q.Until))
+		where, args = append(where, "time < ?"), append(args, schema.BoundNanos(q.Until))
 	}
 	if q.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, q.BeforeID)
@@ -70,12 +71,12 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 		if err := rows.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail, &ev.ActorID); err != nil {
 			return nil, wrap("audit", err)
 		}
-		ev.Time = fromNanos(tm)
+		ev.Time = schema.FromNanos(tm)
 		out = append(out, ev)
 	}
 	return out, wrap("audit", rows.Err())
 }
 
 func (t *tx) DeleteAuditBefore(before time.Time) (int64, error) {
-	return t.deleted(`DELETE FROM audit_events WHERE time < ?`, nanos(before))
+	return t.deleted(`DELETE FROM audit_events WHERE time < ?`, schema.Nanos(before))
 }

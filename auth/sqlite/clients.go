@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const clientCols = `id, name, secret_hash, scopes, disabled, created_at, introspect, introspect_email, feed, prev_secret_hash, prev_secret_until, updated_at`
@@ -29,9 +30,9 @@ func scanClient(row interface{ Scan(...any) error }) (*auth.Client, error) {
 		&c.PreviousSecretHash, &prevUntil, &updated); err != nil {
 		return nil, err
 	}
-	c.Scopes, c.Disabled, c.CreatedAt = splitList(scopes), disabled != 0, fromNanos(created)
+	c.Scopes, c.Disabled, c.CreatedAt = schema.SplitList(scopes), disabled != 0, schema.FromNanos(created)
 	c.Introspect, c.IntrospectEmail, c.Feed = intro != 0, email != 0, feed != 0
-	c.PreviousSecretUntil, c.UpdatedAt = fromNanos(prevUntil), fromNanos(updated)
+	c.PreviousSecretUntil, c.UpdatedAt = schema.FromNanos(prevUntil), schema.FromNanos(updated)
 	if len(c.PreviousSecretHash) == 0 {
 		c.PreviousSecretHash = nil
 	}
@@ -68,8 +69,8 @@ func (t *tx) Clients() ([]*auth.Client, error) {
 }
 
 func (t *tx) CreateClient(c *auth.Client) error {
-	_, err := t.exec(qCreateClient, c.ID, c.Name, c.SecretHash, joinList(c.Scopes), b2i(c.Disabled), nanos(c.CreatedAt),
-		b2i(c.Introspect), b2i(c.IntrospectEmail), b2i(c.Feed), nonNil(c.PreviousSecretHash), nanos(c.PreviousSecretUntil), nanos(c.UpdatedAt))
+	_, err := t.exec(qCreateClient, c.ID, c.Name, c.SecretHash, schema.JoinList(c.Scopes), b2i(c.Disabled), schema.Nanos(c.CreatedAt),
+		b2i(c.Introspect), b2i(c.IntrospectEmail), b2i(c.Feed), nonNil(c.PreviousSecretHash), schema.Nanos(c.PreviousSecretUntil), schema.Nanos(c.UpdatedAt))
 	if constraint(err) != 0 {
 		return &auth.Error{Code: auth.CodeConflict, Message: "A client with this ID exists."}
 	}
@@ -77,8 +78,8 @@ func (t *tx) CreateClient(c *auth.Client) error {
 }
 
 func (t *tx) UpdateClient(c *auth.Client) error {
-	res, err := t.exec(qUpdateClient, c.Name, c.SecretHash, joinList(c.Scopes), b2i(c.Disabled), nanos(c.CreatedAt),
-		b2i(c.Introspect), b2i(c.IntrospectEmail), b2i(c.Feed), nonNil(c.PreviousSecretHash), nanos(c.PreviousSecretUntil), nanos(c.UpdatedAt), c.ID)
+	res, err := t.exec(qUpdateClient, c.Name, c.SecretHash, schema.JoinList(c.Scopes), b2i(c.Disabled), schema.Nanos(c.CreatedAt),
+		b2i(c.Introspect), b2i(c.IntrospectEmail), b2i(c.Feed), nonNil(c.PreviousSecretHash), schema.Nanos(c.PreviousSecretUntil), schema.Nanos(c.UpdatedAt), c.ID)
 	return t.affected("update client", "client", res, err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const (
@@ -36,7 +37,7 @@ func (t *tx) Keys() ([]*auth.KeyRecord, error) {
 		if err := rows.Scan(&k.KeyID, &k.Algorithm, &k.State, &k.Private, &k.Public, &created, &activate, &act, &ret, &revok, &k.MAC); err != nil {
 			return nil, wrap("keys", err)
 		}
-		k.CreatedAt, k.ActivateAt, k.ActivatedAt, k.RetiredAt, k.RevokedAt = fromNanos(created), fromNanos(activate), fromNanos(act), fromNanos(ret), fromNanos(revok)
+		k.CreatedAt, k.ActivateAt, k.ActivatedAt, k.RetiredAt, k.RevokedAt = schema.FromNanos(created), schema.FromNanos(activate), schema.FromNanos(act), schema.FromNanos(ret), schema.FromNanos(revok)
 		out = append(out, &k)
 	}
 	return out, wrap("keys", rows.Err())
@@ -44,7 +45,7 @@ func (t *tx) Keys() ([]*auth.KeyRecord, error) {
 
 func (t *tx) PutKey(k *auth.KeyRecord) error {
 	_, err := t.exec(qPutKey,
-		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, nanos(k.CreatedAt), nanos(k.ActivateAt), nanos(k.ActivatedAt), nanos(k.RetiredAt), nanos(k.RevokedAt), nonNil(k.MAC))
+		k.KeyID, k.Algorithm, k.State, k.Private, k.Public, schema.Nanos(k.CreatedAt), schema.Nanos(k.ActivateAt), schema.Nanos(k.ActivatedAt), schema.Nanos(k.RetiredAt), schema.Nanos(k.RevokedAt), nonNil(k.MAC))
 	return wrap("put key", err)
 }
 

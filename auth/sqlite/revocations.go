@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const (
@@ -19,7 +20,7 @@ const (
 )
 
 func (t *tx) Revocations(now time.Time) ([]auth.Revocation, error) {
-	revs, _, err := t.scanRevocations(qRevocations, nanos(now))
+	revs, _, err := t.scanRevocations(qRevocations, schema.Nanos(now))
 	return revs, err
 }
 
@@ -48,7 +49,7 @@ func (t *tx) scanRevocations(query string, arg int64) ([]auth.Revocation, int64,
 		if err := rows.Scan(&r.Seq, &r.Kind, &r.Subject, &nb, &exp, &created); err != nil {
 			return nil, 0, wrap("revocations", err)
 		}
-		r.NotBefore, r.Expires, r.CreatedAt = fromNanos(nb), fromNanos(exp), fromNanos(created)
+		r.NotBefore, r.Expires, r.CreatedAt = schema.FromNanos(nb), schema.FromNanos(exp), schema.FromNanos(created)
 		out = append(out, r)
 		last = r.Seq
 	}
@@ -59,7 +60,7 @@ func (t *tx) scanRevocations(query string, arg int64) ([]auth.Revocation, int64,
 // any, and writes the result as a new row (a new seq) only if it differs
 // from the stored one.
 func (t *tx) AddRevocation(r auth.Revocation) error {
-	nb, exp, created := nanos(r.NotBefore), nanos(r.Expires), nanos(r.CreatedAt)
+	nb, exp, created := schema.Nanos(r.NotBefore), schema.Nanos(r.Expires), schema.Nanos(r.CreatedAt)
 	var oldNB, oldExp, oldCreated int64
 	err := t.queryRow(qRevocation, r.Kind, r.Subject).Scan(&oldNB, &oldExp, &oldCreated)
 	switch {
@@ -76,5 +77,5 @@ func (t *tx) AddRevocation(r auth.Revocation) error {
 }
 
 func (t *tx) DeleteExpiredRevocations(now time.Time) (int64, error) {
-	return t.deleted(`DELETE FROM revocations WHERE expires < ?`, nanos(now))
+	return t.deleted(`DELETE FROM revocations WHERE expires < ?`, schema.Nanos(now))
 }

@@ -8,6 +8,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const (
@@ -29,7 +30,7 @@ func scanSession(row interface{ Scan(...any) error }) (*auth.Session, error) {
 		return nil, err
 	}
 	s.Counter = uint64(counter)
-	s.RotatedAt, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.EndedAt = fromNanos(rotated), fromNanos(created), fromNanos(used), fromNanos(exp), fromNanos(ended)
+	s.RotatedAt, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.EndedAt = schema.FromNanos(rotated), schema.FromNanos(created), schema.FromNanos(used), schema.FromNanos(exp), schema.FromNanos(ended)
 	return &s, nil
 }
 
@@ -65,7 +66,7 @@ func (t *tx) Sessions(userID string) ([]*auth.Session, error) {
 
 func (t *tx) CreateSession(s *auth.Session) error {
 	_, err := t.exec(qCreateSession,
-		s.ID, s.UserID, s.ClientID, int64(s.Counter), nanos(s.RotatedAt), nanos(s.CreatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent)
+		s.ID, s.UserID, s.ClientID, int64(s.Counter), schema.Nanos(s.RotatedAt), schema.Nanos(s.CreatedAt), schema.Nanos(s.LastUsedAt), schema.Nanos(s.ExpiresAt), schema.Nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent)
 	switch constraint(err) {
 	case 0:
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
@@ -78,16 +79,16 @@ func (t *tx) CreateSession(s *auth.Session) error {
 
 func (t *tx) UpdateSession(s *auth.Session) error {
 	res, err := t.exec(qUpdateSession,
-		int64(s.Counter), nanos(s.RotatedAt), nanos(s.LastUsedAt), nanos(s.ExpiresAt), nanos(s.EndedAt), s.EndReason, s.ID)
+		int64(s.Counter), schema.Nanos(s.RotatedAt), schema.Nanos(s.LastUsedAt), schema.Nanos(s.ExpiresAt), schema.Nanos(s.EndedAt), s.EndReason, s.ID)
 	return t.affected("update session", "session", res, err)
 }
 
 func (t *tx) DeleteExpiredSessions(now, idleBefore time.Time) (int64, error) {
-	n, err := t.deleted(`DELETE FROM sessions WHERE expires_at < ?`, nanos(now))
+	n, err := t.deleted(`DELETE FROM sessions WHERE expires_at < ?`, schema.Nanos(now))
 	if err != nil || idleBefore.IsZero() {
 		return n, err
 	}
-	before := nanos(idleBefore)
+	before := schema.Nanos(idleBefore)
 	m, err := t.deleted(`DELETE FROM sessions WHERE (ended_at != 0 AND ended_at < ?) OR last_used_at < ?`, before, before)
 	return n + m, err
 }

@@ -16,13 +16,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +28,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 //go:embed migrations/*.sql
@@ -154,11 +152,11 @@ func (db *DB) Pragma(ctx context.Context, name string) (string, error) {
 // migrate applies the embedded migrations newer than the schema version,
 // in one transaction.
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := schema.Migrations(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlite: %w", err)
 	}
-	sort.Strings(names)
+	latest := ms[len(ms)-1].Version
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
@@ -171,52 +169,21 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&version); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	// A migration's version is the number its file name starts with
-	// ("0004_….sql" is version 4), so that a database records which
-	// migrations it has whatever order branches added them in.
-	latest := 0
-	for i, name := range names {
-		n, err := migrationVersion(name)
-		if err != nil {
-			return err
-		}
-		if i > 0 && n == latest {
-			return fmt.Errorf("sqlite: two migrations have version %d", n)
-		}
-		latest = n
-	}
 	if version > latest {
 		return fmt.Errorf("sqlite: database schema version %d is newer than this program (%d)", version, latest)
 	}
-	for _, name := range names {
-		n, _ := migrationVersion(name)
-		if n <= version {
+	for _, m := range ms {
+		if m.Version <= version {
 			continue
 		}
-		text, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, string(text)); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, n); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, m.Version); err != nil {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}
 	}
 	return tx.Commit()
-}
-
-// migrationVersion is the number that the migration file's name starts
-// with.
-func migrationVersion(name string) (int, error) {
-	base := path.Base(name)
-	digits, _, ok := strings.Cut(base, "_")
-	n, err := strconv.Atoi(digits)
-	if !ok || err != nil || n <= 0 {
-		return 0, fmt.Errorf("sqlite: migration %s: name must start with its version number and _", base)
-	}
-	return n, nil
 }
 
 // Update implements [auth.Store]. Concurrent calls are committed in

@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
-	"time"
 
 	"github.com/wardauth/ward/auth"
 )
@@ -72,41 +69,6 @@ func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
 
 var _ auth.Tx = (*tx)(nil)
 
-// nanos encodes t; the zero Time is 0.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// Instants that Unix nanoseconds in an int64 can hold.
-var (
-	minNanoTime = time.Unix(0, math.MinInt64)
-	maxNanoTime = time.Unix(0, math.MaxInt64)
-)
-
-// boundNanos encodes a bound of a query on times: an instant before 1678
-// or after 2262 (which an int64 of nanoseconds cannot hold) becomes the
-// smallest or largest one.
-func boundNanos(t time.Time) int64 {
-	switch {
-	case t.Before(minNanoTime):
-		return math.MinInt64
-	case t.After(maxNanoTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-// fromNanos decodes nanos.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
-}
-
 func notFound(what string) error {
 	return &auth.Error{Code: auth.CodeNotFound, Message: "No such " + what + "."}
 }
@@ -127,15 +89,6 @@ func wrap(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
-
-func joinList(s []string) string { return strings.Join(s, " ") }
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, " ")
 }
 
 func b2i(b bool) int {

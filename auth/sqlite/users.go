@@ -7,6 +7,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/internal/schema"
 )
 
 const (
@@ -31,8 +32,8 @@ func scanUser(row interface{ Scan(...any) error }) (*auth.User, error) {
 	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &roles, &disabled, &created, &updated, &p); err != nil {
 		return nil, err
 	}
-	u.Roles, u.Disabled = splitList(roles), disabled != 0
-	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = fromNanos(created), fromNanos(updated), fromNanos(p)
+	u.Roles, u.Disabled = schema.SplitList(roles), disabled != 0
+	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = schema.FromNanos(created), schema.FromNanos(updated), schema.FromNanos(p)
 	return &u, nil
 }
 
@@ -92,7 +93,7 @@ func userConflict(err error) error {
 
 func (t *tx) CreateUser(u *auth.User) error {
 	_, err := t.exec(qCreateUser,
-		u.ID, u.Email, u.PasswordHash, joinList(u.Roles), b2i(u.Disabled), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), auth.EmailKey(u.Email))
+		u.ID, u.Email, u.PasswordHash, schema.JoinList(u.Roles), b2i(u.Disabled), schema.Nanos(u.CreatedAt), schema.Nanos(u.UpdatedAt), schema.Nanos(u.PasswordChangedAt), auth.EmailKey(u.Email))
 	if e := userConflict(err); e != nil {
 		return e
 	}
@@ -101,7 +102,7 @@ func (t *tx) CreateUser(u *auth.User) error {
 
 func (t *tx) UpdateUser(u *auth.User) error {
 	res, err := t.exec(qUpdateUser,
-		u.Email, auth.EmailKey(u.Email), u.PasswordHash, joinList(u.Roles), b2i(u.Disabled), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.PasswordChangedAt), u.ID)
+		u.Email, auth.EmailKey(u.Email), u.PasswordHash, schema.JoinList(u.Roles), b2i(u.Disabled), schema.Nanos(u.CreatedAt), schema.Nanos(u.UpdatedAt), schema.Nanos(u.PasswordChangedAt), u.ID)
 	if e := userConflict(err); e != nil {
 		return e
 	}
