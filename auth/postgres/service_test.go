@@ -3,10 +3,13 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/postgres"
@@ -17,7 +20,12 @@ import (
 // each with its own connection pool, sharing the key-encryption key.
 func instances(t *testing.T, n int, mod func(*auth.Config)) []*auth.Service {
 	t.Helper()
-	dsn := pgtest.Schema(t)
+	return instancesOn(t, pgtest.Schema(t), n, mod)
+}
+
+// instancesOn is instances on the schema of dsn.
+func instancesOn(t *testing.T, dsn string, n int, mod func(*auth.Config)) []*auth.Service {
+	t.Helper()
 	kek := bytes.Repeat([]byte{0x42}, auth.KEKSize)
 	var out []*auth.Service
 	for range n {
@@ -118,5 +126,45 @@ func TestRefreshStormNoGrace(t *testing.T) {
 	_, err := svcs[1].Refresh(context.Background(), ok[0].RefreshToken, auth.RequestMeta{})
 	if auth.ErrorCode(err) != auth.CodeTokenReused {
 		t.Fatalf("the winner's token after the reuse: %v, want %s (session ended)", err, auth.CodeTokenReused)
+	}
+}
+
+// TestServiceUnavailable: when the database drops the service's
+// connections (as in a PostgreSQL restart), a refresh fails with
+// CodeUnavailable, which the server answers with 503, not as an internal
+// error or a wrong answer; and once connections are made again, it works.
+func TestServiceUnavailable(t *testing.T) {
+	b := make([]byte, 6)
+	rand.Read(b)
+	app := "ward_test_" + hex.EncodeToString(b)
+	svc := instancesOn(t, pgtest.Schema(t)+"&application_name="+app, 1, nil)[0]
+	p := login(t, svc)
+	admin := connect(t, pgtest.URL())
+	if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
+		t.Fatal(err)
+	}
+	tok := p.RefreshToken
+	deadline := time.Now().Add(10 * time.Second)
+	sawUnavailable := false
+	for {
+		q, err := svc.Refresh(context.Background(), tok, auth.RequestMeta{})
+		if err == nil {
+			tok = q.RefreshToken
+			break
+		}
+		if auth.ErrorCode(err) != auth.CodeUnavailable {
+			t.Fatalf("refresh on dropped connections: %v (code %q), want %q", err, auth.ErrorCode(err), auth.CodeUnavailable)
+		}
+		sawUnavailable = true
+		if time.Now().After(deadline) {
+			t.Fatalf("the service did not recover: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !sawUnavailable {
+		t.Log("the pool replaced the dropped connections before the first refresh (no failure seen)")
+	}
+	if _, err := svc.Refresh(context.Background(), tok, auth.RequestMeta{}); err != nil {
+		t.Fatalf("refresh after recovery: %v", err)
 	}
 }
