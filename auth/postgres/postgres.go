@@ -64,6 +64,12 @@ import (
 // PostgreSQL aborts with a deadlock or serialization failure.
 const MaxAttempts = 10
 
+// IdleInTransactionTimeout is how long PostgreSQL lets a connection of
+// the store sit idle inside a transaction before it ends the session and
+// releases its locks. Transactions of the service never wait for anything
+// but the database, so it is far above their longest step.
+const IdleInTransactionTimeout = "30s"
+
 // DefaultMaxConns is the size of the connection pool when the connection
 // string does not set pool_max_conns: 4 × GOMAXPROCS, at least 16. A
 // refresh spends most of its time waiting for round trips and for its
@@ -82,8 +88,13 @@ var _ auth.Store = (*DB)(nil)
 // Open connects to the database that dsn names (a postgres:// URL or a
 // key=value string, as [pgxpool.ParseConfig] reads it: pool_max_conns
 // sizes the pool, default [DefaultMaxConns]) and brings its schema up to
-// date. It does not echo dsn in
-// errors, since it may hold a password.
+// date. It does not echo dsn in errors, since it may hold a password.
+//
+// Every connection runs with synchronous_commit on, and, unless dsn sets
+// it, idle_in_transaction_session_timeout at [IdleInTransactionTimeout],
+// so that an instance that vanishes in the middle of a transaction (its
+// host gone, its connection not closed) does not hold its row locks
+// until TCP notices.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -94,6 +105,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	params["synchronous_commit"] = "on"
 	if params["application_name"] == "" {
 		params["application_name"] = "ward"
+	}
+	if params["idle_in_transaction_session_timeout"] == "" {
+		params["idle_in_transaction_session_timeout"] = IdleInTransactionTimeout
 	}
 	if !strings.Contains(dsn, "pool_max_conns") {
 		cfg.MaxConns = DefaultMaxConns()
@@ -144,7 +158,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx auth.Tx) error) error {
 	}
 }
 
-func (db *DB) update(ctx context.Context, fn func(tx auth.Tx) error) (err error) {
+func (db *DB) update(ctx context.Context, fn func(tx auth.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

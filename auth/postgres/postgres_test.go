@@ -73,6 +73,9 @@ func TestSynchronousCommit(t *testing.T) {
 	if v, err := db.Setting(context.Background(), "synchronous_commit"); err != nil || v != "on" {
 		t.Errorf("synchronous_commit = %q, %v; want on", v, err)
 	}
+	if v, err := db.Setting(context.Background(), "idle_in_transaction_session_timeout"); err != nil || v != postgres.IdleInTransactionTimeout {
+		t.Errorf("idle_in_transaction_session_timeout = %q, %v; want %s", v, err, postgres.IdleInTransactionTimeout)
+	}
 }
 
 // TestUnreachable: a database that cannot be reached gives errors with
