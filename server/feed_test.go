@@ -31,18 +31,18 @@ type feedServer struct {
 	kek   []byte
 	clock *clock
 	logs  *syncBuffer
-	scfg  func(*server.Config)
+	opts  envOptions
 	*env  // the running instance; nil while stopped
 }
 
-func newFeedServer(tb testing.TB, scfg func(*server.Config)) *feedServer {
+func newFeedServer(tb testing.TB, opts envOptions) *feedServer {
 	tb.Helper()
 	kek, err := auth.ParseKEK(auth.NewKEK())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	fs := &feedServer{t: tb, path: filepath.Join(tb.TempDir(), "ward.db"), addr: "127.0.0.1:0", kek: kek,
-		clock: newClock(), logs: &syncBuffer{}, scfg: scfg}
+		clock: newClock(), logs: &syncBuffer{}, opts: opts}
 	fs.start()
 	tb.Cleanup(fs.stop)
 	return fs
@@ -58,14 +58,18 @@ func (fs *feedServer) start() {
 		tb.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(fs.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := auth.NewService(context.Background(), db, fs.kek, auth.Config{Issuer: testIssuer, Now: fs.clock.Now, Logger: logger})
+	acfg := auth.Config{Issuer: testIssuer, Now: fs.clock.Now, Logger: logger}
+	if fs.opts.auth != nil {
+		fs.opts.auth(&acfg)
+	}
+	svc, err := auth.NewService(context.Background(), db, fs.kek, acfg)
 	if err != nil {
 		db.Close()
 		tb.Fatal(err)
 	}
 	scfg := server.Config{Logger: logger, FeedHeartbeat: 50 * time.Millisecond}
-	if fs.scfg != nil {
-		fs.scfg(&scfg)
+	if fs.opts.server != nil {
+		fs.opts.server(&scfg)
 	}
 	srv := server.New(svc, scfg)
 	var ln net.Listener
@@ -211,7 +215,7 @@ func TestFeedPermission(t *testing.T) {
 // TestFeedStreamProtocol: the stream's events as the contract gives them;
 // no Last-Event-ID, or one ahead of the store, gets "resync".
 func TestFeedStreamProtocol(t *testing.T) {
-	fs := newFeedServer(t, nil)
+	fs := newFeedServer(t, envOptions{})
 	id, secret := fs.feedClient()
 	open := func(last string) (*http.Response, *bufio.Reader) {
 		req, _ := http.NewRequest("GET", fs.url()+"/v1/revocations/stream", nil)
@@ -276,7 +280,7 @@ func TestFeedStreamProtocol(t *testing.T) {
 // session's token, a revoked token ("jti"), a disabled user's tokens and
 // a revoked key's tokens; tokens not revoked stay accepted.
 func TestFeedRevocations(t *testing.T) {
-	fs := newFeedServer(t, nil)
+	fs := newFeedServer(t, envOptions{})
 	id, secret := fs.feedClient()
 	_, adm := fs.admin("admin@example.com")
 	before := fs.token(fs.login("admin@example.com", testPassword).access)
@@ -331,7 +335,7 @@ func TestFeedRevocations(t *testing.T) {
 // not connect) reaches the feed by resuming the stream, with no new
 // snapshot, and no valid token is refused.
 func TestFeedResumeAfterRestart(t *testing.T) {
-	fs := newFeedServer(t, nil)
+	fs := newFeedServer(t, envOptions{})
 	id, secret := fs.feedClient()
 	fs.signup("carol@example.com")
 	fs.signup("dave@example.com")
@@ -384,7 +388,7 @@ func TestFeedResumeAfterRestart(t *testing.T) {
 // resync, takes a new snapshot, and keeps what it held (revocations are
 // never withdrawn).
 func TestFeedResync(t *testing.T) {
-	fs := newFeedServer(t, nil)
+	fs := newFeedServer(t, envOptions{})
 	id, secret := fs.feedClient()
 	fs.signup("erin@example.com")
 	a := fs.token(fs.login("erin@example.com", testPassword).access)
@@ -415,7 +419,7 @@ func TestFeedResync(t *testing.T) {
 // TestFeedNotReady: until a snapshot loads (here: never, the secret is
 // wrong) Check refuses with ErrUnavailable and the status says not ready.
 func TestFeedNotReady(t *testing.T) {
-	fs := newFeedServer(t, nil)
+	fs := newFeedServer(t, envOptions{})
 	id, secret := fs.feedClient()
 	fs.signup("frank@example.com")
 	tk := fs.token(fs.login("frank@example.com", testPassword).access)
@@ -437,7 +441,7 @@ func TestFeedNotReady(t *testing.T) {
 // feed reports stale and, with RefuseWhenStale only, refuses every token.
 // When the server comes back the feed is current again.
 func TestFeedStaleness(t *testing.T) {
-	fs := newFeedServer(t, nil)
+	fs := newFeedServer(t, envOptions{})
 	id, secret := fs.feedClient()
 	fs.signup("gina@example.com")
 	revoked := fs.token(fs.login("gina@example.com", testPassword).access)
