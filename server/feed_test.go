@@ -523,3 +523,40 @@ func TestFeedOutlivesServerTimeouts(t *testing.T) {
 		t.Fatalf("the stream was cut: %s", logs)
 	}
 }
+
+// TestFeedShutdown: a server shutting down ends its streams at once
+// (http.Server does not wait for them to go idle), so Run returns well
+// before its ShutdownTimeout; the feed client stays ready.
+func TestFeedShutdown(t *testing.T) {
+	e := newEnv(t)
+	id, secret := e.feedClient()
+	srv := server.New(e.svc, server.Config{ShutdownTimeout: time.Minute})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	// The client would wait a minute for a heartbeat (every 15 s by
+	// default) before it hung up itself.
+	f := runFeed(t, "http://"+ln.Addr().String(), id, secret, func(c *httpauth.FeedConfig) { c.IdleTimeout = time.Minute })
+	<-f.Ready()
+	time.Sleep(100 * time.Millisecond) // the stream is open
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run waited for the stream")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("shutdown took %v", d)
+	}
+	if !f.Status().Ready {
+		t.Fatal("the feed is not ready after the server left")
+	}
+}
