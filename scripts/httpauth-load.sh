@@ -4,9 +4,13 @@
 #
 # Builds scripts/httpauthload and, for each design, starts it on loopback
 # and runs wrk against its trivial protected handler with the token it
-# prints, ROUNDS times in alternation (so that a machine shared with other
-# work affects every design alike), then prints the median requests/s of
-# each and its ratio to no auth. Designs (see scripts/httpauthload):
+# prints, ROUNDS times in alternation, each round starting one design
+# later (so that a machine shared with other work affects every design
+# alike). It prints, per design, the median requests/s and requests per
+# CPU-second of the server process (on a machine shared with other work,
+# the CPU a request costs is steadier than the rate a server gets), each
+# with its ratio to no auth in the same round. Designs (see
+# scripts/httpauthload):
 #   noauth, httpauth, httpauth-cache, redis-session, jwt-redis
 # It needs wrk (apt-get install -y wrk) and, for the two Redis designs,
 # Redis at REDIS (their keys are deleted on exit).
@@ -60,29 +64,57 @@ run() {
 	# A check that the token is accepted: a refused one would measure 401s.
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "http://$addr/")
 	[ "$code" = 200 ] || { echo "httpauth-load: $mode answered $code" >&2; exit 1; }
+	local cpu0 cpu1
+	cpu0=$(cputicks "$pid")
 	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -H "Authorization: Bearer $tok" "http://$addr/" >"$tmp/wrk"
+	cpu1=$(cputicks "$pid")
 	grep -q 'Non-2xx' "$tmp/wrk" && { echo "httpauth-load: $mode answered errors" >&2; cat "$tmp/wrk" >&2; exit 1; }
 	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
-	awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk"
+	# requests/s, and requests per CPU-second of the server process
+	awk -v ticks=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" '
+		/requests in/ {n = $1}
+		/^Requests\/sec:/ {rps = $2}
+		END {printf "%s %.0f\n", rps, (ticks > 0) ? n / (ticks / hz) : 0}' "$tmp/wrk"
 }
 
+# cputicks PID: user + system CPU time of PID, in clock ticks.
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 declare -A results
+read -r -a modes <<<"$MODES"
+declare -A results ratios cpus cpuratios
 for round in $(seq 1 "$ROUNDS"); do
-	for mode in $MODES; do
-		rps=$(run "$mode")
-		echo "round $round  $mode  $rps req/s" >&2
+	# Each round starts one design later, so that no design always
+	# follows the same one.
+	n=${#modes[@]}
+	declare -A this=() thiscpu=()
+	for i in $(seq 0 $((n - 1))); do
+		mode=${modes[$(((i + round - 1) % n))]}
+		read -r rps percpu < <(run "$mode")
+		echo "round $round  $mode  $rps req/s  $percpu req/CPU-s" >&2
 		results[$mode]="${results[$mode]:-} $rps"
+		cpus[$mode]="${cpus[$mode]:-} $percpu"
+		this[$mode]=$rps
+		thiscpu[$mode]=$percpu
 	done
+	# Ratios within a round: other work on the machine changes slowly, so
+	# designs measured seconds apart compare better than overall medians.
+	if [ -n "${this[noauth]:-}" ]; then
+		for mode in "${modes[@]}"; do
+			ratios[$mode]="${ratios[$mode]:-} $(awk -v a="${this[$mode]}" -v b="${this[noauth]}" 'BEGIN {print a/b}')"
+			cpuratios[$mode]="${cpuratios[$mode]:-} $(awk -v a="${thiscpu[$mode]}" -v b="${thiscpu[noauth]}" 'BEGIN {print (b > 0) ? a/b : 0}')"
+		done
+	fi
+	unset this thiscpu
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-base=$(echo "${results[noauth]:-}" | median)
-printf '\n%-16s %12s %10s   (wrk -t%s -c%s -d%s, median of %s; %s CPUs)\n' design "req/s" "vs noauth" "$THREADS" "$CONNS" "$DURATION" "$ROUNDS" "$(nproc)"
-for mode in $MODES; do
-	m=$(echo "${results[$mode]}" | median)
-	if [ -n "$base" ]; then
-		printf '%-16s %12.0f %9.1f%%\n' "$mode" "$m" "$(awk -v a="$m" -v b="$base" 'BEGIN {print 100*a/b}')"
-	else
-		printf '%-16s %12.0f\n' "$mode" "$m"
-	fi
+printf '\n(wrk -t%s -c%s -d%s, %s rounds; %s CPUs)\n' "$THREADS" "$CONNS" "$DURATION" "$ROUNDS" "$(nproc)"
+printf '%-16s %12s %10s %14s %10s\n' design "req/s" "vs noauth" "req/CPU-s" "vs noauth"
+for mode in "${modes[@]}"; do
+	printf '%-16s %12.0f %9.1f%% %14.0f %9.1f%%\n' "$mode" \
+		"$(echo "${results[$mode]}" | median)" "$(echo "${ratios[$mode]:-0}" | median | awk '{print 100*$1}')" \
+		"$(echo "${cpus[$mode]}" | median)" "$(echo "${cpuratios[$mode]:-0}" | median | awk '{print 100*$1}')"
 done
+echo "(medians over rounds; \"vs noauth\": the median of the design's figure ÷ noauth's in the same round;"
+echo " req/CPU-s: requests served per CPU-second of the server process, not counting Redis's own CPU)"
