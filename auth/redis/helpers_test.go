@@ -1,0 +1,174 @@
+package redis_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/authtest"
+	"github.com/wardauth/ward/auth/redis"
+	"github.com/wardauth/ward/auth/sqlite"
+)
+
+var (
+	ctx     = context.Background()
+	testKEK = bytes.Repeat([]byte{0x42}, auth.KEKSize)
+	busKey  = redis.BusKey(testKEK)
+	meta    = auth.RequestMeta{IP: "192.0.2.7", UserAgent: "test/1.0"}
+)
+
+const goodPassword = "correct horse battery staple"
+
+// testPrefix returns a key prefix of tb's own, and deletes every key under
+// it when the test ends.
+func testPrefix(tb testing.TB, redisURL string) string {
+	tb.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	name := regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(tb.Name(), "_")
+	prefix := "wardtest:" + name + ":" + hex.EncodeToString(b[:]) + ":"
+	tb.Cleanup(func() {
+		opts, err := goredis.ParseURL(redisURL)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		rdb := goredis.NewClient(opts)
+		defer rdb.Close()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			tb.Errorf("cleaning up %s*: %v", prefix, err)
+		}
+	})
+	return prefix
+}
+
+// openClient returns a client of url with prefix, closed when the test
+// ends.
+func openClient(tb testing.TB, url, prefix string) *redis.Client {
+	tb.Helper()
+	c, err := redis.Open(ctx, url, redis.Options{Prefix: prefix, HealthInterval: 100 * time.Millisecond})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// viaProxy returns redisURL with its address replaced by a proxy's, and
+// the proxy.
+func viaProxy(tb testing.TB, redisURL string) (string, *authtest.Proxy) {
+	tb.Helper()
+	u, err := url.Parse(redisURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	target := u.Host
+	if u.Port() == "" {
+		target += ":6379"
+	}
+	p := authtest.NewProxy(tb, target)
+	u.Host = p.Addr()
+	return u.String(), p
+}
+
+// instance is one auth.Service on a shared SQLite file with its own Redis
+// client, bus and limiter, following the bus until the test ends.
+type instance struct {
+	svc    *auth.Service
+	client *redis.Client
+	bus    *redis.Bus
+	lim    *redis.Limiter
+}
+
+type cluster struct {
+	path string // the SQLite file
+	logs *authtest.Buffer
+}
+
+func newCluster(tb testing.TB) *cluster {
+	return &cluster{path: filepath.Join(tb.TempDir(), "ward.db"), logs: new(authtest.Buffer)}
+}
+
+// start opens a store on the cluster's file and a service over it with a
+// Redis client of url and prefix, and runs Follow (and, with a positive
+// syncEvery, a sync ticker such as the server's) until the test ends.
+func (cl *cluster) start(tb testing.TB, url, prefix string, syncEvery time.Duration, mod func(*auth.Config)) *instance {
+	tb.Helper()
+	db, err := sqlite.Open(cl.path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	in := &instance{client: openClient(tb, url, prefix)}
+	if in.bus, err = in.client.Bus(busKey); err != nil {
+		tb.Fatal(err)
+	}
+	in.lim = in.client.Limiter(redis.LimiterOptions{})
+	cfg := auth.Config{
+		Issuer:        "https://auth.example.com",
+		Logger:        slog.New(slog.NewTextHandler(cl.logs, nil)),
+		RevocationBus: in.bus,
+		Limiter:       in.lim,
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	if in.svc, err = auth.NewService(ctx, db, testKEK, cfg); err != nil {
+		tb.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		in.svc.Follow(runCtx)
+	}()
+	if syncEvery > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(syncEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case <-t.C:
+					in.svc.Sync(runCtx)
+				}
+			}
+		}()
+	}
+	tb.Cleanup(func() { cancel(); wg.Wait() })
+	if in.client.Degraded() == nil {
+		waitFor(tb, 5*time.Second, "the bus did not subscribe", func() bool { return in.bus.Degraded() == nil })
+	}
+	return in
+}
+
+// waitFor polls cond until it holds, failing tb after deadline.
+func waitFor(tb testing.TB, deadline time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	end := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			tb.Fatalf("after %v: %s", deadline, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
