@@ -148,4 +148,3 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 
 // degradedReason explains a degraded /readyz.
 const degradedReason = "a shared dependency (Redis) is unreachable: other instances' revocations arrive at the sync interval and abuse limits are per instance"
-

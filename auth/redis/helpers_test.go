@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,7 +62,12 @@ func testPrefix(tb testing.TB, redisURL string) string {
 // ends.
 func openClient(tb testing.TB, url, prefix string) *redis.Client {
 	tb.Helper()
-	c, err := redis.Open(ctx, url, redis.Options{Prefix: prefix, HealthInterval: 100 * time.Millisecond})
+	return openClientLog(tb, url, prefix, nil)
+}
+
+func openClientLog(tb testing.TB, url, prefix string, log *slog.Logger) *redis.Client {
+	tb.Helper()
+	c, err := redis.Open(ctx, url, redis.Options{Prefix: prefix, HealthInterval: 100 * time.Millisecond, Logger: log})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -93,6 +99,15 @@ type instance struct {
 	client *redis.Client
 	bus    *redis.Bus
 	lim    *redis.Limiter
+	// noSync pauses the sync ticker, to tell what the bus delivers.
+	noSync  atomic.Bool
+	syncing atomic.Bool // a tick's sync runs
+}
+
+// pauseSync pauses the sync ticker and waits for a sync in flight.
+func (in *instance) pauseSync(tb testing.TB) {
+	in.noSync.Store(true)
+	waitFor(tb, 5*time.Second, "a sync does not end", func() bool { return !in.syncing.Load() })
 }
 
 type cluster struct {
@@ -114,14 +129,15 @@ func (cl *cluster) start(tb testing.TB, url, prefix string, syncEvery time.Durat
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	in := &instance{client: openClient(tb, url, prefix)}
+	log := slog.New(slog.NewTextHandler(cl.logs, nil))
+	in := &instance{client: openClientLog(tb, url, prefix, log)}
 	if in.bus, err = in.client.Bus(busKey); err != nil {
 		tb.Fatal(err)
 	}
 	in.lim = in.client.Limiter(redis.LimiterOptions{})
 	cfg := auth.Config{
 		Issuer:        "https://auth.example.com",
-		Logger:        slog.New(slog.NewTextHandler(cl.logs, nil)),
+		Logger:        log,
 		RevocationBus: in.bus,
 		Limiter:       in.lim,
 	}
@@ -149,7 +165,11 @@ func (cl *cluster) start(tb testing.TB, url, prefix string, syncEvery time.Durat
 				case <-runCtx.Done():
 					return
 				case <-t.C:
-					in.svc.Sync(runCtx)
+					in.syncing.Store(true)
+					if !in.noSync.Load() {
+						in.svc.Sync(runCtx)
+					}
+					in.syncing.Store(false)
 				}
 			}
 		}()
