@@ -98,6 +98,10 @@ func (b *Bus) Degraded() error {
 	return nil
 }
 
+// Subscribed reports whether [Bus.Subscribe] runs with its subscription
+// established: what other instances publish now reaches it.
+func (b *Bus) Subscribed() bool { return b.subscribed.Load() }
+
 // Subscribe implements [auth.RevocationSubscriber]: it delivers the
 // messages of other instances to h until ctx ends. A connection that
 // fails, or stays silent through a ping, is replaced after

@@ -176,7 +176,7 @@ func (cl *cluster) start(tb testing.TB, url, prefix string, syncEvery time.Durat
 	}
 	tb.Cleanup(func() { cancel(); wg.Wait() })
 	if in.client.Degraded() == nil {
-		waitFor(tb, 5*time.Second, "the bus did not subscribe", func() bool { return in.bus.Degraded() == nil })
+		waitFor(tb, 5*time.Second, "the bus did not subscribe", in.bus.Subscribed)
 	}
 	return in
 }
