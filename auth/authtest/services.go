@@ -1,11 +1,17 @@
 package authtest
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // DefaultRedisURL is the Redis of the tests when WARD_TEST_REDIS_URL is
@@ -46,3 +52,34 @@ func Unreachable(tb testing.TB, what string, err error) {
 	}
 	tb.Skipf("skipping: %s unreachable (%v); start it, or set its WARD_TEST_*_URL", what, err)
 }
+
+// RedisPrefix returns a key prefix of tb's own for the Redis at redisURL
+// (its keys and channels begin with it), and deletes every key under it
+// when the test ends.
+func RedisPrefix(tb testing.TB, redisURL string) string {
+	tb.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	name := nonWord.ReplaceAllString(tb.Name(), "_")
+	prefix := "wardtest:" + name + ":" + hex.EncodeToString(b[:]) + ":"
+	tb.Cleanup(func() {
+		opts, err := goredis.ParseURL(redisURL)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		rdb := goredis.NewClient(opts)
+		defer rdb.Close()
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			tb.Errorf("cleaning up %s*: %v", prefix, err)
+		}
+	})
+	return prefix
+}
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)

@@ -116,11 +116,7 @@ func revoked(in *instance, token string) bool {
 // verifying on the other; a key made by a rotation on one is published in
 // the other's JWKS.
 func TestFanOut(t *testing.T) {
-	url := authtest.RedisURL(t)
-	prefix := testPrefix(t, url)
-	cl := newCluster(t)
-	a := cl.start(t, url, prefix, 0, nil)
-	b := cl.start(t, url, prefix, 0, nil)
+	_, a, b := twoInstances(t, nil)
 
 	tp := login(t, a, "ada@example.com")
 	claims, err := b.svc.Authenticate(ctx, tp.AccessToken)

@@ -37,11 +37,7 @@ func wrongPasswords(t *testing.T, email string, ins ...*instance) int {
 // TestSharedLoginLimit: wrong passwords for one account from one address,
 // spread over two instances, hit one limit.
 func TestSharedLoginLimit(t *testing.T) {
-	url := authtest.RedisURL(t)
-	prefix := testPrefix(t, url)
-	cl := newCluster(t)
-	a := cl.start(t, url, prefix, 0, limited)
-	b := cl.start(t, url, prefix, 0, limited)
+	_, a, b := twoInstances(t, limited)
 	login(t, a, "ada@example.com")
 	if n := wrongPasswords(t, "ada@example.com", a, b); n != 3 {
 		t.Fatalf("%d wrong passwords checked over two instances, want 3 (one shared limit)", n)

@@ -3,18 +3,13 @@ package redis_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/authtest"
@@ -31,32 +26,8 @@ var (
 
 const goodPassword = "correct horse battery staple"
 
-// testPrefix returns a key prefix of tb's own, and deletes every key under
-// it when the test ends.
-func testPrefix(tb testing.TB, redisURL string) string {
-	tb.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	name := regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(tb.Name(), "_")
-	prefix := "wardtest:" + name + ":" + hex.EncodeToString(b[:]) + ":"
-	tb.Cleanup(func() {
-		opts, err := goredis.ParseURL(redisURL)
-		if err != nil {
-			tb.Error(err)
-			return
-		}
-		rdb := goredis.NewClient(opts)
-		defer rdb.Close()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			tb.Errorf("cleaning up %s*: %v", prefix, err)
-		}
-	})
-	return prefix
-}
+// testPrefix returns a key prefix of tb's own, cleaned up when it ends.
+var testPrefix = authtest.RedisPrefix
 
 // openClient returns a client of url with prefix, closed when the test
 // ends.
@@ -179,6 +150,16 @@ func (cl *cluster) start(tb testing.TB, url, prefix string, syncEvery time.Durat
 		waitFor(tb, 5*time.Second, "the bus did not subscribe", in.bus.Subscribed)
 	}
 	return in
+}
+
+// twoInstances starts two instances on one store and the Redis of the
+// tests, with no sync ticker, changed by mod.
+func twoInstances(t *testing.T, mod func(*auth.Config)) (*cluster, *instance, *instance) {
+	t.Helper()
+	url := authtest.RedisURL(t)
+	prefix := testPrefix(t, url)
+	cl := newCluster(t)
+	return cl, cl.start(t, url, prefix, 0, mod), cl.start(t, url, prefix, 0, mod)
 }
 
 // waitFor polls cond until it holds, failing tb after deadline.

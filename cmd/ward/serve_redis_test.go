@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
 	"testing"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wardauth/ward/auth/authtest"
 	"github.com/wardauth/ward/auth/limit"
@@ -22,23 +17,7 @@ import (
 // up when it ends, with a login limit of 3 per account and address.
 func redisServeConfigs(t *testing.T, redisURL, cleanURL string, sync time.Duration) (serveConfig, serveConfig) {
 	t.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	prefix := "wardtest:serve:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		opts, err := goredis.ParseURL(cleanURL)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		rdb := goredis.NewClient(opts)
-		defer rdb.Close()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
+	prefix := authtest.RedisPrefix(t, cleanURL)
 	a := testServeConfig(t)
 	a.Redis, a.RedisPrefix, a.SyncInterval = redisURL, prefix, sync
 	a.Issuer = "http://ward.test" // one issuer behind one load balancer
@@ -56,6 +35,25 @@ func waitStatus(t *testing.T, url, bearer string, want int, within time.Duration
 			t.Fatalf("GET %s: not %d after %v", url, want, within)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitReadyz polls /readyz of each instance until it answers 200 with
+// status.
+func waitReadyz(t *testing.T, status string, ms ...*Main) {
+	t.Helper()
+	for _, m := range ms {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			r := mustCall(t, "GET", m.URL+"/readyz", "", nil, 200)
+			if r.str("status") == status {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/readyz: %v, want status %s", r.Body, status)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 }
 
@@ -131,38 +129,14 @@ func TestServeRedisDown(t *testing.T) {
 	mustCall(t, "POST", a.URL+"/v1/auth/signup", "", creds, 201)
 
 	proxy.Stop()
-	for _, m := range []*Main{a, b} {
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			r := mustCall(t, "GET", m.URL+"/readyz", "", nil, 200)
-			if r.str("status") == "degraded" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("/readyz with Redis down: %v", r.Body)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	waitReadyz(t, "degraded", a, b)
 	at := mustCall(t, "POST", b.URL+"/v1/auth/login", "", creds, 200).str("access_token")
 	mustCall(t, "GET", a.URL+"/v1/me", at, nil, 200)
 	mustCall(t, "POST", b.URL+"/v1/auth/logout", at, map[string]string{"scope": "session"}, 204)
 	waitStatus(t, a.URL+"/v1/me", at, 401, 5*time.Second)
 
 	proxy.Start()
-	for _, m := range []*Main{a, b} {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			r := mustCall(t, "GET", m.URL+"/readyz", "", nil, 200)
-			if r.str("status") == "ready" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("/readyz with Redis back: %v", r.Body)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	waitReadyz(t, "ready", a, b)
 }
 
 // TestParseServeRedisFlags: --redis and --redis-prefix come from flags or
