@@ -252,6 +252,9 @@ func (s *Service) updateKeys(ctx context.Context, meta RequestMeta, change func(
 	if err := s.keys.install(plan); err != nil {
 		return false, err
 	}
+	if len(events) > 0 {
+		s.publishKeysChanged(ctx)
+	}
 	return plan.Rotated, nil
 }
 

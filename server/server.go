@@ -422,7 +422,8 @@ func (s *Server) Metrics() *Metrics { return s.metrics }
 // RunBackground runs the service's periodic work until ctx ends:
 // [auth.Service.MaybeRotateKeys] every [Config.KeyCheckInterval],
 // [auth.Service.Cleanup] every [Config.CleanupInterval] and, if
-// [Config.SyncInterval] is set, [auth.Service.Sync]. Failures are logged
+// [Config.SyncInterval] is set, [auth.Service.Sync]; and
+// [auth.Service.Follow] throughout. Failures are logged
 // and retried at the next tick. [Server.Run] calls it; callers that serve
 // s themselves start it in a goroutine.
 func (s *Server) RunBackground(ctx context.Context) {
@@ -430,6 +431,14 @@ func (s *Server) RunBackground(ctx context.Context) {
 	defer keys.Stop()
 	clean := time.NewTicker(s.cfg.CleanupInterval)
 	defer clean.Stop()
+	// Revocations and key changes other instances publish, if the
+	// service's bus delivers them; the sync ticker stays the safety net.
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		s.svc.Follow(ctx)
+	}()
+	defer func() { <-followed }()
 	var syncC <-chan time.Time
 	if s.cfg.SyncInterval > 0 {
 		t := time.NewTicker(s.cfg.SyncInterval)

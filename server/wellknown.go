@@ -108,7 +108,11 @@ const (
 // answered within readyTimeout); otherwise 503 with Retry-After and
 // {"status":"not_ready","code":…,"reason":…}, the code one of
 // keys_not_loaded, revocations_not_loaded, revocations_stale and
-// store_unavailable.
+// store_unavailable. A ready service working in a fallback mode
+// ([auth.Service.Degraded]: Redis unreachable) answers 200 with
+// {"status":"degraded","degraded":[…],"reason":…}, the parts
+// revocation_bus and limiter: it serves correctly, so it stays in the
+// load balancer, and the status tells the operator.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
@@ -131,5 +135,16 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "code": code, "reason": reason})
 		return
 	}
+	if d := s.svc.Degraded(); len(d) > 0 {
+		parts := make([]string, len(d))
+		for i, x := range d {
+			parts[i] = x.Part
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "degraded", "degraded": parts, "reason": degradedReason})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
+
+// degradedReason explains a degraded /readyz.
+const degradedReason = "a shared dependency (Redis) is unreachable: other instances' revocations arrive at the sync interval and abuse limits are per instance"

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/postgres"
+	"github.com/wardauth/ward/auth/redis"
 	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/server"
@@ -86,6 +87,18 @@ Flags:
                            login-account=5/10s (halved by each failure),
                            signup=10/1m, password-change=10/30s,
                            client-auth=20/3s, introspect=200/10ms
+    --redis URL            share revocations, key changes and abuse limits
+                           with the other instances through this Redis, as
+                           redis://HOST:6379/0 or rediss://… (env
+                           WARD_REDIS; a URL with a password goes in
+                           WARD_REDIS, never in the flag). Without Redis,
+                           or while it is unreachable, instances see each
+                           other's revocations every --sync-interval and
+                           keep their limits alone; /readyz then answers
+                           200 "degraded"
+    --redis-prefix P       begin every Redis key and channel with P, so that
+                           several deployments share one Redis (env
+                           WARD_REDIS_PREFIX; default ward:)
     --sync-interval D      how often to reload revocations and keys from
                            the store, to see what other processes (the
                            admin commands) wrote (env WARD_SYNC_INTERVAL;
@@ -150,6 +163,8 @@ type serveConfig struct {
 	InsecureLoopbackCookies bool
 	Limits                  auth.Limits   // zero: the defaults
 	SyncInterval            time.Duration // 0: never
+	Redis                   string        // "": none
+	RedisPrefix             string        // "": redis.DefaultPrefix
 	// MaxRevocationStaleness is auth.Config.MaxRevocationStaleness; 0: no
 	// limit.
 	MaxRevocationStaleness time.Duration
@@ -198,6 +213,8 @@ var serveEnv = map[string]string{
 	"metrics-addr":              "WARD_METRICS_ADDR",
 	"no-metrics":                "WARD_NO_METRICS",
 	"sync-interval":             "WARD_SYNC_INTERVAL",
+	"redis":                     "WARD_REDIS",
+	"redis-prefix":              "WARD_REDIS_PREFIX",
 	"log-level":                 "WARD_LOG_LEVEL",
 	"log-format":                "WARD_LOG_FORMAT",
 }
@@ -224,6 +241,8 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.BoolVar(&cfg.InsecureLoopbackCookies, "insecure-loopback-cookies", false, "")
 	fs.Var(limitsFlag{&cfg.Limits}, "limits", "")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
+	fs.StringVar(&cfg.Redis, "redis", "", "")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", "", "")
 	fs.DurationVar(&cfg.MaxRevocationStaleness, "max-revocation-staleness", 0, "")
 	fs.Var((*daysDuration)(&cfg.AuditRetention), "audit-retention", "")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "")
@@ -236,6 +255,11 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	}
 	if len(pos) != 0 {
 		return cfg, usageError(e, "serve", "serve takes no arguments, only flags")
+	}
+	if u, err := url.Parse(cfg.Redis); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return cfg, usageError(e, "serve", "--redis holds a password, which other users can read in the process list: give the URL in WARD_REDIS")
+		}
 	}
 	if err := applyEnv(fs, getenv, serveEnv); err != nil {
 		return cfg, e.fail("serve", err)
@@ -408,6 +432,7 @@ func runServe(e *env, args []string) int {
 type Main struct {
 	Config  serveConfig
 	Store   auth.Store
+	Redis   *redis.Client // nil without --redis
 	Service *auth.Service
 	Server  *server.Server
 	// URL is the base URL the server answers at, once Run has returned;
@@ -500,6 +525,11 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 	if cfg.AuditRetention == 0 {
 		acfg.AuditRetention = -1 // forever
 	}
+	if cfg.Redis != "" {
+		if err := m.openRedis(ctx, kek, &acfg); err != nil {
+			return err
+		}
+	}
 	if !cfg.NoMetrics {
 		metrics = server.NewMetrics()
 		acfg.Observer = metrics
@@ -536,6 +566,9 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 
 	attrs := []any{slog.String("url", m.URL), slog.String("issuer", issuer),
 		slog.String("data_dir", cfg.DataDir), slog.String("db", redactDSN(cfg.dsn())), slog.String("signing_kid", m.Service.ActiveKeyID())}
+	if cfg.Redis != "" {
+		attrs = append(attrs, slog.String("redis", redactDSN(cfg.Redis)))
+	}
 	if m.MetricsURL != "" {
 		attrs = append(attrs, slog.String("metrics_url", m.MetricsURL+"/metrics"))
 	}
@@ -614,8 +647,12 @@ func (m *Main) closeAll() error {
 		}
 	}
 	var err error
+	if m.Redis != nil {
+		err = m.Redis.Close()
+		m.Redis = nil
+	}
 	if m.Store != nil {
-		err = m.Store.Close()
+		err = errors.Join(err, m.Store.Close())
 		m.Store = nil
 	}
 	return err
@@ -624,6 +661,24 @@ func (m *Main) closeAll() error {
 // openTimeout bounds the connection to PostgreSQL and its migrations at
 // start.
 const openTimeout = 30 * time.Second
+// openRedis connects to --redis and gives the service its revocation bus
+// (messages authenticated under a key derived from kek, which every
+// instance holds) and its shared limiter. A Redis that does not answer
+// yet is no error: the service starts degraded and recovers on its own.
+func (m *Main) openRedis(ctx context.Context, kek []byte, acfg *auth.Config) error {
+	c, err := redis.Open(ctx, m.Config.Redis, redis.Options{Prefix: m.Config.RedisPrefix, Logger: m.log})
+	if err != nil {
+		return usagef([]string{"use redis://HOST:PORT/DB or rediss://HOST:PORT/DB"}, "--redis: %v", err)
+	}
+	m.Redis = c
+	bus, err := c.Bus(redis.BusKey(kek))
+	if err != nil {
+		return failf("%v", err)
+	}
+	acfg.RevocationBus = bus
+	acfg.Limiter = c.Limiter(redis.LimiterOptions{})
+	return nil
+}
 
 // openStore opens the store a DSN names (--db, WARD_DB). This switch is the
 // one place that picks a store implementation, for ward serve and the
