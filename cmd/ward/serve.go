@@ -661,6 +661,7 @@ func (m *Main) closeAll() error {
 // openTimeout bounds the connection to PostgreSQL and its migrations at
 // start.
 const openTimeout = 30 * time.Second
+
 // openRedis connects to --redis and gives the service its revocation bus
 // (messages authenticated under a key derived from kek, which every
 // instance holds) and its shared limiter. A Redis that does not answer
