@@ -12,52 +12,6 @@ import (
 	"github.com/wardauth/ward/jose/jwt"
 )
 
-func TestRevocationsCheck(t *testing.T) {
-	t0 := time.Date(2026, 5, 1, 9, 0, 0, 400_000_000, time.UTC) // revocation instant, mid-second
-	r := auth.NewRevocations()
-	r.Add(
-		auth.Revocation{Kind: auth.RevokeToken, Subject: "jti-1", Expires: t0.Add(time.Hour)},
-		auth.Revocation{Kind: auth.RevokeSession, Subject: "sess-1", NotBefore: t0, Expires: t0.Add(time.Hour)},
-		auth.Revocation{Kind: auth.RevokeUser, Subject: "user-1", NotBefore: t0, Expires: t0.Add(time.Hour)},
-		auth.Revocation{Kind: auth.RevokeKey, Subject: "kid-1", Expires: t0.Add(time.Hour)},
-	)
-	sec := func(d time.Duration) time.Time { return t0.Add(d).Truncate(time.Second) } // "iat" has whole seconds
-	for _, tc := range []struct {
-		name     string
-		c        jwt.Claims
-		sid, kid string
-		revoked  bool
-	}{
-		{"jti", jwt.Claims{ID: "jti-1", Subject: "x", IssuedAt: sec(time.Minute)}, "", "", true},
-		{"other jti", jwt.Claims{ID: "jti-2", Subject: "x", IssuedAt: sec(-time.Minute)}, "", "", false},
-		{"session, issued before", jwt.Claims{ID: "a", IssuedAt: sec(-time.Minute)}, "sess-1", "", true},
-		{"session, issued earlier in the same second", jwt.Claims{ID: "a", IssuedAt: sec(-300 * time.Millisecond)}, "sess-1", "", true},
-		{"session, issued the next second", jwt.Claims{ID: "a", IssuedAt: sec(time.Second)}, "sess-1", "", true}, // every token of the session
-		{"session, no iat", jwt.Claims{ID: "a"}, "sess-1", "", true},
-		{"other session", jwt.Claims{ID: "a", IssuedAt: sec(-time.Minute)}, "sess-2", "", false},
-		{"user, no session, issued before", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(-time.Hour)}, "", "", true},
-		{"user, no session, issued in the same second", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(0)}, "", "", true},
-		{"user, no session, issued the next second", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(time.Second)}, "", "", false},
-		{"user, with a session not revoked", jwt.Claims{ID: "a", Subject: "user-1", IssuedAt: sec(-time.Hour)}, "sess-2", "", false}, // its session decides
-		{"key", jwt.Claims{ID: "a", IssuedAt: sec(time.Hour)}, "", "kid-1", true},
-	} {
-		err := r.Check(&tc.c, tc.sid, tc.kid)
-		if got := err != nil; got != tc.revoked {
-			t.Errorf("%s: Check = %v, want revoked %v", tc.name, err, tc.revoked)
-		}
-		if err != nil && !errors.Is(err, jwt.ErrRevoked) {
-			t.Errorf("%s: %v does not wrap jwt.ErrRevoked", tc.name, err)
-		}
-	}
-	if r.Len() != 4 {
-		t.Fatalf("Len = %d", r.Len())
-	}
-	r.Prune(t0.Add(2 * time.Hour))
-	if r.Len() != 0 {
-		t.Fatalf("Len after Prune = %d", r.Len())
-	}
-}
-
 // TestRevocationsLoadKeepsLocal: Load from the store does not drop an
 // entry applied locally after the store snapshot.
 func TestRevocationsLoadKeepsLocal(t *testing.T) {

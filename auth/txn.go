@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/wardauth/ward/auth/revocation"
 )
 
 // txlog collects what a transaction implies beyond its own writes: audit
@@ -148,7 +150,7 @@ func (s *Service) endSession(tx Tx, l *txlog, sess *Session, now time.Time, reas
 	if err := tx.UpdateSession(sess); err != nil {
 		return err
 	}
-	l.revoke(Revocation{Kind: RevokeSession, Subject: sess.ID, NotBefore: endOfSecond(now), Expires: now.Add(keyLifetime), CreatedAt: now})
+	l.revoke(Revocation{Kind: RevokeSession, Subject: sess.ID, NotBefore: revocation.EndOfSecond(now), Expires: now.Add(keyLifetime), CreatedAt: now})
 	ev := s.event(now, EventSessionEnd, OutcomeSuccess, meta)
 	ev.UserID, ev.SessionID, ev.ClientID, ev.Detail = sess.UserID, sess.ID, sess.ClientID, "reason="+reason
 	l.audit(ev)
