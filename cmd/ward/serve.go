@@ -52,6 +52,10 @@ Flags:
                            returns the current one again, at most 5m
                            (env WARD_REFRESH_GRACE; default 10s; 0s turns
                            it off: any stale token ends the session)
+    --jwks-cache-ttl D     how long verifiers may cache the JWKS (its
+                           Cache-Control max-age), and so how long a new
+                           signing key is published before it signs (env
+                           WARD_JWKS_CACHE_TTL; default 5m; at least 1s)
     --signing-alg ALG      algorithm of new signing keys (env
                            WARD_SIGNING_ALG; default ES256): RS256, RS384,
                            RS512, PS256, PS384, PS512, ES256, ES384, ES512
@@ -140,6 +144,7 @@ type serveConfig struct {
 	Audience                []string // empty: the issuer
 	AccessTTL               time.Duration
 	RefreshGrace            time.Duration // 0: off
+	JWKSCacheTTL            time.Duration
 	SigningAlg              jwk.Algorithm
 	TLSCert, TLSKey         string
 	TrustedProxies          []netip.Prefix
@@ -168,6 +173,7 @@ func newServeConfig() serveConfig {
 		Addr:            "127.0.0.1:8080",
 		AccessTTL:       auth.DefaultAccessTTL,
 		RefreshGrace:    auth.DefaultRefreshGrace,
+		JWKSCacheTTL:    auth.DefaultJWKSCacheTTL,
 		SigningAlg:      auth.DefaultSigningAlg,
 		SyncInterval:    5 * time.Second,
 		AuditRetention:  auth.DefaultAuditRetention,
@@ -183,6 +189,7 @@ var serveEnv = map[string]string{
 	"audience":                  "WARD_AUDIENCE",
 	"access-ttl":                "WARD_ACCESS_TTL",
 	"refresh-grace":             "WARD_REFRESH_GRACE",
+	"jwks-cache-ttl":            "WARD_JWKS_CACHE_TTL",
 	"signing-alg":               "WARD_SIGNING_ALG",
 	"tls-cert":                  "WARD_TLS_CERT",
 	"tls-key":                   "WARD_TLS_KEY",
@@ -213,6 +220,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.Var(&audience, "audience", "")
 	fs.DurationVar(&cfg.AccessTTL, "access-ttl", cfg.AccessTTL, "")
 	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", cfg.RefreshGrace, "")
+	fs.DurationVar(&cfg.JWKSCacheTTL, "jwks-cache-ttl", cfg.JWKSCacheTTL, "")
 	alg := fs.String("signing-alg", string(cfg.SigningAlg), "")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "")
@@ -321,6 +329,8 @@ func (c *serveConfig) check() error {
 		return usagef(nil, "--access-ttl %v is not within %v to %v", c.AccessTTL, auth.MinAccessTTL, auth.MaxAccessTTL)
 	case c.RefreshGrace < 0 || c.RefreshGrace > auth.MaxRefreshGrace:
 		return usagef(nil, "--refresh-grace %v is not within 0s to %v", c.RefreshGrace, auth.MaxRefreshGrace)
+	case c.JWKSCacheTTL < time.Second:
+		return usagef(nil, "--jwks-cache-ttl %v is shorter than 1s", c.JWKSCacheTTL)
 	case c.SigningAlg.KeyType() == jwk.KeyTypeOct:
 		return usagef([]string{"access tokens are verified by other services with the public JWKS: use ES256, EdDSA, RS256 or PS256"},
 			"--signing-alg %s is a shared-secret algorithm", c.SigningAlg)
@@ -490,6 +500,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		AccessTTL:              cfg.AccessTTL,
 		RefreshGrace:           cfg.RefreshGrace,
 		RefreshGraceOff:        cfg.RefreshGrace == 0,
+		JWKSCacheTTL:           cfg.JWKSCacheTTL,
 		SigningAlg:             cfg.SigningAlg,
 		Limits:                 cfg.Limits,
 		MaxRevocationStaleness: cfg.MaxRevocationStaleness,
