@@ -21,14 +21,14 @@ import (
 )
 
 // buildWard builds the real ward binary into a temporary directory.
-func buildWard(t *testing.T) string {
+func buildWard(t testing.TB) string {
 	t.Helper()
 	return buildBinary(t, ".", "ward")
 }
 
 // buildBinary builds the command in the package directory pkg (relative
 // to cmd/ward) into a temporary directory, as name.
-func buildBinary(t *testing.T, pkg, name string) string {
+func buildBinary(t testing.TB, pkg, name string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the ward binary; skipped with -short")
@@ -56,7 +56,7 @@ type wardProcess struct {
 }
 
 // startWard starts "ward serve args..." and waits until it listens.
-func startWard(t *testing.T, bin string, args ...string) *wardProcess {
+func startWard(t testing.TB, bin string, args ...string) *wardProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), "WARD_KEK=", "WARD_KEK_FILE=", "WARD_DATA_DIR=", "WARD_DB=")
@@ -66,7 +66,7 @@ func startWard(t *testing.T, bin string, args ...string) *wardProcess {
 // startProcess starts cmd and waits until it prints a line starting with
 // prefix, followed by its URL, on standard error. The process is killed
 // when the test ends.
-func startProcess(t *testing.T, cmd *exec.Cmd, prefix string) *wardProcess {
+func startProcess(t testing.TB, cmd *exec.Cmd, prefix string) *wardProcess {
 	t.Helper()
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -113,7 +113,7 @@ func startProcess(t *testing.T, cmd *exec.Cmd, prefix string) *wardProcess {
 }
 
 // wait waits for the process to exit and returns its exit code.
-func (p *wardProcess) wait(t *testing.T, timeout time.Duration) int {
+func (p *wardProcess) wait(t testing.TB, timeout time.Duration) int {
 	t.Helper()
 	select {
 	case <-p.done:

@@ -116,7 +116,7 @@ func call(client *http.Client, method, url, bearer string, body any) (apiRespons
 	return out, nil
 }
 
-func mustCall(t *testing.T, method, url, bearer string, body any, want int) apiResponse {
+func mustCall(t testing.TB, method, url, bearer string, body any, want int) apiResponse {
 	t.Helper()
 	r, err := call(http.DefaultClient, method, url, bearer, body)
 	if err != nil {
