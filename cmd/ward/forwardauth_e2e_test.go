@@ -601,7 +601,7 @@ func startNginx(t testing.TB, sites []nginxSite) []string {
 		}
 		if t.Failed() {
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Logf("nginx error log:\n%s%s", log, out)
+			t.Logf("nginx error log (its end):\n%s%s", log[max(0, len(log)-4096):], out)
 		}
 	})
 	deadline := time.Now().Add(15 * time.Second)

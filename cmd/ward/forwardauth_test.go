@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -125,5 +126,120 @@ func TestCheckedRequest(t *testing.T) {
 	r = httptest.NewRequest("GET", "/?ward_scope=a"+strings.Repeat(",s", maxRequirements), nil)
 	if _, _, ok := requirements(r); ok {
 		t.Errorf("requirements past %d accepted", maxRequirements)
+	}
+}
+
+// runForwardAuthMain runs ward forward-auth in-process on cfg and stops it
+// when the test ends.
+func runForwardAuthMain(t *testing.T, cfg forwardAuthConfig) *forwardAuthMain {
+	t.Helper()
+	stderr := new(syncBuffer)
+	m := &forwardAuthMain{Config: cfg}
+	if err := m.Run(t.Context(), &env{stdout: io.Discard, stderr: stderr}); err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return m
+}
+
+// TestForwardAuthAnswers: the answers of the checks, as a proxy sees
+// them: 200 with the identity headers for any path and method, 401 and
+// 403 with their challenges, the scope and role requirements of the check
+// URL, the cookie CSRF rule on the method the proxy reports, and the
+// health endpoints on their own address only.
+func TestForwardAuthAnswers(t *testing.T) {
+	t.Parallel()
+	srv, _ := mustRunMain(t, testServeConfig(t))
+	creds := map[string]string{"email": "fa@example.com", "password": testPassword}
+	mustCall(t, "POST", srv.URL+"/v1/auth/signup", "", creds, 201)
+	login := mustCall(t, "POST", srv.URL+"/v1/auth/login", "", creds, 200)
+	tok := login.str("access_token")
+	me := mustCall(t, "GET", srv.URL+"/v1/me", tok, nil, 200)
+	claims := tokenClaims(t, tok)
+
+	m := runForwardAuthMain(t, forwardAuthConfig{
+		Issuer: srv.URL, Audience: srv.URL, Addr: "127.0.0.1:0", HealthAddr: "127.0.0.1:0",
+		Algorithms: forwardAuthAlgs, InsecureSkipRevocationCheck: true, MaxStaleness: time.Minute, Cache: 100,
+		Cookie: true, CookieOrigins: []string{"https://app.example"}, LogLevel: 8, LogFormat: "text", ShutdownTimeout: time.Second,
+	})
+	check := func(method, path string, headers map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, m.URL+path, nil)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	bearer := map[string]string{"Authorization": "Bearer " + tok}
+	for _, tc := range []struct {
+		method, path string
+		headers      map[string]string
+		status       int
+		challenge    string
+	}{
+		{"GET", "/", bearer, 200, ""},
+		{"POST", "/any/path?x=1", bearer, 200, ""}, // Envoy: the request's own method and path
+		{"GET", "/healthz", nil, 401, "Bearer"},    // every path is a check
+		{"GET", "/", nil, 401, "Bearer"},           // no credentials: no error code
+		{"GET", "/", map[string]string{"Authorization": "Bearer x.y.z"}, 401, `error="invalid_token"`},
+		{"GET", "/?ward_scope=notes:write", bearer, 403, `error="insufficient_scope"`},
+		{"GET", "/?ward_role=admin", bearer, 403, `error="insufficient_scope"`},
+		{"GET", "/?ward_role=admin&ward_role=editor", bearer, 403, `error="insufficient_scope"`},
+	} {
+		res := check(tc.method, tc.path, tc.headers)
+		ch := res.Header.Get("WWW-Authenticate")
+		if res.StatusCode != tc.status || !strings.Contains(ch, tc.challenge) || (tc.challenge == "Bearer" && strings.Contains(ch, "error=")) {
+			t.Errorf("%s %s: %d %q, want %d %q", tc.method, tc.path, res.StatusCode, ch, tc.status, tc.challenge)
+		}
+		if res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s %s: Cache-Control %q", tc.method, tc.path, res.Header.Get("Cache-Control"))
+		}
+		if tc.status == 200 {
+			want := map[string]string{headerSubject: me.str("id"), headerScope: "", headerRoles: "",
+				headerSession: claims["sid"].(string), headerClient: claims["client_id"].(string)}
+			for k, v := range want {
+				if got, ok := res.Header[k]; !ok || got[0] != v {
+					t.Errorf("%s %s: %s = %v, want %q", tc.method, tc.path, k, got, v)
+				}
+			}
+		}
+	}
+
+	// The access cookie: a safe method passes; a state-changing one (as the
+	// proxy reports it) needs the double submit and an allowed Origin.
+	cookie := "__Host-ward-access=" + tok + "; __Host-ward-csrf=c5rf"
+	for _, tc := range []struct {
+		headers map[string]string
+		status  int
+	}{
+		{map[string]string{"Cookie": cookie, "X-Forwarded-Method": "GET"}, 200},
+		{map[string]string{"Cookie": cookie, "X-Forwarded-Method": "POST", "Origin": "https://app.example"}, 403},
+		{map[string]string{"Cookie": cookie, "X-Original-Method": "DELETE", "Origin": "https://evil.example", "X-CSRF-Token": "c5rf"}, 403},
+		{map[string]string{"Cookie": cookie, "X-Forwarded-Method": "POST", "Origin": "https://app.example", "X-CSRF-Token": "c5rf"}, 200},
+		{map[string]string{"Cookie": cookie, "X-Original-Method": "PUT", "Origin": "https://app.example", "X-CSRF-Token": "c5rf"}, 200},
+	} {
+		if res := check("GET", "/", tc.headers); res.StatusCode != tc.status {
+			t.Errorf("cookie %v: %d, want %d", tc.headers, res.StatusCode, tc.status)
+		}
+	}
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		res, err := http.Get(m.HealthURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d", path, res.StatusCode)
+		}
 	}
 }
