@@ -381,6 +381,19 @@ func (s *Service) JWKS() []byte {
 	return slices.Clone(st.jwks)
 }
 
+// PublicKeys returns the keys that verify this service's access tokens:
+// the public keys of the JWKS (next, active and retired keys, never a
+// revoked one). The set is the same value until the keyring changes, and
+// must not be modified. The error comes only from a keyring that is not
+// loaded.
+func (s *Service) PublicKeys() (*jwk.Set, error) {
+	st, err := s.keys.state()
+	if err != nil {
+		return nil, err
+	}
+	return st.verifier.Keys, nil
+}
+
 // ActiveKeyID returns the key ID that signs new tokens.
 func (s *Service) ActiveKeyID() string {
 	st, err := s.keys.state()

@@ -99,6 +99,8 @@ type Authenticator struct {
 
 	mu    sync.Mutex // serializes verifier builds
 	state atomic.Pointer[verifierState]
+
+	verifies atomic.Int64 // signature checks made, for tests
 }
 
 // verifierState is the verifier for one key set.
@@ -225,6 +227,7 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 			return e.claims, nil
 		}
 	}
+	a.verifies.Add(1)
 	c := new(Claims)
 	err = st.v.VerifyInto(token, c)
 	if errors.Is(err, jwt.ErrNoKey) {

@@ -40,38 +40,3 @@ func TestClientIP(t *testing.T) {
 		})
 	}
 }
-
-func TestBearerToken(t *testing.T) {
-	tests := []struct {
-		header      []string
-		tok         string
-		present, ok bool
-	}{
-		{nil, "", false, false},
-		{[]string{"Bearer abc"}, "abc", true, true},
-		{[]string{"bearer abc"}, "abc", true, true},
-		{[]string{"bEaReR a-b.c_d~e+f/g=="}, "a-b.c_d~e+f/g==", true, true},
-		{[]string{"Bearer"}, "", true, false},
-		{[]string{"Bearer "}, "", true, false},
-		{[]string{"Bearer  abc"}, "", true, false},
-		{[]string{"Bearer\tabc"}, "", true, false},
-		{[]string{"Bearer abc "}, "", true, false},
-		{[]string{"Bearer a=b"}, "", true, false},
-		{[]string{"Bearer =abc"}, "", true, false},
-		{[]string{"Bearer a,b"}, "", true, false},
-		{[]string{"Bearer abc", "Bearer abc"}, "", true, false},
-		{[]string{"Basic abc"}, "", false, false},
-		{[]string{"Bearerabc"}, "", false, false},
-		{[]string{"Bear abc"}, "", false, false},
-	}
-	for _, tc := range tests {
-		r := &http.Request{Header: http.Header{}}
-		for _, h := range tc.header {
-			r.Header.Add("Authorization", h)
-		}
-		tok, present, ok := bearerToken(r)
-		if tok != tc.tok || present != tc.present || ok != tc.ok {
-			t.Errorf("%q: got (%q, %v, %v), want (%q, %v, %v)", tc.header, tok, present, ok, tc.tok, tc.present, tc.ok)
-		}
-	}
-}

@@ -146,8 +146,8 @@ func checkMode(mode string) (cookie bool, err error) {
 // else "". The access claims are returned when the access cookie is valid.
 func (s *Server) cookieSession(r *http.Request, names cookieNames) (string, *auth.AccessClaims) {
 	if tok := cookieValue(r, names.access); tok != "" {
-		if c, err := s.svc.Authenticate(r.Context(), tok); err == nil && c.SessionID != "" {
-			return c.SessionID, c
+		if c, err := s.authenticator(r).Verify(r.Context(), tok); err == nil && c.SessionID != "" {
+			return c.SessionID, accessClaims(c)
 		}
 	}
 	if tok := cookieValue(r, names.refresh); tok != "" {

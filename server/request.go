@@ -137,65 +137,6 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) (url.Values, 
 	return form, nil
 }
 
-// bearerToken returns the token of an "Authorization: Bearer" header
-// ([RFC 6750, Section 2.1]): the scheme case-insensitively, exactly one
-// space, then token68 syntax. present is false when there is no
-// Authorization header or it uses another scheme; ok is false when a
-// Bearer header is malformed. Tokens in the query string or the body are
-// never read.
-//
-// [RFC 6750, Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
-func bearerToken(r *http.Request) (token string, present, ok bool) {
-	vals := r.Header.Values("Authorization")
-	if len(vals) == 0 {
-		return "", false, false
-	}
-	if len(vals) > 1 {
-		return "", true, false
-	}
-	v := vals[0]
-	const scheme = "bearer"
-	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
-		return "", false, false
-	}
-	if len(v) == len(scheme) || v[len(scheme)] != ' ' {
-		// "Bearer" alone, or "Bearerx…": a malformed Bearer header
-		// (or another scheme that starts with "Bearer").
-		return "", len(v) == len(scheme) || v[len(scheme)] == '\t', false
-	}
-	tok := v[len(scheme)+1:]
-	if !isToken68(tok) {
-		return "", true, false
-	}
-	return tok, true, true
-}
-
-// isToken68 reports whether s matches token68 ([RFC 9110, Section 11.2]):
-// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-//
-// [RFC 9110, Section 11.2]: https://www.rfc-editor.org/rfc/rfc9110#section-11.2
-func isToken68(s string) bool {
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			i++
-			continue
-		}
-		break
-	}
-	if i == 0 {
-		return false
-	}
-	for ; i < len(s); i++ {
-		if s[i] != '=' {
-			return false
-		}
-	}
-	return true
-}
-
 // truncate cuts s to at most n bytes for use in messages.
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/httpauth"
 )
 
 // Defaults of [Config].
@@ -184,6 +185,10 @@ type Server struct {
 
 	issuerOrigin string          // the issuer's scheme://host[:port]
 	corsAllowed  map[string]bool // Config.CORSOrigins
+
+	// authn and authnDev check access tokens (bearer.go): authnDev reads
+	// the development cookie names of Config.InsecureLoopbackCookies.
+	authn, authnDev *httpauth.Authenticator
 }
 
 // New returns the HTTP API of svc.
@@ -208,6 +213,7 @@ func New(svc *auth.Service, cfg Config) *Server {
 	for _, o := range cfg.CORSOrigins {
 		s.corsAllowed[strings.TrimSuffix(o, "/")] = true
 	}
+	s.authn, s.authnDev = s.newAuthenticator(secureCookies), s.newAuthenticator(devCookies)
 	if !cfg.DisableMetrics {
 		s.metrics = cfg.Metrics
 		if s.metrics == nil {
