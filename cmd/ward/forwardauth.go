@@ -120,10 +120,12 @@ Flags:
                            default text)
     -h, --help             show this help
 
-The method and URI of the request being checked are read from
-X-Forwarded-Method and X-Forwarded-Uri (Traefik), X-Original-Method and
-X-Original-URI (nginx, when the snippet of the README sets them), or the
-check request itself (Envoy). SIGINT or SIGTERM stops it gracefully.
+The method of the request being checked, which the cookie CSRF rule
+depends on, is read from X-Forwarded-Method (Traefik), X-Original-Method
+(nginx, which the README's snippet sets) or the check request itself
+(Envoy); a state-changing method among them wins, so that a header a
+client forged can never make its request look safe. Listen where only the
+proxy reaches. SIGINT or SIGTERM stops it gracefully.
 
 Exit status: 0 after a graceful stop, 1 if it cannot start, 2 on a usage
 error.

@@ -215,20 +215,39 @@ func requirements(r *http.Request) (scopes, roles []string, ok bool) {
 }
 
 // checkedRequest returns r as the request being checked: with the method
-// that the proxy reports (X-Forwarded-Method from Traefik, X-Original-Method
-// from nginx), which the cookie CSRF rule depends on. Envoy sends the
-// request's own method.
+// that the proxy reports (X-Forwarded-Method from Traefik,
+// X-Original-Method from nginx), which the cookie CSRF rule depends on;
+// Envoy sends the request's own method. A client may send these headers
+// itself through a proxy that does not overwrite them, so a
+// state-changing method among them wins: a forged header can make a
+// request look unsafe, never safe.
 func checkedRequest(r *http.Request) *http.Request {
-	m := r.Header.Get("X-Forwarded-Method")
-	if m == "" {
-		m = r.Header.Get("X-Original-Method")
+	m := ""
+	for _, v := range []string{r.Header.Get("X-Forwarded-Method"), r.Header.Get("X-Original-Method"), r.Method} {
+		if v == "" {
+			continue
+		}
+		if m == "" || !isSafeMethod(v) {
+			m = v
+		}
+		if !isSafeMethod(v) {
+			break
+		}
 	}
-	if m == "" || m == r.Method {
+	if m == r.Method {
 		return r
 	}
 	r2 := r.Clone(r.Context())
 	r2.Method = m
 	return r2
+}
+
+// isSafeMethod reports whether method changes no state ([RFC 9110,
+// Section 9.2.1]), as the CSRF rule of httpauth counts it.
+//
+// [RFC 9110, Section 9.2.1]: https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1
+func isSafeMethod(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
 
 // healthHandler serves /healthz (the process is alive) and /readyz (the

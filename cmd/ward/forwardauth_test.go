@@ -96,7 +96,7 @@ func TestParseForwardAuthFlags(t *testing.T) {
 
 // TestCheckedRequest: the method of the request being checked comes from
 // the proxy's header (Traefik, then nginx), else from the check itself
-// (Envoy).
+// (Envoy), and a state-changing one among them wins.
 func TestCheckedRequest(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -109,6 +109,10 @@ func TestCheckedRequest(t *testing.T) {
 		{"GET", map[string]string{"X-Forwarded-Method": "DELETE"}, "DELETE"},
 		{"GET", map[string]string{"X-Original-Method": "PUT"}, "PUT"},
 		{"GET", map[string]string{"X-Forwarded-Method": "PATCH", "X-Original-Method": "PUT"}, "PATCH"},
+		// A forged header never makes a request look safe.
+		{"GET", map[string]string{"X-Forwarded-Method": "GET", "X-Original-Method": "POST"}, "POST"},
+		{"DELETE", map[string]string{"X-Forwarded-Method": "GET"}, "DELETE"},
+		{"GET", map[string]string{"X-Forwarded-Method": "HEAD"}, "HEAD"},
 	} {
 		r := httptest.NewRequest(tc.method, "/", nil)
 		for k, v := range tc.headers {
