@@ -128,12 +128,15 @@ type Feed struct {
 	replica      *revocation.Replica
 	maxStaleness int64 // nanoseconds
 
-	ready     atomic.Bool
-	readyC    chan struct{}
-	readyOnce sync.Once
-	current   atomic.Int64 // unix nanoseconds when last known current
-	loadedAt  atomic.Int64 // unix nanoseconds of the last snapshot
-	running   atomic.Bool
+	ready      atomic.Bool
+	readyC     chan struct{}
+	readyOnce  sync.Once
+	current    atomic.Int64 // unix nanoseconds when last known current
+	stale      atomic.Bool  // current is older than MaxStaleness (set by staleTimer)
+	staleMu    sync.Mutex
+	staleTimer *time.Timer  // fires MaxStaleness after current
+	loadedAt   atomic.Int64 // unix nanoseconds of the last snapshot
+	running    atomic.Bool
 }
 
 var (
@@ -223,12 +226,12 @@ func defaultFeedClient() *http.Client {
 // [jwt.ErrRevoked] if the replica holds a revocation of the token
 // ([revocation.Replica.Check]), and one wrapping [ErrUnavailable] if no
 // snapshot has loaded yet or, with [FeedConfig.RefuseWhenStale], the feed
-// is stale.
+// is stale. It reads no clock: staleness is set by a timer.
 func (f *Feed) Check(c *jwt.Claims, sid, kid string) error {
 	if !f.ready.Load() {
 		return errFeedNotReady
 	}
-	if f.cfg.RefuseWhenStale && f.now().UnixNano()-f.current.Load() > f.maxStaleness {
+	if f.cfg.RefuseWhenStale && f.stale.Load() {
 		return errFeedStale
 	}
 	return f.replica.Check(c, sid, kid)
@@ -399,15 +402,38 @@ func (f *Feed) loadSnapshot(ctx context.Context) error {
 }
 
 // markCurrent records now as the last instant the replica was known
-// current; it never moves back.
+// current (it never moves back), clears the stale flag and re-arms the
+// timer that sets it.
 func (f *Feed) markCurrent(now time.Time) {
 	n := now.UnixNano()
 	for {
 		old := f.current.Load()
 		if n <= old || f.current.CompareAndSwap(old, n) {
-			return
+			break
 		}
 	}
+	f.staleMu.Lock()
+	defer f.staleMu.Unlock()
+	f.stale.Store(false)
+	if f.staleTimer == nil {
+		f.staleTimer = time.AfterFunc(f.cfg.MaxStaleness, f.checkStale)
+	} else {
+		f.staleTimer.Reset(f.cfg.MaxStaleness)
+	}
+}
+
+// checkStale runs when MaxStaleness may have passed since the feed was
+// last current: it sets the stale flag, or re-arms the timer for the
+// rest of the time.
+func (f *Feed) checkStale() {
+	f.staleMu.Lock()
+	defer f.staleMu.Unlock()
+	left := time.Duration(f.current.Load() + f.maxStaleness - f.now().UnixNano())
+	if left < 0 {
+		f.stale.Store(true)
+		return
+	}
+	f.staleTimer.Reset(left + time.Millisecond)
 }
 
 // stream follows the event stream from the replica's sequence number

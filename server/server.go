@@ -140,6 +140,17 @@ type Config struct {
 	// replica never goes stale while the store answers), else never (one
 	// instance sees every revocation it makes).
 	SyncInterval time.Duration
+
+	// FeedMaxSubscribers bounds the revocation feed's concurrent streams;
+	// more are answered 503. Zero: [DefaultFeedMaxSubscribers].
+	FeedMaxSubscribers int
+	// FeedMaxSnapshot bounds the revocations of one feed snapshot; a
+	// larger one is answered 503 and logged. Zero:
+	// [DefaultFeedMaxSnapshot].
+	FeedMaxSnapshot int
+	// FeedHeartbeat is how often an idle feed stream sends a comment, so
+	// that clients detect a dead connection. Zero: [DefaultFeedHeartbeat].
+	FeedHeartbeat time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -164,6 +175,15 @@ func (c Config) withDefaults() Config {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if c.FeedMaxSubscribers <= 0 {
+		c.FeedMaxSubscribers = DefaultFeedMaxSubscribers
+	}
+	if c.FeedMaxSnapshot <= 0 {
+		c.FeedMaxSnapshot = DefaultFeedMaxSnapshot
+	}
+	if c.FeedHeartbeat <= 0 {
+		c.FeedHeartbeat = DefaultFeedHeartbeat
+	}
 	return c
 }
 
@@ -176,6 +196,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	metrics *Metrics // nil if Config.DisableMetrics
+	feed    *feedHub
 
 	metricsHandler http.Handler
 
@@ -209,7 +230,9 @@ func New(svc *auth.Service, cfg Config) *Server {
 
 		issuerOrigin: originOf(acfg.Issuer),
 		corsAllowed:  make(map[string]bool, len(cfg.CORSOrigins)),
+		feed:         newFeedHub(cfg.FeedMaxSubscribers),
 	}
+	s.feed.raise(svc.Revocations().Seq())
 	for _, o := range cfg.CORSOrigins {
 		s.corsAllowed[strings.TrimSuffix(o, "/")] = true
 	}
@@ -254,6 +277,10 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/me/password", s.requireUser(s.handlePassword))
 	m.HandleFunc("GET /v1/me/sessions", s.requireUser(s.handleSessions))
 	m.HandleFunc("DELETE /v1/me/sessions/{id}", s.requireUser(s.handleEndSession))
+
+	// Revocation feed for resource servers (feed.go).
+	m.HandleFunc("GET /v1/revocations", s.handleFeedSnapshot)
+	m.HandleFunc("GET /v1/revocations/stream", s.handleFeedStream)
 
 	// Admin API (admin.go).
 	s.adminRoutes(m)
@@ -373,6 +400,7 @@ func (s *Server) httpServer(ctx context.Context, h http.Handler, ln net.Listener
 	hs := NewHTTPServer(h, ln.Addr().String())
 	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 	hs.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	hs.RegisterOnShutdown(s.feed.close) // streams never go idle by themselves
 	return hs
 }
 

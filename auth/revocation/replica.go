@@ -8,6 +8,15 @@ import (
 	"github.com/wardauth/ward/jose/jwt"
 )
 
+// The errors of [Replica.Check], made once: a refusal costs no
+// allocation.
+var (
+	errTokenRevoked = fmt.Errorf("%w: token revoked", jwt.ErrRevoked)
+	errSessionEnded = fmt.Errorf("%w: session ended", jwt.ErrRevoked)
+	errUserRevoked  = fmt.Errorf("%w: user's tokens revoked", jwt.ErrRevoked)
+	errKeyRevoked   = fmt.Errorf("%w: signing key revoked", jwt.ErrRevoked)
+)
+
 // Replica is an in-memory replica of what is revoked and not yet expired,
 // checked with no round trip. It is safe for concurrent use; Check takes a
 // read lock only.
@@ -220,17 +229,17 @@ func (r *Replica) Check(c *jwt.Claims, sid, kid string) error {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if _, ok := r.tokens[c.ID]; ok && c.ID != "" {
-		return fmt.Errorf("%w: token revoked", jwt.ErrRevoked)
+		return errTokenRevoked
 	}
 	if sid != "" {
 		if _, ok := r.sessions[sid]; ok {
-			return fmt.Errorf("%w: session ended", jwt.ErrRevoked)
+			return errSessionEnded
 		}
 	} else if v, ok := r.users[c.Subject]; ok && c.Subject != "" && issuedBefore(c.IssuedAt, v.NotBefore) {
-		return fmt.Errorf("%w: user's tokens revoked", jwt.ErrRevoked)
+		return errUserRevoked
 	}
 	if _, ok := r.keys[kid]; ok && kid != "" {
-		return fmt.Errorf("%w: signing key revoked", jwt.ErrRevoked)
+		return errKeyRevoked
 	}
 	return nil
 }

@@ -1,0 +1,318 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/revocation"
+)
+
+// Defaults of the revocation feed ([Config]).
+const (
+	// DefaultFeedMaxSubscribers is [Config.FeedMaxSubscribers]'s default.
+	DefaultFeedMaxSubscribers = 1024
+	// DefaultFeedMaxSnapshot is [Config.FeedMaxSnapshot]'s default: the
+	// feed client's own default limit (httpauth.DefaultMaxEntries).
+	DefaultFeedMaxSnapshot = 1 << 20
+	// DefaultFeedHeartbeat is [Config.FeedHeartbeat]'s default.
+	DefaultFeedHeartbeat = 15 * time.Second
+
+	// feedWriteTimeout bounds each write of the stream: a subscriber that
+	// reads nothing for this long is dropped. It replaces the server's
+	// WriteTimeout, which would end every stream after 30 s.
+	feedWriteTimeout = 10 * time.Second
+	// feedMaxSnapshots is how many snapshots are built at once; more wait
+	// for no one and get 503 with Retry-After.
+	feedMaxSnapshots = 4
+	// feedFlushBytes is how much of a batch of events is written before a
+	// flush.
+	feedFlushBytes = 64 << 10
+)
+
+// feedHub is the server side of the revocation feed: the bounds on
+// subscribers and snapshots, and the highest change sequence number of
+// the store this instance has seen.
+type feedHub struct {
+	subscribers chan struct{} // a slot per stream
+	snapshots   chan struct{} // a slot per snapshot being built
+	high        atomic.Int64  // the store's highest Seq seen
+	closing     chan struct{} // closed when the server shuts down
+	closeOnce   sync.Once
+}
+
+func newFeedHub(maxSubscribers int) *feedHub {
+	return &feedHub{
+		subscribers: make(chan struct{}, maxSubscribers),
+		snapshots:   make(chan struct{}, feedMaxSnapshots),
+		closing:     make(chan struct{}),
+	}
+}
+
+// raise records that the store has reached seq.
+func (h *feedHub) raise(seq int64) {
+	for {
+		old := h.high.Load()
+		if seq <= old || h.high.CompareAndSwap(old, seq) {
+			return
+		}
+	}
+}
+
+// close ends every stream (the server is shutting down; [http.Server]
+// does not wait for a stream to finish by itself).
+func (h *feedHub) close() { h.closeOnce.Do(func() { close(h.closing) }) }
+
+func tryAcquire(sem chan struct{}) (release func(), ok bool) {
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, true
+	default:
+		return nil, false
+	}
+}
+
+// feedClient authenticates the client of a feed request: HTTP Basic
+// client_id:client_secret as at the token endpoint ([RFC 6749, Section
+// 2.3.1]), and the client must have the feed permission
+// ([auth.Client.Feed]). It answers the request itself (401 or 403 in
+// Ward's JSON error shape) and returns false otherwise.
+//
+// [RFC 6749, Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+func (s *Server) feedClient(w http.ResponseWriter, r *http.Request) bool {
+	unauthorized := func(msg string) bool {
+		w.Header().Set("WWW-Authenticate", basicRealmChallenge)
+		s.writeError(w, r, auth.Errorf(auth.CodeUnauthorized, "%s", msg))
+		return false
+	}
+	ca, oe := clientCredentials(r, nil)
+	switch {
+	case oe != nil && oe.status == http.StatusUnauthorized:
+		return unauthorized(oe.description)
+	case oe != nil:
+		s.writeError(w, r, auth.Errorf(auth.CodeInvalidRequest, "%s", oe.description))
+		return false
+	case !ca.basic:
+		return unauthorized(oauthMissingClientAuthMsg)
+	case ca.id == "" || ca.secret == "" || len(ca.id) > maxOAuthParam || len(ca.secret) > maxOAuthParam:
+		return unauthorized(invalidClientMessage)
+	}
+	c, err := s.svc.AuthenticateClient(r.Context(), ca.id, ca.secret, meta(r))
+	switch {
+	case auth.IsCode(err, auth.CodeInvalidCredentials):
+		return unauthorized(invalidClientMessage)
+	case err != nil:
+		s.writeError(w, r, err)
+		return false
+	case !c.Feed:
+		s.writeError(w, r, auth.Errorf(auth.CodeForbidden, "This client may not read the revocation feed."))
+		return false
+	}
+	return true
+}
+
+// handleFeedSnapshot: GET /v1/revocations → 200
+// {"seq":N,"revocations":[…],"time":<unix>}: every revocation not yet
+// expired, complete up to the store's change sequence number N, from
+// which the stream resumes. At most [Config.FeedMaxSnapshot] revocations
+// (503 beyond, logged), and a few snapshots built at once.
+func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
+	if !s.feedClient(w, r) {
+		return
+	}
+	release, ok := tryAcquire(s.feed.snapshots)
+	if !ok {
+		s.writeError(w, r, auth.Errorf(auth.CodeUnavailable, "Too many snapshots are being built; retry."))
+		return
+	}
+	defer release()
+	revs, seq, now, err := s.svc.RevocationSnapshot(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.feed.raise(seq)
+	if len(revs) > s.cfg.FeedMaxSnapshot {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "revocation feed: snapshot over its limit; raise FeedMaxSnapshot",
+			slog.Int("revocations", len(revs)), slog.Int("limit", s.cfg.FeedMaxSnapshot))
+		s.writeError(w, r, auth.Errorf(auth.CodeUnavailable, "The revocation snapshot is over its size limit."))
+		return
+	}
+	body, err := revocation.AppendSnapshot(make([]byte, 0, 64+len(revs)*96), revocation.Snapshot{Seq: seq, Revocations: revs, Time: now})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	noStore(w)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(http.StatusOK)
+	w.Write(append(body, '\n'))
+}
+
+// handleFeedStream: GET /v1/revocations/stream → 200 text/event-stream
+// ([HTML Living Standard, Section 9.2]): after the change sequence number
+// in Last-Event-ID (from the snapshot, or the last event received), each
+// revocation added or changed in the store as an event
+//
+//	id: <seq>
+//	event: revocation
+//	data: {"kind":"session","sub":"…","nbf":<unix>,"exp":<unix>,"seq":<seq>}
+//
+// in Seq order, none skipped; a comment (": ping") every
+// [Config.FeedHeartbeat]; and "event: resync" (then the end of the stream)
+// when the position cannot be served: no Last-Event-ID, or one ahead of
+// the store (a store restored from a backup). The client then takes a new
+// snapshot.
+//
+// The stream is driven by the store: it reads what is new whenever the
+// service's replica changes ([revocation.Replica.Changed]: a commit of this
+// instance, right after it and before its request is answered; a periodic
+// [auth.Service.Sync]; a message from another instance), so that event ids
+// are the store's sequence numbers.
+//
+// [HTML Living Standard, Section 9.2]: https://html.spec.whatwg.org/multipage/server-sent-events.html
+func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
+	if !s.feedClient(w, r) {
+		return
+	}
+	from, hasFrom := int64(0), false
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || len(v) > 19 {
+			s.writeError(w, r, auth.Errorf(auth.CodeInvalidRequest, "Last-Event-ID must be a sequence number."))
+			return
+		}
+		from, hasFrom = n, true
+	}
+	release, ok := tryAcquire(s.feed.subscribers)
+	if !ok {
+		s.writeError(w, r, auth.Errorf(auth.CodeUnavailable, "Too many revocation feed subscribers."))
+		return
+	}
+	defer release()
+
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	// The stream outlives the server's read and write timeouts: no read
+	// deadline (the request has no body; a closed connection still ends
+	// ctx), and a deadline per write instead.
+	if err := rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return
+	}
+	noStore(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass events on at once
+	st := &sseWriter{w: w, rc: rc}
+	w.WriteHeader(http.StatusOK)
+
+	if hasFrom && from > s.feed.high.Load() {
+		// Ahead of what this instance has seen: read what is new to
+		// find out whether the store has reached it.
+		_, last, err := s.svc.RevocationsSince(ctx, s.feed.high.Load())
+		if err != nil {
+			s.feedFailed(ctx, err)
+			return
+		}
+		s.feed.raise(last)
+	}
+	if !hasFrom || from > s.feed.high.Load() {
+		st.buf = append(st.buf, "event: resync\ndata: {}\n\n"...)
+		st.flush()
+		return
+	}
+	if st.flush() != nil { // the headers, at once
+		return
+	}
+
+	replica := s.svc.Revocations().Replica
+	heartbeat := time.NewTicker(s.cfg.FeedHeartbeat)
+	defer heartbeat.Stop()
+	for {
+		changed := replica.Changed() // before the read: a change after it wakes us
+		revs, last, err := s.svc.RevocationsSince(ctx, from)
+		if err != nil {
+			s.feedFailed(ctx, err)
+			return
+		}
+		s.feed.raise(last)
+		for _, v := range revs {
+			if err := st.event(v); err != nil {
+				s.log.LogAttrs(ctx, slog.LevelError, "revocation feed: unencodable revocation skipped",
+					slog.Int64("seq", v.Seq), slog.String("error", err.Error()))
+				continue
+			}
+			if len(st.buf) >= feedFlushBytes && st.flush() != nil {
+				return
+			}
+		}
+		if len(st.buf) > 0 && st.flush() != nil {
+			return
+		}
+		from = last
+		select {
+		case <-changed:
+		case <-heartbeat.C:
+			st.buf = append(st.buf, ": ping\n\n"...)
+			if st.flush() != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		case <-s.feed.closing:
+			return
+		}
+	}
+}
+
+// feedFailed logs a store failure that ends a stream; the client
+// reconnects.
+func (s *Server) feedFailed(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "revocation feed: reading the store failed", slog.String("error", err.Error()))
+	}
+}
+
+// sseWriter writes the events of one stream.
+type sseWriter struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	buf []byte
+}
+
+// event appends v as a revocation event.
+func (s *sseWriter) event(v revocation.Revocation) error {
+	n := len(s.buf)
+	s.buf = append(s.buf, "id: "...)
+	s.buf = strconv.AppendInt(s.buf, v.Seq, 10)
+	s.buf = append(s.buf, "\nevent: revocation\ndata: "...)
+	var err error
+	if s.buf, err = revocation.AppendJSON(s.buf, v); err != nil {
+		s.buf = s.buf[:n]
+		return err
+	}
+	s.buf = append(s.buf, "\n\n"...)
+	return nil
+}
+
+// flush writes what is buffered within [feedWriteTimeout] and flushes it
+// to the client.
+func (s *sseWriter) flush() error {
+	if err := s.rc.SetWriteDeadline(time.Now().Add(feedWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	if len(s.buf) > 0 {
+		if _, err := s.w.Write(s.buf); err != nil {
+			return err
+		}
+		s.buf = s.buf[:0]
+	}
+	return s.rc.Flush()
+}
