@@ -329,6 +329,9 @@ func parseSecretFile(s string) (id, secret string, err error) {
 		}
 	}
 	if len(lines) == 1 && !strings.Contains(lines[0], "=") {
+		if err := checkCredential(lines[0]); err != nil {
+			return "", "", err
+		}
 		return "", lines[0], nil
 	}
 	for _, line := range lines {
@@ -345,7 +348,21 @@ func parseSecretFile(s string) (id, secret string, err error) {
 	if secret == "" {
 		return "", "", errors.New("no client_secret=... line")
 	}
+	if err := errors.Join(checkCredential(id), checkCredential(secret)); err != nil {
+		return "", "", err
+	}
 	return id, secret, nil
+}
+
+// checkCredential returns an error if a client id or secret holds
+// anything but printable ASCII without spaces, as Ward's do.
+func checkCredential(s string) error {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return errors.New("a client id or secret holds a space, a control character or non-ASCII")
+		}
+	}
+	return nil
 }
 
 // check validates the values that need no file or network. given holds

@@ -247,3 +247,24 @@ func TestForwardAuthAnswers(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSecretFile: a client secret file either parses into a
+// non-empty secret (and an id) that hold no line break, or fails with
+// nothing.
+func FuzzParseSecretFile(f *testing.F) {
+	for _, s := range []string{"wcs_x\n", "client_id=wci_1\nclient_secret=wcs_2\n", "# feed\nclient_secret=wcs_3", "a=b\n", "", "client_id=x\nclient_id=y\n", "\r\nwcs_4\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, secret, err := parseSecretFile(s)
+		if err != nil {
+			if id != "" || secret != "" {
+				t.Fatalf("error %v with id %q secret %q", err, id, secret)
+			}
+			return
+		}
+		if secret == "" || strings.ContainsAny(secret+id, "\r\n") {
+			t.Fatalf("id %q secret %q from %q", id, secret, s)
+		}
+	})
+}
