@@ -93,6 +93,11 @@ Flags:
                            the store, to see what other processes (the
                            admin commands) wrote (env WARD_SYNC_INTERVAL;
                            default 5s; 0s: never)
+    --feed-heartbeat D     how often an idle revocation feed stream sends a
+                           heartbeat, by which resource servers know that
+                           their replica is current; their --max-staleness
+                           must exceed it (env WARD_FEED_HEARTBEAT; default
+                           15s; at least 100ms)
     --max-revocation-staleness D
                            refuse tokens (503) and fail /readyz when the
                            revocation list was last reloaded from the
@@ -154,6 +159,7 @@ type serveConfig struct {
 	InsecureLoopbackCookies bool
 	Limits                  auth.Limits   // zero: the defaults
 	SyncInterval            time.Duration // 0: never
+	FeedHeartbeat           time.Duration
 	// MaxRevocationStaleness is auth.Config.MaxRevocationStaleness; 0: no
 	// limit.
 	MaxRevocationStaleness time.Duration
@@ -176,6 +182,7 @@ func newServeConfig() serveConfig {
 		JWKSCacheTTL:    auth.DefaultJWKSCacheTTL,
 		SigningAlg:      auth.DefaultSigningAlg,
 		SyncInterval:    5 * time.Second,
+		FeedHeartbeat:   server.DefaultFeedHeartbeat,
 		AuditRetention:  auth.DefaultAuditRetention,
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
@@ -204,6 +211,7 @@ var serveEnv = map[string]string{
 	"metrics-addr":              "WARD_METRICS_ADDR",
 	"no-metrics":                "WARD_NO_METRICS",
 	"sync-interval":             "WARD_SYNC_INTERVAL",
+	"feed-heartbeat":            "WARD_FEED_HEARTBEAT",
 	"log-level":                 "WARD_LOG_LEVEL",
 	"log-format":                "WARD_LOG_FORMAT",
 }
@@ -231,6 +239,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.BoolVar(&cfg.InsecureLoopbackCookies, "insecure-loopback-cookies", false, "")
 	fs.Var(limitsFlag{&cfg.Limits}, "limits", "")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
+	fs.DurationVar(&cfg.FeedHeartbeat, "feed-heartbeat", cfg.FeedHeartbeat, "")
 	fs.DurationVar(&cfg.MaxRevocationStaleness, "max-revocation-staleness", 0, "")
 	fs.Var((*daysDuration)(&cfg.AuditRetention), "audit-retention", "")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "")
@@ -336,6 +345,8 @@ func (c *serveConfig) check() error {
 			"--signing-alg %s is a shared-secret algorithm", c.SigningAlg)
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return usagef(nil, "--tls-cert and --tls-key go together")
+	case c.FeedHeartbeat < 100*time.Millisecond:
+		return usagef(nil, "--feed-heartbeat %v is shorter than 100ms", c.FeedHeartbeat)
 	case c.SyncInterval < 0:
 		return usagef(nil, "--sync-interval is negative")
 	case c.MaxRevocationStaleness < 0:
@@ -526,6 +537,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		TLS:                     tlsConfig,
 		Logger:                  m.log,
 		SyncInterval:            cfg.SyncInterval,
+		FeedHeartbeat:           cfg.FeedHeartbeat,
 		ShutdownTimeout:         cfg.ShutdownTimeout,
 		Metrics:                 metrics,
 		DisableMetrics:          cfg.NoMetrics,
