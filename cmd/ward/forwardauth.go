@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,9 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wardauth/ward/jose/jwk"
@@ -421,28 +418,8 @@ func runForwardAuth(e *env, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	m := &forwardAuthMain{Config: cfg}
-	if err := m.Run(ctx, e); err != nil {
-		return e.fail("forward-auth", err)
-	}
-	var err error
-	select {
-	case <-ctx.Done():
-		m.log.Info("shutting down")
-	case err = <-m.ServeErr:
-		m.log.Error("serving failed", slog.String("error", err.Error()))
-	}
-	stop()
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return e.fail("forward-auth", failf("%v", err))
-	}
-	m.log.Info("stopped")
-	return exitOK
+	return runUntilSignal(e, "forward-auth", m, func() (<-chan error, *slog.Logger) { return m.ServeErr, m.log })
 }
 
 // announceForwardAuth tells the operator where the checks are answered.

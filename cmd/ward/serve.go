@@ -396,27 +396,42 @@ func runServe(e *env, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	m := &Main{Config: cfg}
+	return runUntilSignal(e, "serve", m, func() (<-chan error, *slog.Logger) { return m.ServeErr, m.log })
+}
+
+// runner is a long-running command: [Main] (ward serve) or
+// [forwardAuthMain].
+type runner interface {
+	Run(ctx context.Context, e *env) error
+	Close() error
+}
+
+// runUntilSignal runs r until SIGINT or SIGTERM, or until serving fails,
+// then closes it; started returns, once Run has returned, the channel of
+// serving errors and the logger. It returns the exit status of cmd.
+func runUntilSignal(e *env, cmd string, r runner, started func() (<-chan error, *slog.Logger)) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Config: cfg}
-	if err := m.Run(ctx, e); err != nil {
-		return e.fail("serve", err)
+	if err := r.Run(ctx, e); err != nil {
+		return e.fail(cmd, err)
 	}
+	serveErr, log := started()
 	var err error
 	select {
 	case <-ctx.Done():
-		m.log.Info("shutting down")
-	case err = <-m.ServeErr:
-		m.log.Error("serving failed", slog.String("error", err.Error()))
+		log.Info("shutting down")
+	case err = <-serveErr:
+		log.Error("serving failed", slog.String("error", err.Error()))
 	}
 	stop()
-	if cerr := m.Close(); err == nil {
+	if cerr := r.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return e.fail("serve", failf("%v", err))
+		return e.fail(cmd, failf("%v", err))
 	}
-	m.log.Info("stopped")
+	log.Info("stopped")
 	return exitOK
 }
 

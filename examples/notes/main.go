@@ -60,6 +60,9 @@ func run() error {
 	if *issuer == "" || *audience == "" {
 		return errors.New("--issuer and --audience are required")
 	}
+	if *maxStaleness <= 0 {
+		return errors.New("--max-staleness must be positive")
+	}
 	id, secret := os.Getenv("WARD_CLIENT_ID"), os.Getenv("WARD_CLIENT_SECRET")
 	if *feedClient != "" {
 		var err error
