@@ -177,6 +177,14 @@ func isTokenSafe(s string) bool {
 // state-changing request must then pass the CSRF rule). The error wraps
 // [ErrNoToken], [ErrInvalidToken], [ErrCSRF] or [ErrUnavailable].
 func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
+	ai, err := a.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	return ai.claims, nil
+}
+
+func (a *Authenticator) authenticate(r *http.Request) (*authInfo, error) {
 	tok, present, ok := bearerToken(r.Header)
 	byCookie := false
 	if !present && a.cookie != nil && len(r.Header.Values("Authorization")) == 0 {
@@ -190,16 +198,16 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: malformed credentials", ErrInvalidToken)
 	}
-	c, err := a.Verify(r.Context(), tok)
+	ai, err := a.verify(r.Context(), tok)
 	if err != nil {
 		return nil, err
 	}
 	if byCookie {
-		if err := a.cookie.check(r, c.SessionID); err != nil {
+		if err := a.cookie.check(r, ai.claims.SessionID); err != nil {
 			return nil, err
 		}
 	}
-	return c, nil
+	return ai, nil
 }
 
 // Verify verifies an access token given on its own (not in a request)
@@ -211,6 +219,14 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Claims, error) {
 //
 // [RFC 9068, Section 2.2]: https://www.rfc-editor.org/rfc/rfc9068#section-2.2
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, error) {
+	ai, err := a.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return ai.claims, nil
+}
+
+func (a *Authenticator) verify(ctx context.Context, token string) (*authInfo, error) {
 	set, err := a.cfg.Keys.KeySet()
 	if err != nil {
 		return nil, fmt.Errorf("%w: keys: %v", ErrUnavailable, err)
@@ -221,10 +237,10 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 	if a.cache != nil {
 		key = cacheKey(token)
 		if e := a.cache.get(key, st, now); e != nil {
-			if err := a.checkRevoked(e.claims, e.kid); err != nil {
+			if err := a.checkRevoked(e.info.claims, e.kid); err != nil {
 				return nil, err
 			}
-			return e.claims, nil
+			return e.info, nil
 		}
 	}
 	a.verifies.Add(1)
@@ -257,10 +273,11 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 	if err := a.checkRevoked(c, kid); err != nil {
 		return nil, err
 	}
+	ai := &authInfo{claims: c, a: a}
 	if a.cache != nil {
-		a.cache.put(key, &cacheEntry{claims: c, kid: kid, state: st})
+		a.cache.put(key, &cacheEntry{info: ai, kid: kid, state: st})
 	}
-	return c, nil
+	return ai, nil
 }
 
 // checkRevoked checks c against [Config.Revocations].
@@ -308,11 +325,11 @@ func (a *Authenticator) verifierFor(set *jwk.Set) *verifierState {
 // next.
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := a.Authenticate(r)
+		ai, err := a.authenticate(r)
 		if err != nil {
 			a.writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &authInfo{claims: c, a: a})))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ai)))
 	})
 }

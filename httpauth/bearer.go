@@ -53,14 +53,8 @@ func parseBearer(v string) (token string, present, ok bool) {
 // [RFC 9110, Section 11.2]: https://www.rfc-editor.org/rfc/rfc9110#section-11.2
 func isToken68(s string) bool {
 	i := 0
-	for i < len(s) {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			i++
-			continue
-		}
-		break
+	for i < len(s) && token68Char[s[i]] {
+		i++
 	}
 	if i == 0 {
 		return false
@@ -72,6 +66,15 @@ func isToken68(s string) bool {
 	}
 	return true
 }
+
+// token68Char[c] reports whether c may appear in a token68 before its
+// trailing "=" padding.
+var token68Char = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") {
+		t[c] = true
+	}
+	return t
+}()
 
 // cookieValue returns the value of the cookie name in r, or "" if there
 // is none or more than one (a second cookie of the same name can only

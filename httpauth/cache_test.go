@@ -123,7 +123,7 @@ func TestCacheBounded(t *testing.T) {
 	t.Parallel()
 	c := newTokenCache(32)
 	st := &verifierState{}
-	e := &cacheEntry{claims: &Claims{}, state: st}
+	e := &cacheEntry{info: &authInfo{claims: &Claims{}}, state: st}
 	for i := range 10000 {
 		c.put(cacheKey(strings.Repeat("x", i)), e)
 	}

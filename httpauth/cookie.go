@@ -131,11 +131,16 @@ func isOrigin(s string) bool {
 }
 
 // check applies the CSRF rule to a request authenticated by the cookie
-// whose token names session sid.
+// whose token names session sid: to a state-changing one.
 func (c *cookieRule) check(r *http.Request, sid string) error {
 	if isSafeMethod(r.Method) {
 		return nil
 	}
+	return c.checkAlways(r, sid)
+}
+
+// checkAlways is check for a request of any method.
+func (c *cookieRule) checkAlways(r *http.Request, sid string) error {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "same-site":
 	default:
@@ -156,6 +161,21 @@ func (c *cookieRule) check(r *http.Request, sid string) error {
 		return ErrCSRF
 	}
 	return nil
+}
+
+// CheckCSRF applies the CSRF rule of [CookieConfig] to r, whatever its
+// method, as a request authenticated by a cookie of the session sid ("" for
+// a request before any session, such as a login form's, if
+// VerifyCSRFToken accepts that). It is for an auth server's own cookie
+// endpoints (login, refresh, logout), which change state with cookies other
+// than the access cookie; the middleware applies the rule itself. It
+// returns nil or [ErrCSRF], which it also returns when [Config.Cookie] is
+// nil.
+func (a *Authenticator) CheckCSRF(r *http.Request, sid string) error {
+	if a.cookie == nil {
+		return ErrCSRF
+	}
+	return a.cookie.checkAlways(r, sid)
 }
 
 // allowedOrigin reports whether origin may change state with cookies.

@@ -2,6 +2,7 @@ package httpauth
 
 import (
 	"crypto/tls"
+	"errors"
 	"net/http"
 	"testing"
 )
@@ -93,5 +94,26 @@ func TestCookieOff(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: DefaultAccessCookie, Value: f.token(t, nil)})
 	if rec := do(f.a.Middleware(okHandler), r); rec.Code != 401 || rec.Header().Get("WWW-Authenticate") != `Bearer realm="test"` {
 		t.Fatalf("cookie without CookieConfig: %d %q", rec.Code, rec.Header().Get("WWW-Authenticate"))
+	}
+}
+
+// TestCheckCSRF: the exported rule applies to every method, and without
+// CookieConfig refuses everything.
+func TestCheckCSRF(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(c *Config) { c.Cookie = &CookieConfig{} })
+	r := bearerRequest("GET", "")
+	r.Host = "api.example"
+	r.Header.Set("Origin", "https://api.example")
+	if err := f.a.CheckCSRF(r, ""); !errors.Is(err, ErrCSRF) {
+		t.Fatalf("GET without CSRF token: %v", err)
+	}
+	r.AddCookie(&http.Cookie{Name: DefaultCSRFCookie, Value: "t"})
+	r.Header.Set(DefaultCSRFHeader, "t")
+	if err := f.a.CheckCSRF(r, ""); err != nil {
+		t.Fatalf("double submit from the own origin: %v", err)
+	}
+	if err := newFixture(t, nil).a.CheckCSRF(r, ""); !errors.Is(err, ErrCSRF) {
+		t.Fatalf("without CookieConfig: %v", err)
 	}
 }

@@ -22,13 +22,12 @@ func headerKeyID(token string) (string, error) {
 	if !ok || len(enc) > maxHeaderSize {
 		return "", errHeader
 	}
-	var src, buf [maxHeaderSize]byte
-	n, err := base64url.Decode(buf[:], src[:copy(src[:], enc)])
+	hdr, err := base64url.DecodeString(enc)
 	if err != nil {
 		return "", errHeader
 	}
 	var kid string
-	err = strictjson.ForEachMember(buf[:n], 4, func(name, value []byte) error {
+	err = strictjson.ForEachMember(hdr, 4, func(name, value []byte) error {
 		if string(name) != "kid" {
 			return nil
 		}

@@ -205,15 +205,31 @@ func TestRemoteKeySetUnknownKidStorm(t *testing.T) {
 	if got > allowed || is.jwks.Load() != got {
 		t.Fatalf("%d JWKS fetches (%d served) for %d unknown kids in %v; the bounded rate allows %d", got, is.jwks.Load(), n, elapsed, allowed)
 	}
-	// The same kids again are remembered as unknown: no fetch at all,
-	// however long after the interval.
-	time.Sleep(2 * interval)
-	before := rk.Fetches()
-	for _, tok := range toks[:1000] {
-		f.a.Authenticate(bearerRequest("GET", tok))
-	}
-	if rk.Fetches() > before+1 {
-		t.Fatalf("remembered unknown kids caused %d fetches", rk.Fetches()-before)
+}
+
+// TestRemoteKeySetRemembersUnknownKids: a kid that a fetch did not find is
+// refused without another fetch for UnknownKidTTL, however short
+// MinRefetchInterval is; another unknown kid still gets its fetch.
+func TestRemoteKeySetRemembersUnknownKids(t *testing.T) {
+	t.Parallel()
+	key := newSigningKey(t, jwk.ES256)
+	is := newTestIssuerServer(t, key)
+	f, rk := remoteFixture(t, is, key, func(c *RemoteKeySetConfig) {
+		c.MinRefetchInterval = time.Millisecond
+		c.UnknownKidTTL = time.Hour
+	})
+	forger := newSigningKey(t, jwk.ES256)
+	x := signToken(t, forger.WithKeyID("x"), "at+jwt", f.claims())
+	y := signToken(t, forger.WithKeyID("y"), "at+jwt", f.claims())
+	want := []int64{2, 2, 2, 3, 3}
+	for i, tok := range []string{x, x, x, y, y} {
+		time.Sleep(3 * time.Millisecond) // past MinRefetchInterval
+		if _, err := f.a.Authenticate(bearerRequest("GET", tok)); !errors.Is(err, ErrInvalidToken) {
+			t.Fatalf("token %d: %v", i, err)
+		}
+		if got := rk.Fetches(); got != want[i] {
+			t.Fatalf("after token %d: %d fetches; want %d", i, got, want[i])
+		}
 	}
 }
 

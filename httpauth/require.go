@@ -1,6 +1,7 @@
 package httpauth
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -16,7 +17,7 @@ import (
 func RequireScope(scopes ...string) func(http.Handler) http.Handler {
 	for _, s := range scopes {
 		if s == "" || strings.ContainsAny(s, " \"\\") {
-			panic("httpauth: RequireScope: invalid scope " + strings.TrimSpace(`"`+s+`"`))
+			panic(fmt.Sprintf("httpauth: RequireScope: invalid scope %q", s))
 		}
 	}
 	if len(scopes) == 0 {
