@@ -486,3 +486,40 @@ func TestFeedStaleness(t *testing.T) {
 	waitFor(t, "current again", func() bool { return !refuse.Status().Stale && !keep.Status().Stale })
 	expectAccepted(t, refuse, "a valid token once current again", valid)
 }
+
+// TestFeedOutlivesServerTimeouts: a stream lives on past the server's
+// read and write timeouts (here 200 ms, as http.Server applies them to a
+// whole request), receiving heartbeats and then an event; and streams
+// beyond FeedMaxSubscribers are refused with 503.
+func TestFeedOutlivesServerTimeouts(t *testing.T) {
+	fs := newFeedServer(t, envOptions{server: func(c *server.Config) { c.FeedMaxSubscribers = 1 }})
+	id, secret := fs.feedClient()
+	// The same handler, served with short whole-request timeouts.
+	hs := httptest.NewUnstartedServer(fs.srv)
+	hs.Config.ReadTimeout, hs.Config.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
+	hs.Start()
+	t.Cleanup(func() { hs.CloseClientConnections(); hs.Close() })
+	feedLogs := &syncBuffer{}
+	f := runFeed(t, hs.URL, id, secret, func(c *httpauth.FeedConfig) { c.Logger = slog.New(slog.NewTextHandler(feedLogs, nil)) })
+	<-f.Ready()
+	waitFor(t, "the stream to open", func() bool { return f.Status().LastEvent.After(f.Status().LoadedAt) })
+
+	r := fs.do("GET", "/v1/revocations/stream", nil, append(basic(id, secret), "Last-Event-ID", "0")...)
+	expectStatus(t, r, http.StatusServiceUnavailable)
+	if r.header.Get("Retry-After") == "" || r.errorCode(t) != auth.CodeUnavailable {
+		t.Fatalf("over the subscriber limit: %v %s", r.header, r.body)
+	}
+
+	opened := f.Status().LastEvent
+	time.Sleep(time.Second) // five times the timeouts
+	fs.signup("hank@example.com")
+	tk := fs.token(fs.login("hank@example.com", testPassword).access)
+	expectStatus(t, fs.do("POST", "/v1/auth/logout", nil, bearer(tk.raw)...), http.StatusNoContent)
+	waitRevoked(t, f, "a logout a second into the stream", tk)
+	if st := f.Status(); !st.LoadedAt.Before(opened) {
+		t.Fatalf("the feed reconnected and took a new snapshot: %+v", st)
+	}
+	if logs := feedLogs.String(); strings.Contains(logs, "disconnected") {
+		t.Fatalf("the stream was cut: %s", logs)
+	}
+}

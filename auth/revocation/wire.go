@@ -71,58 +71,32 @@ func ParseJSON(data []byte) (Revocation, error) {
 		v    Revocation
 		seen uint8
 	)
-	err := strictjson.ForEachMember(data, 1, func(name, value []byte) error {
+	err := strictjson.ForEachMember(data, 1, func(name, value []byte) (err error) {
 		var bit uint8
 		switch string(name) {
 		case "kind":
 			bit = 1
-			s, err := strictjson.DecodeString(value)
-			if err != nil {
-				return err
+			v.Kind, err = parseString(value, 1, MaxSubject)
+			if err == nil && !validKind(v.Kind) {
+				err = fmt.Errorf("unknown kind %q", v.Kind)
 			}
-			if !validKind(string(s)) {
-				return fmt.Errorf("unknown kind %q", s)
-			}
-			v.Kind = string(s)
 		case "sub":
 			bit = 2
-			s, err := strictjson.DecodeString(value)
-			if err != nil {
-				return err
-			}
-			if len(s) == 0 || len(s) > MaxSubject {
-				return fmt.Errorf("sub must have 1 to %d bytes", MaxSubject)
-			}
-			v.Subject = string(s)
+			v.Subject, err = parseString(value, 1, MaxSubject)
 		case "nbf":
 			bit = 4
-			t, err := parseUnix(value)
-			if err != nil {
-				return err
-			}
-			v.NotBefore = t
+			v.NotBefore, err = parseUnix(value)
 		case "exp":
 			bit = 8
-			t, err := parseUnix(value)
-			if err != nil {
-				return err
-			}
-			v.Expires = t
+			v.Expires, err = parseUnix(value)
 		case "seq":
 			bit = 16
-			n, err := strictjson.Int64(value)
-			if err != nil {
-				return err
-			}
-			if n < 0 {
-				return errors.New("seq is negative")
-			}
-			v.Seq = n
+			v.Seq, err = parseSeq(value)
 		default:
 			return fmt.Errorf("unknown member %q", name)
 		}
 		seen |= bit
-		return nil
+		return err
 	})
 	if err == nil && seen != 31 {
 		err = errors.New("kind, sub, nbf, exp and seq are required")
@@ -172,23 +146,16 @@ func ParseSnapshot(data []byte, maxEntries int) (Snapshot, error) {
 		s    Snapshot
 		seen uint8
 	)
-	err := strictjson.ForEachMember(data, maxDepth, func(name, value []byte) error {
+	err := strictjson.ForEachMember(data, maxDepth, func(name, value []byte) (err error) {
 		var bit uint8
 		switch string(name) {
 		case "seq":
 			bit = 1
-			n, err := strictjson.Int64(value)
-			if err != nil {
-				return err
-			}
-			if n < 0 {
-				return errors.New("seq is negative")
-			}
-			s.Seq = n
+			s.Seq, err = parseSeq(value)
 		case "revocations":
 			bit = 2
 			s.Revocations = []Revocation{}
-			err := strictjson.ForEachElement(value, 2, func(raw []byte) error {
+			err = strictjson.ForEachElement(value, 2, func(raw []byte) error {
 				if len(s.Revocations) >= maxEntries {
 					return fmt.Errorf("more than %d revocations", maxEntries)
 				}
@@ -199,21 +166,14 @@ func ParseSnapshot(data []byte, maxEntries int) (Snapshot, error) {
 				s.Revocations = append(s.Revocations, v)
 				return nil
 			})
-			if err != nil {
-				return err
-			}
 		case "time":
 			bit = 4
-			t, err := parseUnix(value)
-			if err != nil {
-				return err
-			}
-			s.Time = t
+			s.Time, err = parseUnix(value)
 		default:
 			return fmt.Errorf("unknown member %q", name)
 		}
 		seen |= bit
-		return nil
+		return err
 	})
 	if err == nil && seen != 7 {
 		err = errors.New("seq, revocations and time are required")
@@ -225,6 +185,27 @@ func ParseSnapshot(data []byte, maxEntries int) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return s, nil
+}
+
+// parseString parses a JSON string of min to max bytes once unescaped.
+func parseString(raw []byte, minLen, maxLen int) (string, error) {
+	b, err := strictjson.DecodeString(raw)
+	if err != nil {
+		return "", err
+	}
+	if len(b) < minLen || len(b) > maxLen {
+		return "", fmt.Errorf("string must have %d to %d bytes", minLen, maxLen)
+	}
+	return string(b), nil
+}
+
+// parseSeq parses a change sequence number: an integer, 0 or more.
+func parseSeq(raw []byte) (int64, error) {
+	n, err := strictjson.Int64(raw)
+	if err == nil && n < 0 {
+		err = errors.New("seq is negative")
+	}
+	return n, err
 }
 
 // parseUnix parses integral seconds since 1970 (0: the zero instant).
