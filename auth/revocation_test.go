@@ -241,3 +241,57 @@ func TestSyncIsIncremental(t *testing.T) {
 		t.Fatalf("Reload: %d rows in %d full loads, want 12 in 2", rows, full)
 	}
 }
+
+// TestReplicaWakeUp: the replica's wake-up ([revocation.Replica.Changed],
+// which drives the revocation feed's streams) fires for a revocation this
+// instance commits, before the call that made it returns (so before the
+// server answers); for one another instance wrote, when Sync reads it; and
+// for one received from another instance (ApplyRevocations, the bus).
+func TestReplicaWakeUp(t *testing.T) {
+	e := newEnv(t, nil)
+	other := e.service(t, nil)
+	e.signup(t, "wake@example.com")
+	woke := func(what string, c <-chan struct{}) {
+		t.Helper()
+		select {
+		case <-c:
+		default:
+			t.Fatalf("no wake-up for %s", what)
+		}
+	}
+
+	c := e.svc.Revocations().Changed()
+	p := e.login(t, "wake@example.com")
+	if err := e.svc.Logout(ctx, e.authn(t, p.AccessToken), auth.LogoutSession, meta); err != nil {
+		t.Fatal(err)
+	}
+	woke("a logout, when Logout returns", c)
+
+	c = e.svc.Revocations().Changed()
+	q, err := other.Login(ctx, "wake@example.com", goodPassword, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qc, err := other.Authenticate(ctx, q.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Logout(ctx, qc, auth.LogoutSession, meta); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c:
+		t.Fatal("woke up for another instance's revocation before reading it")
+	default:
+	}
+	if err := e.svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	woke("another instance's logout, at Sync", c)
+
+	c = e.svc.Revocations().Changed()
+	if err := e.svc.ApplyRevocations(ctx, []auth.Revocation{{Kind: auth.RevokeToken, Subject: "jti-from-bus", Expires: e.clock.Now().Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	woke("a revocation from the bus", c)
+}

@@ -70,16 +70,20 @@ func (r *Replica) Load(revs []Revocation, seq int64, now time.Time) {
 // Advance adds revocations read from the store (or a feed) since the
 // replica's high-water mark, raises the mark to seq, and records now as
 // the load time if it is later: an incremental [Replica.Load]. It does not
-// prune (see [Replica.Prune]).
+// prune (see [Replica.Prune]). It wakes the waiters on [Replica.Changed]
+// only if it added revocations or moved the mark.
 func (r *Replica) Advance(revs []Revocation, seq int64, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.add(revs)
+	moved := seq > r.seq
 	r.seq = max(r.seq, seq)
 	if now.After(r.loadedAt) {
 		r.loadedAt = now
 	}
-	r.notifyLocked()
+	if len(revs) > 0 || moved {
+		r.notifyLocked()
+	}
 }
 
 // Add applies revocations (already durable, or received from another
@@ -92,7 +96,8 @@ func (r *Replica) Add(revs ...Revocation) {
 }
 
 // Changed returns a channel that is closed at the replica's next change
-// ([Replica.Add], [Replica.Load], [Replica.Advance], [Replica.Notify]).
+// ([Replica.Add], [Replica.Load], [Replica.Advance] with something new,
+// [Replica.Notify]).
 // Take it before reading what is new, then wait on it: a change after
 // the read closes it.
 func (r *Replica) Changed() <-chan struct{} {
