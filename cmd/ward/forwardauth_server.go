@@ -173,7 +173,7 @@ func (h *forwardAuthHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	scopes, roles, ok := requirements(r)
 	if !ok {
-		http.Error(w, "ward forward-auth: too many ward_scope or ward_role values", http.StatusBadRequest)
+		http.Error(w, "ward forward-auth: ward_scope and ward_role take at most 32 names of letters, digits and _-.:", http.StatusBadRequest)
 		return
 	}
 	var next http.Handler = http.HandlerFunc(allowCheck)
@@ -200,18 +200,45 @@ func allowCheck(w http.ResponseWriter, r *http.Request) {
 
 // requirements returns the scopes and roles that the check URL requires
 // (ward_scope, ward_role: repeatable, each value a space- or
-// comma-separated list); ok is false past [maxRequirements].
+// comma-separated list); ok is false past [maxRequirements] or for a name
+// that is not 1 to 64 letters, digits and "_-.:" (Ward's scopes and roles).
 func requirements(r *http.Request) (scopes, roles []string, ok bool) {
 	q := r.URL.Query()
+	n := 0
 	split := func(vals []string) []string {
 		var out []string
 		for _, v := range vals {
-			out = append(out, strings.FieldsFunc(v, func(c rune) bool { return c == ' ' || c == ',' })...)
+			for _, name := range strings.FieldsFunc(v, func(c rune) bool { return c == ' ' || c == ',' }) {
+				if n++; n > maxRequirements || !validRequirement(name) {
+					ok = false
+					return nil
+				}
+				out = append(out, name)
+			}
 		}
 		return out
 	}
-	scopes, roles = split(q["ward_scope"]), split(q["ward_role"])
-	return scopes, roles, len(scopes)+len(roles) <= maxRequirements
+	ok = true
+	scopes = split(q["ward_scope"])
+	roles = split(q["ward_role"])
+	if !ok {
+		return nil, nil, false
+	}
+	return scopes, roles, true
+}
+
+// validRequirement reports whether s can be a scope or role of Ward's.
+func validRequirement(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkedRequest returns r as the request being checked: with the method

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardauth/ward/httpauth"
 	"github.com/wardauth/ward/jose/jwk"
 )
 
@@ -198,6 +199,7 @@ func TestForwardAuthAnswers(t *testing.T) {
 		{"GET", "/?ward_scope=notes:write", bearer, 403, `error="insufficient_scope"`},
 		{"GET", "/?ward_role=admin", bearer, 403, `error="insufficient_scope"`},
 		{"GET", "/?ward_role=admin&ward_role=editor", bearer, 403, `error="insufficient_scope"`},
+		{"GET", "/?ward_scope=%22x%22", bearer, 400, ""},
 	} {
 		res := check(tc.method, tc.path, tc.headers)
 		ch := res.Header.Get("WWW-Authenticate")
@@ -265,6 +267,40 @@ func FuzzParseSecretFile(f *testing.F) {
 		}
 		if secret == "" || strings.ContainsAny(secret+id, "\r\n") {
 			t.Fatalf("id %q secret %q from %q", id, secret, s)
+		}
+	})
+}
+
+// FuzzRequirements: the ward_scope and ward_role of a check URL are
+// either refused or names that RequireScope and RequireRole take (they
+// panic on others), at most maxRequirements of them.
+func FuzzRequirements(f *testing.F) {
+	for _, q := range []string{"ward_scope=a+b&ward_role=x,y", "ward_scope=%22", "ward_role=", "ward_scope=a%5Cb", "x=1"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.RawQuery = q
+		scopes, roles, ok := requirements(r)
+		if !ok {
+			if scopes != nil || roles != nil {
+				t.Fatalf("refused with %q %q", scopes, roles)
+			}
+			return
+		}
+		if len(scopes)+len(roles) > maxRequirements {
+			t.Fatalf("%d requirements", len(scopes)+len(roles))
+		}
+		if len(scopes) > 0 {
+			httpauth.RequireScope(scopes...)
+		}
+		if len(roles) > 0 {
+			httpauth.RequireRole(roles...)
+		}
+		for _, n := range append(scopes, roles...) {
+			if !validRequirement(n) {
+				t.Fatalf("invalid name %q", n)
+			}
 		}
 	})
 }
