@@ -34,10 +34,10 @@ request.
          X-Ward-Client (client_id), for the proxy to pass on
     401  no token, or an invalid, expired or revoked one, with the
          RFC 6750 challenge in WWW-Authenticate
-    403  the token lacks a scope or role that the check URL requires with
-         the query parameters ward_scope=S and ward_role=R (each
-         repeatable: all are required), as in
-         http://127.0.0.1:9191/?ward_scope=notes:write
+    403  the token lacks what the check URL requires with the query
+         parameters ward_scope=S (every scope given) and ward_role=R (one
+         of the roles given; each repeatable or a comma-separated list),
+         as in http://127.0.0.1:9191/?ward_scope=notes:write
     503  the revocation replica has not loaded yet, or is older than
          --max-staleness with --refuse-when-stale, with Retry-After
 
