@@ -124,8 +124,9 @@ depends on, is read from X-Forwarded-Method (Traefik), X-Original-Method
 client forged can never make its request look safe. Listen where only the
 proxy reaches. SIGINT or SIGTERM stops it gracefully.
 
-Exit status: 0 after a graceful stop, 1 if it cannot start, 2 on a usage
-error.
+Exit status: 0 after a graceful stop, 1 if it cannot start (as when the
+issuer's metadata and JWKS cannot be fetched at start: start it after ward
+serve, or let the service manager restart it), 2 on a usage error.
 
 Examples:
     $ ward client add --data-dir ./ward-data --feed forward-auth > feed.env
