@@ -16,7 +16,7 @@ import (
 
 // wardRun runs the ward command line in-process and fails the test unless
 // it exits 0; it returns standard output.
-func wardRun(t *testing.T, args ...string) string {
+func wardRun(t testing.TB, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
 	if code := run(args, strings.NewReader(""), &out, &errb); code != 0 {

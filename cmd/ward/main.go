@@ -27,6 +27,8 @@ Commands:
     keys        manage signing keys: list, rotate; new-kek
     client      manage OAuth clients: add, list
     backup      copy the store to a file while the server runs
+    forward-auth
+                answer the auth checks of nginx, Traefik and Envoy
     version     print the version of ward
     help        show the usage of a command
 
@@ -90,6 +92,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runClient(e, args)
 	case "backup":
 		return runBackup(e, args)
+	case "forward-auth":
+		return runForwardAuth(e, args)
 	case "version", "-version", "--version":
 		return runVersion(e, args)
 	case "help", "-h", "-help", "--help":
@@ -130,6 +134,8 @@ func commandUsage(cmd string) string {
 		return clientUsage
 	case "backup":
 		return backupUsage
+	case "forward-auth":
+		return forwardAuthUsage
 	case "version":
 		return versionUsage
 	case "help":

@@ -181,11 +181,15 @@ func TestUsageExamples(t *testing.T) {
 		"ward serve",
 		"ward serve --addr 127.0.0.1:0 --data-dir ./ward-data --access-ttl 5m",
 		"WARD_KEK_FILE=/etc/ward/kek ward serve --addr :443 --issuer https://auth.example.com --tls-cert cert.pem --tls-key key.pem",
+		// ward forward-auth likewise: forwardauth_test.go and the
+		// end-to-end tests run it.
+		"ward forward-auth --issuer http://127.0.0.1:8080 --audience http://127.0.0.1:8080 --client-secret-file feed.env",
+		"ward forward-auth --issuer https://auth.example.com --audience api --addr 127.0.0.1:0 --health-addr 127.0.0.1:9192 --max-staleness 30s --refuse-when-stale --client-secret-file /etc/ward/feed.env",
 	} {
 		needsNetwork[ex] = true
 	}
 	usages := map[string]string{"ward": usage}
-	for _, cmd := range []string{"keygen", "sign", "verify", "encrypt", "decrypt", "decode", "thumbprint", "help", "version", "serve", "user", "audit", "keys", "client"} {
+	for _, cmd := range []string{"keygen", "sign", "verify", "encrypt", "decrypt", "decode", "thumbprint", "help", "version", "serve", "user", "audit", "keys", "client", "forward-auth"} {
 		usages[cmd] = commandUsage(cmd)
 	}
 	for cmd, text := range usages {

@@ -21,24 +21,32 @@ import (
 )
 
 // buildWard builds the real ward binary into a temporary directory.
-func buildWard(t *testing.T) string {
+func buildWard(t testing.TB) string {
+	t.Helper()
+	return buildBinary(t, ".", "ward")
+}
+
+// buildBinary builds the command in the package directory pkg (relative
+// to cmd/ward) into a temporary directory, as name.
+func buildBinary(t testing.TB, pkg, name string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the ward binary; skipped with -short")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skipf("no go command to build ward with: %v", err)
+		t.Skipf("no go command to build %s with: %v", name, err)
 	}
-	bin := filepath.Join(t.TempDir(), "ward")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.Command(goTool, "build", "-o", bin, pkg).CombinedOutput()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
 }
 
-// wardProcess is a running "ward serve".
+// wardProcess is a running "ward serve" (or another process of the
+// end-to-end tests).
 type wardProcess struct {
 	cmd    *exec.Cmd
 	URL    string
@@ -48,10 +56,18 @@ type wardProcess struct {
 }
 
 // startWard starts "ward serve args..." and waits until it listens.
-func startWard(t *testing.T, bin string, args ...string) *wardProcess {
+func startWard(t testing.TB, bin string, args ...string) *wardProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), "WARD_KEK=", "WARD_KEK_FILE=", "WARD_DATA_DIR=", "WARD_DB=")
+	return startProcess(t, cmd, "ward: listening on ")
+}
+
+// startProcess starts cmd and waits until it prints a line starting with
+// prefix, followed by its URL, on standard error. The process is killed
+// when the test ends.
+func startProcess(t testing.TB, cmd *exec.Cmd, prefix string) *wardProcess {
+	t.Helper()
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -66,8 +82,11 @@ func startWard(t *testing.T, bin string, args ...string) *wardProcess {
 		for sc.Scan() {
 			line := sc.Text()
 			fmt.Fprintln(p.stderr, line)
-			if u, ok := strings.CutPrefix(line, "ward: listening on "); ok {
-				urlc <- u
+			if u, ok := strings.CutPrefix(line, prefix); ok {
+				select {
+				case urlc <- u:
+				default:
+				}
 			}
 		}
 		io.Copy(io.Discard, pipe)
@@ -78,19 +97,23 @@ func startWard(t *testing.T, bin string, args ...string) *wardProcess {
 		cmd.Process.Kill()
 		<-p.done
 	})
+	name := filepath.Base(cmd.Path)
+	if len(cmd.Args) > 1 {
+		name += " " + cmd.Args[1]
+	}
 	select {
 	case p.URL = <-urlc:
 		return p
 	case <-p.done:
-		t.Fatalf("ward serve exited before listening: %v\n%s", p.err, p.stderr)
+		t.Fatalf("%s exited before listening: %v\n%s", name, p.err, p.stderr)
 	case <-time.After(30 * time.Second):
-		t.Fatalf("ward serve did not listen within 30s\n%s", p.stderr)
+		t.Fatalf("%s did not listen within 30s\n%s", name, p.stderr)
 	}
 	return nil
 }
 
 // wait waits for the process to exit and returns its exit code.
-func (p *wardProcess) wait(t *testing.T, timeout time.Duration) int {
+func (p *wardProcess) wait(t testing.TB, timeout time.Duration) int {
 	t.Helper()
 	select {
 	case <-p.done:

@@ -54,6 +54,10 @@ Flags:
                            returns the current one again, at most 5m
                            (env WARD_REFRESH_GRACE; default 10s; 0s turns
                            it off: any stale token ends the session)
+    --jwks-cache-ttl D     how long verifiers may cache the JWKS (its
+                           Cache-Control max-age), and so how long a new
+                           signing key is published before it signs (env
+                           WARD_JWKS_CACHE_TTL; default 5m; at least 1s)
     --signing-alg ALG      algorithm of new signing keys (env
                            WARD_SIGNING_ALG; default ES256): RS256, RS384,
                            RS512, PS256, PS384, PS512, ES256, ES384, ES512
@@ -103,6 +107,11 @@ Flags:
                            the store, to see what other processes (the
                            admin commands) wrote (env WARD_SYNC_INTERVAL;
                            default 5s; 0s: never)
+    --feed-heartbeat D     how often an idle revocation feed stream sends a
+                           heartbeat, by which resource servers know that
+                           their replica is current; their --max-staleness
+                           must exceed it (env WARD_FEED_HEARTBEAT; default
+                           15s; at least 100ms)
     --max-revocation-staleness D
                            refuse tokens (503) and fail /readyz when the
                            revocation list was last reloaded from the
@@ -154,6 +163,7 @@ type serveConfig struct {
 	Audience                []string // empty: the issuer
 	AccessTTL               time.Duration
 	RefreshGrace            time.Duration // 0: off
+	JWKSCacheTTL            time.Duration
 	SigningAlg              jwk.Algorithm
 	TLSCert, TLSKey         string
 	TrustedProxies          []netip.Prefix
@@ -165,6 +175,7 @@ type serveConfig struct {
 	SyncInterval            time.Duration // 0: never
 	Redis                   string        // "": none
 	RedisPrefix             string        // "": redis.DefaultPrefix
+	FeedHeartbeat           time.Duration
 	// MaxRevocationStaleness is auth.Config.MaxRevocationStaleness; 0: no
 	// limit.
 	MaxRevocationStaleness time.Duration
@@ -184,8 +195,10 @@ func newServeConfig() serveConfig {
 		Addr:            "127.0.0.1:8080",
 		AccessTTL:       auth.DefaultAccessTTL,
 		RefreshGrace:    auth.DefaultRefreshGrace,
+		JWKSCacheTTL:    auth.DefaultJWKSCacheTTL,
 		SigningAlg:      auth.DefaultSigningAlg,
 		SyncInterval:    5 * time.Second,
+		FeedHeartbeat:   server.DefaultFeedHeartbeat,
 		AuditRetention:  auth.DefaultAuditRetention,
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
@@ -199,6 +212,7 @@ var serveEnv = map[string]string{
 	"audience":                  "WARD_AUDIENCE",
 	"access-ttl":                "WARD_ACCESS_TTL",
 	"refresh-grace":             "WARD_REFRESH_GRACE",
+	"jwks-cache-ttl":            "WARD_JWKS_CACHE_TTL",
 	"signing-alg":               "WARD_SIGNING_ALG",
 	"tls-cert":                  "WARD_TLS_CERT",
 	"tls-key":                   "WARD_TLS_KEY",
@@ -215,6 +229,7 @@ var serveEnv = map[string]string{
 	"sync-interval":             "WARD_SYNC_INTERVAL",
 	"redis":                     "WARD_REDIS",
 	"redis-prefix":              "WARD_REDIS_PREFIX",
+	"feed-heartbeat":            "WARD_FEED_HEARTBEAT",
 	"log-level":                 "WARD_LOG_LEVEL",
 	"log-format":                "WARD_LOG_FORMAT",
 }
@@ -231,6 +246,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.Var(&audience, "audience", "")
 	fs.DurationVar(&cfg.AccessTTL, "access-ttl", cfg.AccessTTL, "")
 	fs.DurationVar(&cfg.RefreshGrace, "refresh-grace", cfg.RefreshGrace, "")
+	fs.DurationVar(&cfg.JWKSCacheTTL, "jwks-cache-ttl", cfg.JWKSCacheTTL, "")
 	alg := fs.String("signing-alg", string(cfg.SigningAlg), "")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "")
@@ -243,6 +259,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "")
 	fs.StringVar(&cfg.Redis, "redis", "", "")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", "", "")
+	fs.DurationVar(&cfg.FeedHeartbeat, "feed-heartbeat", cfg.FeedHeartbeat, "")
 	fs.DurationVar(&cfg.MaxRevocationStaleness, "max-revocation-staleness", 0, "")
 	fs.Var((*daysDuration)(&cfg.AuditRetention), "audit-retention", "")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "")
@@ -346,11 +363,15 @@ func (c *serveConfig) check() error {
 		return usagef(nil, "--access-ttl %v is not within %v to %v", c.AccessTTL, auth.MinAccessTTL, auth.MaxAccessTTL)
 	case c.RefreshGrace < 0 || c.RefreshGrace > auth.MaxRefreshGrace:
 		return usagef(nil, "--refresh-grace %v is not within 0s to %v", c.RefreshGrace, auth.MaxRefreshGrace)
+	case c.JWKSCacheTTL < time.Second:
+		return usagef(nil, "--jwks-cache-ttl %v is shorter than 1s", c.JWKSCacheTTL)
 	case c.SigningAlg.KeyType() == jwk.KeyTypeOct:
 		return usagef([]string{"access tokens are verified by other services with the public JWKS: use ES256, EdDSA, RS256 or PS256"},
 			"--signing-alg %s is a shared-secret algorithm", c.SigningAlg)
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return usagef(nil, "--tls-cert and --tls-key go together")
+	case c.FeedHeartbeat < 100*time.Millisecond:
+		return usagef(nil, "--feed-heartbeat %v is shorter than 100ms", c.FeedHeartbeat)
 	case c.SyncInterval < 0:
 		return usagef(nil, "--sync-interval is negative")
 	case c.MaxRevocationStaleness < 0:
@@ -400,27 +421,42 @@ func runServe(e *env, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	m := &Main{Config: cfg}
+	return runUntilSignal(e, "serve", m, func() (<-chan error, *slog.Logger) { return m.ServeErr, m.log })
+}
+
+// runner is a long-running command: [Main] (ward serve) or
+// [forwardAuthMain].
+type runner interface {
+	Run(ctx context.Context, e *env) error
+	Close() error
+}
+
+// runUntilSignal runs r until SIGINT or SIGTERM, or until serving fails,
+// then closes it; started returns, once Run has returned, the channel of
+// serving errors and the logger. It returns the exit status of cmd.
+func runUntilSignal(e *env, cmd string, r runner, started func() (<-chan error, *slog.Logger)) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Config: cfg}
-	if err := m.Run(ctx, e); err != nil {
-		return e.fail("serve", err)
+	if err := r.Run(ctx, e); err != nil {
+		return e.fail(cmd, err)
 	}
+	serveErr, log := started()
 	var err error
 	select {
 	case <-ctx.Done():
-		m.log.Info("shutting down")
-	case err = <-m.ServeErr:
-		m.log.Error("serving failed", slog.String("error", err.Error()))
+		log.Info("shutting down")
+	case err = <-serveErr:
+		log.Error("serving failed", slog.String("error", err.Error()))
 	}
 	stop()
-	if cerr := m.Close(); err == nil {
+	if cerr := r.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return e.fail("serve", failf("%v", err))
+		return e.fail(cmd, failf("%v", err))
 	}
-	m.log.Info("stopped")
+	log.Info("stopped")
 	return exitOK
 }
 
@@ -516,6 +552,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		AccessTTL:              cfg.AccessTTL,
 		RefreshGrace:           cfg.RefreshGrace,
 		RefreshGraceOff:        cfg.RefreshGrace == 0,
+		JWKSCacheTTL:           cfg.JWKSCacheTTL,
 		SigningAlg:             cfg.SigningAlg,
 		Limits:                 cfg.Limits,
 		MaxRevocationStaleness: cfg.MaxRevocationStaleness,
@@ -546,6 +583,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		TLS:                     tlsConfig,
 		Logger:                  m.log,
 		SyncInterval:            cfg.SyncInterval,
+		FeedHeartbeat:           cfg.FeedHeartbeat,
 		ShutdownTimeout:         cfg.ShutdownTimeout,
 		Metrics:                 metrics,
 		DisableMetrics:          cfg.NoMetrics,

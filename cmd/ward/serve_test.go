@@ -116,7 +116,7 @@ func call(client *http.Client, method, url, bearer string, body any) (apiRespons
 	return out, nil
 }
 
-func mustCall(t *testing.T, method, url, bearer string, body any, want int) apiResponse {
+func mustCall(t testing.TB, method, url, bearer string, body any, want int) apiResponse {
 	t.Helper()
 	r, err := call(http.DefaultClient, method, url, bearer, body)
 	if err != nil {
@@ -307,6 +307,8 @@ func TestParseServeFlags(t *testing.T) {
 		"WARD_CORS_ORIGIN":               "https://app.example, http://localhost:3000/",
 		"WARD_HSTS":                      "true",
 		"WARD_INSECURE_LOOPBACK_COOKIES": "true",
+		"WARD_JWKS_CACHE_TTL":            "2m",
+		"WARD_FEED_HEARTBEAT":            "1s",
 	}
 	getenv := func(k string) string { return envs[k] }
 	e := &env{stdout: io.Discard, stderr: io.Discard}
@@ -321,6 +323,9 @@ func TestParseServeFlags(t *testing.T) {
 		!cfg.EnablePasswordGrant || cfg.SyncInterval != time.Second || cfg.LogLevel != 4 || cfg.LogFormat != "json" ||
 		cfg.KEK != "WARD-KEK-1:from-env" || cfg.KEKFile != "" {
 		t.Errorf("from the environment: %+v", cfg)
+	}
+	if cfg.JWKSCacheTTL != 2*time.Minute || cfg.FeedHeartbeat != time.Second {
+		t.Errorf("JWKSCacheTTL %v FeedHeartbeat %v", cfg.JWKSCacheTTL, cfg.FeedHeartbeat)
 	}
 	wantProxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32")}
 	if !slices.Equal(cfg.TrustedProxies, wantProxies) {
@@ -359,7 +364,7 @@ func TestParseServeFlags(t *testing.T) {
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DataDir != "/xdg/ward" || cfg.AccessTTL != 10*time.Minute ||
 		cfg.RefreshGrace != 10*time.Second || cfg.SigningAlg != "ES256" || cfg.SyncInterval != 5*time.Second ||
 		cfg.LogLevel != 0 || cfg.LogFormat != "text" || cfg.Issuer != "" || cfg.EnablePasswordGrant ||
-		cfg.CORSOrigins != nil || cfg.HSTS || cfg.InsecureLoopbackCookies {
+		cfg.CORSOrigins != nil || cfg.HSTS || cfg.InsecureLoopbackCookies || cfg.JWKSCacheTTL != 5*time.Minute || cfg.FeedHeartbeat != 15*time.Second {
 		t.Errorf("defaults: %+v", cfg)
 	}
 }
