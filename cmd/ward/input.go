@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardauth/ward/internal/inspect"
 )
 
 // readToken returns the token named by the positional arguments of decode
@@ -108,19 +110,4 @@ func (f *timeFlag) now() time.Time {
 }
 
 // humanDuration formats d, rounded down, for "expires in 9m" and the like.
-func humanDuration(d time.Duration) string {
-	d = d.Abs()
-	switch {
-	case d < time.Minute:
-		return strconv.Itoa(int(d/time.Second)) + "s"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m"
-	case d < 48*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return strconv.Itoa(h) + "h"
-		}
-		return strconv.Itoa(h) + "h" + strconv.Itoa(m) + "m"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-}
+func humanDuration(d time.Duration) string { return inspect.HumanDuration(d) }
