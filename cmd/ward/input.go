@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wardauth/ward/internal/inspect"
@@ -39,19 +36,11 @@ func readToken(e *env, cmd string, pos []string) (string, error) {
 	default:
 		tok = pos[0]
 	}
-	if len(tok) >= len("Bearer ") && strings.EqualFold(tok[:len("Bearer ")], "Bearer ") {
-		tok = tok[len("Bearer "):]
-	}
-	return tok, nil
+	return inspect.DropBearer(tok), nil
 }
 
 // trimNewline removes one trailing "\n" or "\r\n".
-func trimNewline(s string) string {
-	if t, ok := strings.CutSuffix(s, "\n"); ok {
-		return strings.TrimSuffix(t, "\r")
-	}
-	return s
-}
+var trimNewline = inspect.TrimNewline
 
 // isFile reports whether name is an existing regular file.
 func isFile(name string) bool {
@@ -70,15 +59,7 @@ func isTerminal(r any) bool {
 }
 
 // parseTime parses an instant given as RFC 3339 or as Unix seconds.
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(secs, 0), nil
-	}
-	return time.Time{}, errors.New("want an RFC 3339 time (2006-01-02T15:04:05Z) or Unix seconds")
-}
+var parseTime = inspect.ParseTime
 
 // timeFlag is a flag holding an instant; its zero value means "now".
 type timeFlag struct {

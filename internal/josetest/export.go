@@ -42,6 +42,10 @@ type AttackRow struct {
 	Other bool `json:"other,omitempty"`
 	// Valid is the table's verdict: true if the token must verify.
 	Valid bool `json:"valid"`
+	// Layer is "jws" for a row of the jose/jws table, whose verdict is
+	// that of the signature layer alone (a JWT verifier then also checks
+	// the claims, such as the "exp" it requires), or "jwt".
+	Layer string `json:"layer"`
 }
 
 // NewAttackRow fills the key set (nil: an empty set) and the verdict of a

@@ -14,6 +14,7 @@ func TestExportAttacks(t *testing.T) {
 	var rows []josetest.AttackRow
 	for _, a := range attacks(t) {
 		r := josetest.NewAttackRow(t, a.name, a.src, a.token, a.keys, a.want == nil)
+		r.Layer = "jws"
 		if o := a.opts; o != nil {
 			for _, alg := range o.Algorithms {
 				r.Algorithms = append(r.Algorithms, string(alg))

@@ -22,6 +22,7 @@ func TestExportAttacks(t *testing.T) {
 		}
 		v := newVerifier(keys, a.config)
 		r := josetest.NewAttackRow(t, a.name, a.src, a.token, keys, a.want == nil)
+		r.Layer = "jwt"
 		for _, alg := range v.Algorithms {
 			r.Algorithms = append(r.Algorithms, string(alg))
 		}

@@ -107,15 +107,9 @@ func Decode(token string, now time.Time) (*Decoded, error) {
 	return d, nil
 }
 
-// cleanToken drops surrounding white space and a leading "Bearer ", as
-// the CLI does with what it reads.
-func cleanToken(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 7 && strings.EqualFold(s[:7], "bearer ") {
-		s = strings.TrimSpace(s[7:])
-	}
-	return s
-}
+// cleanToken treats a pasted token as the CLI treats one read from a
+// file: one trailing newline and a leading "Bearer " are dropped.
+var cleanToken = inspect.CleanToken
 
 func orEmpty(s []string) []string {
 	if s == nil {

@@ -87,8 +87,8 @@ func Verify(req VerifyRequest, now time.Time) *VerifyResult {
 		return keyErr(err)
 	}
 	if req.At != "" {
-		if now, err = parseTime(req.At); err != nil {
-			return keyErr(err)
+		if now, err = inspect.ParseTime(strings.TrimSpace(req.At)); err != nil {
+			return keyErr(fmt.Errorf("%w: time %q: %v", ErrInput, req.At, err))
 		}
 	}
 
@@ -200,16 +200,4 @@ func parseLeeway(s string) (time.Duration, error) {
 		return jwt.NoLeeway, nil
 	}
 	return d, nil
-}
-
-// parseTime reads an instant: RFC 3339 or Unix seconds.
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n <= 253402300799 {
-		return time.Unix(n, 0), nil
-	}
-	return time.Time{}, fmt.Errorf("%w: time %q is neither RFC 3339 nor Unix seconds", ErrInput, s)
 }

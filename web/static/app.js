@@ -49,9 +49,11 @@
   // --- Decode ---
 
   function decode() {
-    const tok = $("token").value.trim();
+    // Pasted as a file is read by "ward verify": one trailing newline and a
+    // leading "Bearer " are dropped by Ward, nothing else.
+    const tok = $("token").value;
     show($("share"), false);
-    if (tok === "") {
+    if (tok.trim() === "") {
       show($("decoded"), false);
       show($("decode-error"), false);
       decodedKind = "";
@@ -310,8 +312,8 @@
   // --- Share ---
 
   function share() {
-    const tok = $("token").value.trim();
-    if (tok === "") return;
+    const tok = $("token").value;
+    if (tok.trim() === "") return;
     // The token goes only in the fragment, which browsers never send.
     $("share-link").value = location.origin + location.pathname + "#token=" + encodeURIComponent(tok);
     show($("share"), true);
@@ -345,7 +347,7 @@
     $("verify-btn").addEventListener("click", verify);
     $("remote-link").addEventListener("click", (ev) => {
       ev.preventDefault();
-      const tok = $("token").value.trim();
+      const tok = $("token").value;
       location.href = location.pathname + "?jwks=remote" + (tok ? "#token=" + encodeURIComponent(tok) : "");
     });
     $("decrypt-btn").addEventListener("click", decrypt);
