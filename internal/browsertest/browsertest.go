@@ -1,3 +1,5 @@
+//go:build !js && !wasip1
+
 // Package browsertest runs Ward's web pages in a real headless Chromium for
 // tests, and records every request the browser makes so that a test can
 // assert that nothing typed into a page leaves it.
@@ -13,7 +15,8 @@
 // network (for instance by the page's Content-Security-Policy).
 //
 // When Chromium is not installed, [New] skips the test with a message
-// saying so, unless WARD_REQUIRE_SERVICES=1 (as in CI), where it fails.
+// saying so, unless WARD_REQUIRE_SERVICES=1 (as in CI), where it fails;
+// with -short it skips too. The package does not build for js/wasm.
 package browsertest
 
 import (
@@ -85,6 +88,9 @@ type Browser struct {
 // installed (or fails it when WARD_REQUIRE_SERVICES=1).
 func New(t testing.TB) *Browser {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test: skipped with -short (it starts Chromium)")
+	}
 	path := ChromiumPath
 	if _, err := os.Stat(path); err != nil {
 		if p, lerr := exec.LookPath("chromium"); lerr == nil {
