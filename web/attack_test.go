@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wardauth/ward/internal/josetest"
@@ -43,10 +44,13 @@ func loadAttackTables(t *testing.T) map[string][]josetest.AttackRow {
 
 // cliVerdict runs "ward verify --json" and returns "valid", the error code
 // of an invalid token, or "key_error" when nothing was verified (the key
-// or the flags could not be used: no JSON answer).
-func cliVerdict(t *testing.T, args []string) string {
-	t.Helper()
-	stdout, _, code := ward(t, args...)
+// or the flags could not be used: no JSON answer). It may run on any
+// goroutine: what goes wrong is in the verdict.
+func cliVerdict(bin string, args []string) string {
+	stdout, _, code, err := runWard(bin, args...)
+	if err != nil {
+		return "error: " + err.Error()
+	}
 	var out struct {
 		Verified bool   `json:"verified"`
 		Code     string `json:"code"`
@@ -60,8 +64,7 @@ func cliVerdict(t *testing.T, args []string) string {
 	case !out.Verified && code == 1:
 		return out.Code
 	}
-	t.Fatalf("ward %v: exit %d with %s", args, code, stdout)
-	return ""
+	return fmt.Sprintf("error: exit %d with %s", code, stdout)
 }
 
 // TestAttackTablesAgree presents every row of the jws and jwt attack
@@ -75,8 +78,14 @@ func TestAttackTablesAgree(t *testing.T) {
 	srv := newDebuggerServer(t)
 	p := openDebugger(t, srv.URL+"/debugger/")
 	dir := t.TempDir()
-	var secrets []string
-	rowsSeen := 0
+	type job struct {
+		table string
+		row   josetest.AttackRow
+		form  verifyForm
+		args  []string
+		cli   string
+	}
+	var jobs []*job
 	for _, name := range []string{"jws", "jwt"} {
 		for i, r := range tables[name] {
 			keyFile := writeFile(t, dir, fmt.Sprintf("%s-%d.jwks", name, i), string(r.Keys))
@@ -107,42 +116,65 @@ func TestAttackTablesAgree(t *testing.T) {
 				f.At = strconv.FormatInt(r.Now, 10)
 				args = append(args, "--at", f.At)
 			}
-			args = append(args, tokFile)
-
-			v := p.verify(r.Token, f)
-			page := v.Verdict
-			if page != "valid" && page != "key_error" {
-				page = v.Code
-			}
-			cli := cliVerdict(t, args)
-			if page != cli {
-				t.Errorf("%s row %q (%s): page says %s (%s: %s), ward verify says %s", name, r.Name, r.Src, page, v.Title, v.Reason, cli)
-			}
-			// The table's own verdict, where the page can express the
-			// row's verifier. A jws row is judged at the signature layer:
-			// past it, the JWT verifier of the page and of ward verify
-			// checks claims (it requires "exp", and JSON claims), which
-			// the jws table's payloads need not have.
-			passed := page == "valid"
-			if r.Layer == "jws" {
-				passed = passed || page == "missing_claim" || strings.Contains(v.Reason, "claims:")
-			}
-			switch {
-			case r.Other:
-			case strings.HasSuffix(r.Token, "\n"):
-				// A pasted token loses one trailing newline, as one that
-				// ward verify reads from a file or standard input does:
-				// the page agrees with ward verify (checked above), not
-				// with the library, which refuses the newline.
-			case passed != r.Valid:
-				t.Errorf("%s row %q (%s): page says %s (%s), the table says valid=%v", name, r.Name, r.Src, page, v.Reason, r.Valid)
-			}
-			if len(r.Token) < 4096 {
-				secrets = append(secrets, r.Token)
-			}
-			secrets = append(secrets, string(r.Keys))
-			rowsSeen++
+			jobs = append(jobs, &job{table: name, row: r, form: f, args: append(args, tokFile)})
 		}
+	}
+	// ward verify runs beside the page, a few processes at a time.
+	bin := wardBin(t)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 3)
+	for _, j := range jobs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			j.cli = cliVerdict(bin, j.args)
+		})
+	}
+	type pageResult struct {
+		verdict string
+		v       verdict
+	}
+	results := make([]pageResult, len(jobs))
+	for i, j := range jobs {
+		v := p.verify(j.row.Token, j.form)
+		page := v.Verdict
+		if page != "valid" && page != "key_error" {
+			page = v.Code
+		}
+		results[i] = pageResult{page, v}
+	}
+	wg.Wait()
+	var secrets []string
+	rowsSeen := 0
+	for i, j := range jobs {
+		r, name, page, v := j.row, j.table, results[i].verdict, results[i].v
+		if page != j.cli {
+			t.Errorf("%s row %q (%s): page says %s (%s: %s), ward verify says %s", name, r.Name, r.Src, page, v.Title, v.Reason, j.cli)
+		}
+		// The table's own verdict, where the page can express the
+		// row's verifier. A jws row is judged at the signature layer:
+		// past it, the JWT verifier of the page and of ward verify
+		// checks claims (it requires "exp", and JSON claims), which
+		// the jws table's payloads need not have.
+		passed := page == "valid"
+		if r.Layer == "jws" {
+			passed = passed || page == "missing_claim" || strings.Contains(v.Reason, "claims:")
+		}
+		switch {
+		case r.Other:
+		case strings.HasSuffix(r.Token, "\n"):
+			// A pasted token loses one trailing newline, as one that
+			// ward verify reads from a file or standard input does:
+			// the page agrees with ward verify (checked above), not
+			// with the library, which refuses the newline.
+		case passed != r.Valid:
+			t.Errorf("%s row %q (%s): page says %s (%s), the table says valid=%v", name, r.Name, r.Src, page, v.Reason, r.Valid)
+		}
+		if len(r.Token) < 4096 {
+			secrets = append(secrets, r.Token)
+		}
+		secrets = append(secrets, string(r.Keys))
+		rowsSeen++
 	}
 	t.Logf("%d rows: the page and ward verify agree", rowsSeen)
 	p.b.CheckRequests(t, srv.URL, secrets...)

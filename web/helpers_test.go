@@ -177,20 +177,24 @@ func wardBin(t *testing.T) string {
 // standard error and exit code.
 func ward(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(wardBin(t), args...)
+	stdout, stderr, code, err := runWard(wardBin(t), args...)
+	if err != nil {
+		t.Fatalf("ward %v: %v", args, err)
+	}
+	return stdout, stderr, code
+}
+
+// runWard runs the ward binary bin; it may be called from any goroutine.
+func runWard(bin string, args ...string) (string, string, int, error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "WARD_KEK=", "WARD_KEK_FILE=", "WARD_DATA_DIR=", "WARD_DB=")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("ward %v: %v", args, err)
-		}
-		code = ee.ExitCode()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return stdout.String(), stderr.String(), ee.ExitCode(), nil
 	}
-	return stdout.String(), stderr.String(), code
+	return stdout.String(), stderr.String(), 0, err
 }
 
 // writeFile writes data to a new file in dir and returns its path.

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/wardauth/ward/internal/inspect"
 	"github.com/wardauth/ward/jose/jws"
@@ -153,27 +148,12 @@ func printIndented(e *env, v any) int {
 	return exitOK
 }
 
-// indentJSON pretty-prints valid JSON text, keeping member order and
-// number spelling as they are in the token.
-func indentJSON(raw []byte) string {
-	var b bytes.Buffer
-	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return b.String()
-}
-
-// payloadText shows a payload that is not JSON: as text if it is UTF-8
-// without control characters (which could drive the terminal), quoted
-// otherwise.
-func payloadText(p []byte) string {
-	if utf8.Valid(p) && !strings.ContainsFunc(string(p), func(r rune) bool {
-		return r != '\n' && r != '\t' && unicode.IsControl(r)
-	}) {
-		return string(p)
-	}
-	return strconv.Quote(string(p))
-}
+// indentJSON and payloadText show a token's JSON and other payloads as the
+// debugger page does too.
+var (
+	indentJSON  = inspect.Indent
+	payloadText = inspect.PayloadText
+)
 
 // member, hasMember and numericDate read a JSON object's members and
 // dates as decode and verify show them.

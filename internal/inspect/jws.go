@@ -1,11 +1,14 @@
 package inspect
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wardauth/ward/internal/strictjson"
 	"github.com/wardauth/ward/jose/jws"
@@ -191,4 +194,26 @@ func quoteAll(s []string) []string {
 		q[i] = strconv.Quote(v)
 	}
 	return q
+}
+
+// Indent pretty-prints valid JSON text, keeping member order and number
+// spelling as they are in the token; other text is returned as it is.
+func Indent(raw []byte) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// PayloadText shows a payload that is not JSON: as text if it is UTF-8
+// without control characters (which could drive a terminal), quoted
+// otherwise.
+func PayloadText(p []byte) string {
+	if utf8.Valid(p) && !strings.ContainsFunc(string(p), func(r rune) bool {
+		return r != '\n' && r != '\t' && unicode.IsControl(r)
+	}) {
+		return string(p)
+	}
+	return strconv.Quote(string(p))
 }

@@ -1,14 +1,9 @@
 package ops
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/wardauth/ward/internal/inspect"
 	"github.com/wardauth/ward/jose/jwe"
@@ -118,23 +113,9 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-// indent pretty-prints valid JSON text, keeping member order and number
-// spelling as they are in the token.
-func indent(raw []byte) string {
-	var b bytes.Buffer
-	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return b.String()
-}
-
-// payloadText shows a payload that is not JSON: as text if it is UTF-8
-// without control characters, quoted otherwise.
-func payloadText(p []byte) string {
-	if utf8.Valid(p) && !strings.ContainsFunc(string(p), func(r rune) bool {
-		return r != '\n' && r != '\t' && unicode.IsControl(r)
-	}) {
-		return string(p)
-	}
-	return strconv.Quote(string(p))
-}
+// indent and payloadText show JSON and other payloads as "ward decode"
+// does.
+var (
+	indent      = inspect.Indent
+	payloadText = inspect.PayloadText
+)
