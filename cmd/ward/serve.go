@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -23,12 +24,14 @@ import (
 	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/server"
+	"github.com/wardauth/ward/web"
 )
 
 const serveUsage = `Usage: ward serve [flags]
 
 Runs the auth server: the OAuth 2.0 endpoints, the app API under /v1/, the
-JWKS and /healthz. With no flags it listens on 127.0.0.1:8080 and keeps
+JWKS, /healthz and the token debugger page at /debugger/ (also served
+alone by "ward debug"). With no flags it listens on 127.0.0.1:8080 and keeps
 its SQLite database and keys in the data directory, generating a
 key-encryption key there (DIR/kek) on first use. That generated key is
 for loopback only: on any other address ward serve refuses to start
@@ -588,6 +591,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		Metrics:                 metrics,
 		DisableMetrics:          cfg.NoMetrics,
 		SeparateMetrics:         cfg.MetricsAddr != "",
+		Pages:                   map[string]http.Handler{web.DebuggerPath: web.Debugger()},
 	})
 
 	serveCtx, stop := context.WithCancel(context.Background())
