@@ -89,6 +89,14 @@ type Config struct {
 	// always Secure and prefixed.
 	InsecureLoopbackCookies bool
 
+	// Pages are web pages served beside the API for GET and HEAD, each
+	// at a path prefix ending in "/" (as "/demo/", the login demo of
+	// package web/demo): the handler answers every path under it. The
+	// API's headers are set first; a page sets its own
+	// Content-Security-Policy (the API's lets a response load nothing).
+	// Nil: no pages.
+	Pages map[string]http.Handler
+
 	// HSTS sends Strict-Transport-Security ([RFC 6797]) on every
 	// response, for a server behind a TLS-terminating proxy. A request
 	// that arrived over TLS (r.TLS set: [Config.TLS], or a caller's own
@@ -251,6 +259,11 @@ func (s *Server) routes() {
 
 	// Admin API (admin.go).
 	s.adminRoutes(m)
+
+	// Web pages (Config.Pages).
+	for prefix, h := range s.cfg.Pages {
+		m.Handle("GET "+prefix, h)
+	}
 
 	// Operations.
 	m.HandleFunc("GET /healthz", s.handleHealth)

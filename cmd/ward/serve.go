@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/server"
+	"github.com/wardauth/ward/web/demo"
 )
 
 const serveUsage = `Usage: ward serve [flags]
@@ -519,6 +521,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		Metrics:                 metrics,
 		DisableMetrics:          cfg.NoMetrics,
 		SeparateMetrics:         cfg.MetricsAddr != "",
+		Pages:                   map[string]http.Handler{demo.Path: demo.Handler()},
 	})
 
 	serveCtx, stop := context.WithCancel(context.Background())
