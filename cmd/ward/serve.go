@@ -28,7 +28,8 @@ import (
 const serveUsage = `Usage: ward serve [flags]
 
 Runs the auth server: the OAuth 2.0 endpoints, the app API under /v1/, the
-JWKS and /healthz. With no flags it listens on 127.0.0.1:8080 and keeps
+JWKS, /healthz, and a browser login demo in cookie mode at /demo/ (on
+plain-HTTP loopback with --insecure-loopback-cookies). With no flags it listens on 127.0.0.1:8080 and keeps
 its SQLite database and keys in the data directory, generating a
 key-encryption key there (DIR/kek) on first use. That generated key is
 for loopback only: on any other address ward serve refuses to start

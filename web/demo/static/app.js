@@ -171,6 +171,9 @@
     state.signedIn = false;
     clearTimeout(state.refreshTimer);
     clearInterval(state.clockTimer);
+    state.silentRefreshes = 0;
+    state.lastRefresh = 0;
+    $("refresh-count").textContent = "0";
     $("signed-in").hidden = true;
     $("signed-out").hidden = false;
     $("sessions").replaceChildren();
