@@ -1,9 +1,11 @@
 package demo_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -18,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/wardauth/ward/internal/browsertest"
+	"github.com/wardauth/ward/internal/wardtest"
 	"github.com/wardauth/ward/web/demo"
 )
 
@@ -38,8 +41,7 @@ const (
 // with the keyboard, and log out; at every step document.cookie shows no
 // token, and no answer the page gets puts a token in its body.
 func TestDemoInBrowser(t *testing.T) {
-	bin := buildWard(t)
-	base := startWard(t, bin, "--insecure-loopback-cookies", "--access-ttl", accessTTL)
+	base := wardtest.Serve(t, wardtest.Build(t), "--insecure-loopback-cookies", "--access-ttl", accessTTL).URL
 	b := browsertest.New(t)
 	answers := recordAnswers(t, b)
 	tokens := &tokenSet{}
@@ -467,4 +469,45 @@ func responseBody(t *testing.T, b *browsertest.Browser, id network.RequestID) []
 		r, err := cdp.Call(ctx, tg, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
 		return r.Body, err
 	}))
+}
+
+// apiCall sends a JSON request to url as a client that is not the
+// browser (another device of the same user), and decodes a JSON answer
+// into out (if not nil). It returns the status.
+func apiCall(t *testing.T, method, url, bearer string, body, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("User-Agent", "ward-demo-test (another device)")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %d %q: %v", method, url, res.StatusCode, raw, err)
+		}
+	}
+	return res.StatusCode
 }
