@@ -35,11 +35,13 @@ const (
 )
 
 // TestDemoInBrowser runs the demo in headless Chromium against a real ward
-// serve on plain-HTTP loopback: sign up, see the user, end another
-// session, a silent refresh ahead of expiry (and the page still works),
-// a state change without the CSRF token refused, log out, log in again
-// with the keyboard, and log out; at every step document.cookie shows no
-// token, and no answer the page gets puts a token in its body.
+// serve on plain-HTTP loopback: sign up (and so log in), see the user, end
+// another session, a silent refresh ahead of expiry (and the page still
+// works), state changes without the CSRF token refused (403 csrf_failed,
+// from the page's own context), log out, log in again with the keyboard,
+// reload, and log out. At every step document.cookie shows no token; no
+// login or refresh answer puts a token in its body; the page's requests
+// go to its own origin only, with tokens only in the Cookie header.
 func TestDemoInBrowser(t *testing.T) {
 	base := wardtest.Serve(t, wardtest.Build(t), "--insecure-loopback-cookies", "--access-ttl", accessTTL).URL
 	b := browsertest.New(t)
@@ -67,7 +69,7 @@ func TestDemoInBrowser(t *testing.T) {
 	}
 	first := tokens.read(t, b, base)
 	checkDocumentCookie(t, b, tokens, "after sign-up and login")
-	waitFor(t, b, `document.querySelectorAll("#sessions li.session.current").length === 1`, 10*time.Second, "the current session listed")
+	waitFor(t, b, `document.querySelectorAll("#sessions li.session.current").length === 1`, 20*time.Second, "the current session listed")
 
 	// End another session: a second login from another device.
 	var other struct {
@@ -79,10 +81,10 @@ func TestDemoInBrowser(t *testing.T) {
 	}
 	tokens.add(other.AccessToken, other.RefreshToken)
 	b.MustDo(t, chromedp.Click(chromedp.ID("reload-sessions")))
-	waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 2`, 10*time.Second, "two sessions listed")
+	waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 2`, 20*time.Second, "two sessions listed")
 	b.MustDo(t, chromedp.Click(chromedp.CSS("#sessions li.session:not(.current) button.end-session")))
 	waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 1 && document.getElementById("status").textContent === "The session has ended."`,
-		10*time.Second, "the other session ended")
+		20*time.Second, "the other session ended")
 	if st := apiCall(t, "GET", base+"/v1/me", other.AccessToken, nil, nil); st != http.StatusUnauthorized {
 		t.Errorf("the ended session's access token: GET /v1/me = %d, want 401", st)
 	}
@@ -106,7 +108,7 @@ func TestDemoInBrowser(t *testing.T) {
 	checkDocumentCookie(t, b, tokens, "after the silent refresh")
 	// The page still works on the new cookies.
 	b.MustDo(t, chromedp.Click(chromedp.ID("reload-sessions")))
-	waitFor(t, b, `document.getElementById("status").textContent === "Sessions reloaded."`, 10*time.Second, "sessions reloaded after the refresh")
+	waitFor(t, b, `document.getElementById("status").textContent === "Sessions reloaded."`, 20*time.Second, "sessions reloaded after the refresh")
 
 	// State changes without the CSRF token (or with a forged one), from
 	// the page itself: 403 csrf_failed, and nothing changes.
@@ -139,7 +141,7 @@ func TestDemoInBrowser(t *testing.T) {
 
 	// Log out: the cookies are gone and the refresh token is dead.
 	b.MustDo(t, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("signed-out")))
-	waitFor(t, b, `document.getElementById("status").textContent === "You are logged out."`, 10*time.Second, "logged out")
+	waitFor(t, b, `document.getElementById("status").textContent === "You are logged out."`, 20*time.Second, "logged out")
 	if left := tokens.read(t, b, base); left.access != "" || left.refresh != "" {
 		t.Errorf("after logout the browser still holds session cookies")
 	}
@@ -147,6 +149,22 @@ func TestDemoInBrowser(t *testing.T) {
 		t.Errorf("the logged-out refresh token: %d, want 401", st)
 	}
 	checkDocumentCookie(t, b, tokens, "after logout")
+	// A cookie-mode login is a state change too: without the CSRF token
+	// it is refused before the password is looked at.
+	login := browsertest.Run(t, b, chromedp.Evaluate[string](`(async () => {
+		const r = await fetch("/v1/auth/login", { method: "POST", credentials: "same-origin",
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify({ email: `+jsString(demoEmail)+`, password: `+jsString(demoPassword)+`, mode: "cookie" }) });
+		let code = "";
+		try { code = (await r.json()).error.code; } catch {}
+		return r.status + " " + code;
+	})()`, chromedp.EvalAwaitPromise))
+	if login != "403 csrf_failed" {
+		t.Errorf("a cookie-mode login without the CSRF token: %q, want 403 csrf_failed", login)
+	}
+	if left := tokens.read(t, b, base); left.access != "" || left.refresh != "" {
+		t.Errorf("the refused login set session cookies")
+	}
 
 	// Log in again with the keyboard only: type, then Enter submits.
 	browsertest.Eval[string](t, b, `document.getElementById("email").value = ""`)
@@ -157,7 +175,7 @@ func TestDemoInBrowser(t *testing.T) {
 		chromedp.KeyEvent(demoPassword+kb.Enter),
 		chromedp.WaitVisible(chromedp.ID("signed-in")),
 	)
-	waitFor(t, b, `document.activeElement && document.activeElement.id === "user-heading"`, 10*time.Second, "focus on the signed-in heading")
+	waitFor(t, b, `document.activeElement && document.activeElement.id === "user-heading"`, 20*time.Second, "focus on the signed-in heading")
 	tokens.read(t, b, base)
 	checkDocumentCookie(t, b, tokens, "after the keyboard login")
 	checkLabels(t, b)
@@ -168,7 +186,7 @@ func TestDemoInBrowser(t *testing.T) {
 	seen := map[network.RequestID]bool{}
 	checked := checkAnswerBodies(t, b, answers, tokens, seen)
 	b.MustDo(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("signed-in")))
-	waitFor(t, b, `document.getElementById("status").textContent === "Welcome back: you are logged in."`, 10*time.Second, "the session resumed after a reload")
+	waitFor(t, b, `document.getElementById("status").textContent === "Welcome back: you are logged in."`, 20*time.Second, "the session resumed after a reload")
 	if got := textOf(t, b, "user-email"); got != demoEmail {
 		t.Errorf("after a reload the page shows the user %q", got)
 	}
@@ -186,7 +204,7 @@ func TestDemoInBrowser(t *testing.T) {
 			t.Fatalf("login for the screenshot: %d", st)
 		}
 		b.MustDo(t, chromedp.EmulateViewport(900, 900), chromedp.Click(chromedp.ID("reload-sessions")))
-		waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 2`, 10*time.Second, "two sessions listed")
+		waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 2`, 20*time.Second, "two sessions listed")
 		png := browsertest.Run(t, b, chromedp.FullScreenshot(100))
 		if err := os.WriteFile(*screenshot, png, 0o644); err != nil {
 			t.Fatal(err)
