@@ -109,6 +109,19 @@ func TestDemoInBrowser(t *testing.T) {
 	// The page still works on the new cookies.
 	b.MustDo(t, chromedp.Click(chromedp.ID("reload-sessions")))
 	waitFor(t, b, `document.getElementById("status").textContent === "Sessions reloaded."`, 20*time.Second, "sessions reloaded after the refresh")
+	if *screenshot != "" {
+		// After the refresh, with another device signed in, so that the
+		// picture shows a session to end.
+		if st := apiCall(t, "POST", base+"/v1/auth/login", "", map[string]string{"email": demoEmail, "password": demoPassword}, nil); st != http.StatusOK {
+			t.Fatalf("login for the screenshot: %d", st)
+		}
+		b.MustDo(t, chromedp.EmulateViewport(900, 900), chromedp.Click(chromedp.ID("reload-sessions")))
+		waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 2`, 20*time.Second, "two sessions listed")
+		png := browsertest.Run(t, b, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(*screenshot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// State changes without the CSRF token (or with a forged one), from
 	// the page itself: 403 csrf_failed, and nothing changes.
@@ -197,18 +210,6 @@ func TestDemoInBrowser(t *testing.T) {
 	b.MustDo(t, chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2)))
 	if !browsertest.Eval[bool](t, b, `document.documentElement.scrollWidth <= window.innerWidth`) {
 		t.Errorf("at 360 px the page is %d px wide", browsertest.Eval[int](t, b, `document.documentElement.scrollWidth`))
-	}
-	if *screenshot != "" {
-		// Another device, so that the picture shows a session to end.
-		if st := apiCall(t, "POST", base+"/v1/auth/login", "", map[string]string{"email": demoEmail, "password": demoPassword}, nil); st != http.StatusOK {
-			t.Fatalf("login for the screenshot: %d", st)
-		}
-		b.MustDo(t, chromedp.EmulateViewport(900, 900), chromedp.Click(chromedp.ID("reload-sessions")))
-		waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 2`, 20*time.Second, "two sessions listed")
-		png := browsertest.Run(t, b, chromedp.FullScreenshot(100))
-		if err := os.WriteFile(*screenshot, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	b.MustDo(t, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("signed-out")))
 	checkDocumentCookie(t, b, tokens, "after the second logout")
