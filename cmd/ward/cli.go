@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/wardauth/ward/internal/inspect"
 )
 
 // env is what a command reads and writes besides its flags.
@@ -115,19 +117,7 @@ func (e *env) fail(cmd string, err error) int {
 // reason returns the message of a library error without the package
 // prefixes ("jwt: ", "jws: ", "jwe: ", "jwk: ") that only repeat what ward's own
 // prefix already says.
-func reason(err error) string {
-	msg := err.Error()
-	for {
-		trimmed := msg
-		for _, p := range []string{"jwt: ", "jws: ", "jwe: ", "jwk: "} {
-			trimmed = strings.TrimPrefix(trimmed, p)
-		}
-		if trimmed == msg {
-			return msg
-		}
-		msg = trimmed
-	}
-}
+func reason(err error) string { return inspect.Reason(err) }
 
 // stringList is a flag that may be repeated.
 type stringList []string

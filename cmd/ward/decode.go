@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/wardauth/ward/internal/strictjson"
+	"github.com/wardauth/ward/internal/inspect"
 	"github.com/wardauth/ward/jose/jws"
 )
 
@@ -75,184 +75,43 @@ func runDecode(e *env, args []string) int {
 		e.errorf("cannot decode token: %s", reason(err))
 		return exitInvalid
 	}
-	d := inspect(u, at.now())
+	d := inspect.JWS(u, at.now())
 	if *asJSON {
-		return d.printJSON(e)
+		return printDecodedJSON(e, d)
 	}
-	d.print(e)
+	printDecoded(e, d)
 	return exitOK
 }
 
 const notVerified = "NOT VERIFIED — decoded only; anyone can forge these contents"
 
 // decoded is what decode shows of a token.
-type decoded struct {
-	header    json.RawMessage // always a JSON object
-	claims    json.RawMessage // nil if the payload is not a JSON object
-	payload   []byte          // the payload when claims is nil
-	dates     []dateClaim
-	signature int
-	warnings  []string
-}
+type decoded = inspect.Token
 
-type dateClaim struct {
-	name string
-	t    time.Time
-	desc string // "expires in 9m"
-}
-
-// inspect reads what u holds and what is dangerous about it, judging dates
-// as of now.
-func inspect(u *jws.Unverified, now time.Time) *decoded {
-	d := &decoded{header: u.RawHeader, signature: len(u.Signature)}
-	warn := func(format string, args ...any) {
-		d.warnings = append(d.warnings, fmt.Sprintf(format, args...))
-	}
-
-	alg := string(u.Header.Algorithm)
-	switch {
-	case strings.EqualFold(alg, "none"):
-		warn("alg %q: the token is not signed, so anyone can forge it", alg)
-	case !u.Header.Algorithm.Known():
-		warn("unknown alg %q: no verifier should accept it", alg)
-	case len(u.Signature) == 0:
-		warn("the signature is empty")
-	}
-	for _, name := range []string{"jku", "jwk", "x5u", "x5c"} {
-		if hasMember(u.RawHeader, name) {
-			warn("header %q is present: a verifier that uses it to find the key lets the sender choose the key", name)
-		}
-	}
-	if len(u.Header.Critical) > 0 {
-		warn("header \"crit\" lists %s: verifiers that do not process them must reject the token", strings.Join(quoteAll(u.Header.Critical), ", "))
-	}
-	if !hasMember(u.RawHeader, "typ") {
-		warn("no \"typ\" header: verifiers cannot tell this token from other JWTs")
-	}
-
-	if strictjson.KindOf(u.Payload) != strictjson.Object || !json.Valid(u.Payload) {
-		d.payload = u.Payload
-		warn("the payload is not a JSON object")
-		return d
-	}
-	d.claims = u.Payload
-	if err := strictjson.ForEachMember(u.Payload, 0, func([]byte, []byte) error { return nil }); err != nil {
-		warn("the claims are not strict JSON, so verifiers reject them: %v", err)
-	}
-	times := map[string]time.Time{}
-	for _, name := range []string{"exp", "nbf", "iat"} {
-		raw, ok := member(u.Payload, name)
-		if !ok {
-			continue
-		}
-		t, ok := numericDate(raw)
-		if !ok {
-			warn("claim %q is not a number of seconds since 1970, so verifiers reject the token", name)
-			continue
-		}
-		times[name] = t
-		d.dates = append(d.dates, dateClaim{name: name, t: t, desc: describeDate(name, t, now)})
-	}
-	exp, hasExp := times["exp"]
-	switch {
-	case !hasExp:
-		warn("no \"exp\" claim: the token never expires")
-	case !now.Before(exp):
-		warn("the token expired %s ago", humanDuration(now.Sub(exp)))
-	}
-	if iat, ok := times["iat"]; ok {
-		if hasExp && exp.Sub(iat) > 24*time.Hour {
-			warn("lifetime of %s (exp - iat) is over a day", humanDuration(exp.Sub(iat)))
-		}
-		if iat.After(now) {
-			warn("issued in the future (in %s)", humanDuration(iat.Sub(now)))
-		}
-	}
-	if nbf, ok := times["nbf"]; ok && nbf.After(now) {
-		warn("not valid yet: valid from %s, in %s", nbf.UTC().Format(time.RFC3339), humanDuration(nbf.Sub(now)))
-	}
-	return d
-}
-
-func describeDate(name string, t, now time.Time) string {
-	future := t.After(now)
-	rel := humanDuration(t.Sub(now))
-	switch name {
-	case "exp":
-		if future {
-			return "expires in " + rel
-		}
-		return "expired " + rel + " ago"
-	case "nbf":
-		if future {
-			return "valid in " + rel
-		}
-		return "valid since " + rel + " ago"
-	}
-	if future {
-		return "issued in " + rel + " (in the future)"
-	}
-	return "issued " + rel + " ago"
-}
-
-// member returns the raw value of the member name of the JSON object data.
-func member(data []byte, name string) ([]byte, bool) {
-	var value []byte
-	found := false
-	_ = strictjson.ForEachMember(data, 0, func(n, v []byte) error {
-		if !found && string(n) == name {
-			value, found = v, true
-		}
-		return nil
-	})
-	return value, found
-}
-
-// numericDate parses a JSON number of seconds since the epoch.
-func numericDate(raw []byte) (time.Time, bool) {
-	if strictjson.KindOf(raw) != strictjson.Number {
-		return time.Time{}, false
-	}
-	f, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil || f < 0 || f > 253402300799 {
-		return time.Time{}, false
-	}
-	sec := int64(f)
-	return time.Unix(sec, int64((f-float64(sec))*1e9)), true
-}
-
-func quoteAll(s []string) []string {
-	q := make([]string, len(s))
-	for i, v := range s {
-		q[i] = strconv.Quote(v)
-	}
-	return q
-}
-
-func (d *decoded) print(e *env) {
+func printDecoded(e *env, d *decoded) {
 	w := e.stdout
-	fmt.Fprintf(w, "%s\n\nHeader:\n%s\n", notVerified, indentJSON(d.header))
-	if d.claims != nil {
-		fmt.Fprintf(w, "\nClaims:\n%s\n", indentJSON(d.claims))
+	fmt.Fprintf(w, "%s\n\nHeader:\n%s\n", notVerified, indentJSON(d.Header))
+	if d.Claims != nil {
+		fmt.Fprintf(w, "\nClaims:\n%s\n", indentJSON(d.Claims))
 	} else {
-		fmt.Fprintf(w, "\nPayload (not JSON):\n%s\n", payloadText(d.payload))
+		fmt.Fprintf(w, "\nPayload (not JSON):\n%s\n", payloadText(d.Payload))
 	}
-	if len(d.dates) > 0 {
+	if len(d.Dates) > 0 {
 		fmt.Fprintf(w, "\nDates:\n")
-		for _, dc := range d.dates {
-			fmt.Fprintf(w, "    %s  %s  %s\n", dc.name, dc.t.UTC().Format(time.RFC3339), dc.desc)
+		for _, dc := range d.Dates {
+			fmt.Fprintf(w, "    %s  %s  %s\n", dc.Name, dc.Time.UTC().Format(time.RFC3339), dc.Desc)
 		}
 	}
-	fmt.Fprintf(w, "\nSignature: %d bytes\n", d.signature)
-	if len(d.warnings) > 0 {
+	fmt.Fprintf(w, "\nSignature: %d bytes\n", d.SignatureBytes)
+	if len(d.Warnings) > 0 {
 		fmt.Fprintf(w, "\nWarnings:\n")
-		for _, s := range d.warnings {
+		for _, s := range d.Warnings {
 			fmt.Fprintf(w, "    - %s\n", s)
 		}
 	}
 }
 
-func (d *decoded) printJSON(e *env) int {
+func printDecodedJSON(e *env, d *decoded) int {
 	out := struct {
 		Header         json.RawMessage   `json:"header"`
 		Claims         json.RawMessage   `json:"claims"`
@@ -262,19 +121,19 @@ func (d *decoded) printJSON(e *env) int {
 		Warnings       []string          `json:"warnings"`
 		Verified       bool              `json:"verified"`
 	}{
-		Header:         d.header,
-		Claims:         d.claims,
+		Header:         d.Header,
+		Claims:         d.Claims,
 		Dates:          map[string]string{},
-		SignatureBytes: d.signature,
-		Warnings:       d.warnings,
+		SignatureBytes: d.SignatureBytes,
+		Warnings:       d.Warnings,
 	}
-	if d.claims == nil {
+	if d.Claims == nil {
 		out.Claims = json.RawMessage("null")
-		s := payloadText(d.payload)
+		s := payloadText(d.Payload)
 		out.Payload = &s
 	}
-	for _, dc := range d.dates {
-		out.Dates[dc.name] = dc.t.UTC().Format(time.RFC3339)
+	for _, dc := range d.Dates {
+		out.Dates[dc.Name] = dc.Time.UTC().Format(time.RFC3339)
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
@@ -315,3 +174,11 @@ func payloadText(p []byte) string {
 	}
 	return strconv.Quote(string(p))
 }
+
+// member, hasMember and numericDate read a JSON object's members and
+// dates as decode and verify show them.
+var (
+	member      = inspect.Member
+	hasMember   = inspect.HasMember
+	numericDate = inspect.NumericDate
+)

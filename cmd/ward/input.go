@@ -1,11 +1,10 @@
 package main
 
 import (
-	"errors"
 	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/wardauth/ward/internal/inspect"
 )
 
 // readToken returns the token named by the positional arguments of decode
@@ -37,19 +36,11 @@ func readToken(e *env, cmd string, pos []string) (string, error) {
 	default:
 		tok = pos[0]
 	}
-	if len(tok) >= len("Bearer ") && strings.EqualFold(tok[:len("Bearer ")], "Bearer ") {
-		tok = tok[len("Bearer "):]
-	}
-	return tok, nil
+	return inspect.DropBearer(tok), nil
 }
 
 // trimNewline removes one trailing "\n" or "\r\n".
-func trimNewline(s string) string {
-	if t, ok := strings.CutSuffix(s, "\n"); ok {
-		return strings.TrimSuffix(t, "\r")
-	}
-	return s
-}
+var trimNewline = inspect.TrimNewline
 
 // isFile reports whether name is an existing regular file.
 func isFile(name string) bool {
@@ -68,15 +59,7 @@ func isTerminal(r any) bool {
 }
 
 // parseTime parses an instant given as RFC 3339 or as Unix seconds.
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(secs, 0), nil
-	}
-	return time.Time{}, errors.New("want an RFC 3339 time (2006-01-02T15:04:05Z) or Unix seconds")
-}
+var parseTime = inspect.ParseTime
 
 // timeFlag is a flag holding an instant; its zero value means "now".
 type timeFlag struct {
@@ -108,19 +91,4 @@ func (f *timeFlag) now() time.Time {
 }
 
 // humanDuration formats d, rounded down, for "expires in 9m" and the like.
-func humanDuration(d time.Duration) string {
-	d = d.Abs()
-	switch {
-	case d < time.Minute:
-		return strconv.Itoa(int(d/time.Second)) + "s"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m"
-	case d < 48*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return strconv.Itoa(h) + "h"
-		}
-		return strconv.Itoa(h) + "h" + strconv.Itoa(m) + "m"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-}
+func humanDuration(d time.Duration) string { return inspect.HumanDuration(d) }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/wardauth/ward/internal/strictjson"
 	"github.com/wardauth/ward/jose/jwk"
 )
 
@@ -75,20 +74,6 @@ func parseKeyFile(name string, data []byte, alg jwk.Algorithm) (*keyFile, error)
 		return &keyFile{keys: []jwk.Key{k}, pem: true}, nil
 	}
 	return nil, failf("%s is not a JWK, a JWK Set or a PEM key", name)
-}
-
-// hasMember reports whether data is a JSON object with a member called name
-// (compared exactly). Invalid JSON has no members: the key parsers report
-// why it is invalid.
-func hasMember(data []byte, name string) bool {
-	found := false
-	_ = strictjson.ForEachMember(data, 0, func(n, _ []byte) error {
-		if string(n) == name {
-			found = true
-		}
-		return nil
-	})
-	return found
 }
 
 // parseAlg checks an --alg value.

@@ -21,7 +21,8 @@ Commands:
     decrypt     decrypt a JWE and print its content
     decode      show what a token contains, without verifying it
     thumbprint  print the RFC 7638 thumbprint of a key
-    serve       run the auth server
+    serve       run the auth server (with the token debugger at /debugger/)
+    debug       serve the token debugger page alone
     user        manage accounts: add, list, set-role, disable, enable, delete, ...
     audit       print the audit log, with filters
     keys        manage signing keys: list, rotate; new-kek
@@ -80,6 +81,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runThumbprint(e, args)
 	case "serve":
 		return runServe(e, args)
+	case "debug":
+		return runDebug(e, args)
 	case "user":
 		return runUser(e, args)
 	case "audit":
@@ -120,6 +123,8 @@ func commandUsage(cmd string) string {
 		return thumbprintUsage
 	case "serve":
 		return serveUsage
+	case "debug":
+		return debugUsage
 	case "user":
 		return userUsage
 	case "audit":

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wardauth/ward/internal/inspect"
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/jose/jws"
 	"github.com/wardauth/ward/jose/jwt"
@@ -215,82 +216,12 @@ func verificationKeys(e *env, keyPath, secretFile, jwksURL string, algs []jwk.Al
 	return []jwk.Key{k}, nil
 }
 
-// explain turns a verification error into the reason shown to the user,
-// adding what the token holds when that helps (the issuer it names, the
-// time it expired). It only reads claims of tokens whose signature
-// verified: claim checks run after the signature check.
-func explain(err error, tok string, v *jwt.Verifier, now time.Time) string {
-	msg := reason(err)
-	claimError := errors.Is(err, jwt.ErrExpired) || errors.Is(err, jwt.ErrNotYetValid) ||
-		errors.Is(err, jwt.ErrInvalidIssuer) || errors.Is(err, jwt.ErrInvalidAudience)
-	if !claimError {
-		if errors.Is(err, jwt.ErrInvalidType) {
-			msg += fmt.Sprintf(" (expected %q)", v.Type)
-		}
-		return msg
-	}
-	u, derr := jws.UnsafeDecode(tok, len(tok))
-	if derr != nil {
-		return msg
-	}
-	switch {
-	case errors.Is(err, jwt.ErrExpired):
-		if raw, ok := member(u.Payload, "exp"); ok {
-			if t, ok := numericDate(raw); ok {
-				msg += fmt.Sprintf(" (exp %s, %s ago)", t.UTC().Format(time.RFC3339), humanDuration(now.Sub(t)))
-			}
-		}
-	case errors.Is(err, jwt.ErrNotYetValid):
-		if raw, ok := member(u.Payload, "nbf"); ok {
-			if t, ok := numericDate(raw); ok && t.After(now) {
-				msg += fmt.Sprintf(" (nbf %s, in %s)", t.UTC().Format(time.RFC3339), humanDuration(t.Sub(now)))
-			}
-		}
-	case errors.Is(err, jwt.ErrInvalidIssuer):
-		if raw, ok := member(u.Payload, "iss"); ok {
-			msg += fmt.Sprintf(": token has %s, expected %q", raw, v.Issuer)
-		} else {
-			msg += fmt.Sprintf(": token has no \"iss\", expected %q", v.Issuer)
-		}
-	case errors.Is(err, jwt.ErrInvalidAudience):
-		if raw, ok := member(u.Payload, "aud"); ok {
-			msg += fmt.Sprintf(": token has %s, expected %q", raw, v.Audience)
-		} else {
-			msg += fmt.Sprintf(": token has no \"aud\", expected %q", v.Audience)
-		}
-	}
-	return msg
-}
-
-// errorCode returns a stable name for the kind of a verification error,
-// for --json.
-func errorCode(err error) string {
-	for _, c := range []struct {
-		err  error
-		code string
-	}{
-		{jwt.ErrTooLarge, "too_large"},
-		{jwt.ErrUnsupportedAlgorithm, "unsupported_algorithm"},
-		{jwt.ErrAlgorithmMismatch, "algorithm_mismatch"},
-		{jwt.ErrKeyNotPermitted, "key_not_permitted"},
-		{jwt.ErrNoKey, "no_key"},
-		{jwt.ErrBadSignature, "bad_signature"},
-		{jwt.ErrUnsupportedCritical, "unsupported_critical"},
-		{jwt.ErrExpired, "expired"},
-		{jwt.ErrNotYetValid, "not_yet_valid"},
-		{jwt.ErrInvalidIssuer, "invalid_issuer"},
-		{jwt.ErrInvalidAudience, "invalid_audience"},
-		{jwt.ErrInvalidType, "invalid_type"},
-		{jwt.ErrMissingClaim, "missing_claim"},
-		{jwt.ErrRevoked, "revoked"},
-		{jwt.ErrMalformed, "malformed"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.code
-		}
-	}
-	return "invalid"
-}
+// explain and errorCode give the reason and the stable code of a
+// verification error, in the words the token debugger shows too.
+var (
+	explain   = inspect.Explain
+	errorCode = inspect.Code
+)
 
 // printJSON prints v as indented JSON on standard output, without the
 // HTML escaping of encoding/json ("<" stays "<").
