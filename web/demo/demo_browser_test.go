@@ -85,6 +85,7 @@ func TestDemoInBrowser(t *testing.T) {
 	b.MustDo(t, chromedp.Click(chromedp.CSS("#sessions li.session:not(.current) button.end-session")))
 	waitFor(t, b, `document.querySelectorAll("#sessions li.session").length === 1 && document.getElementById("status").textContent === "The session has ended."`,
 		20*time.Second, "the other session ended")
+	waitFor(t, b, `document.activeElement && document.activeElement.id === "sessions-heading"`, 20*time.Second, "focus on the sessions heading")
 	if st := apiCall(t, "GET", base+"/v1/me", other.AccessToken, nil, nil); st != http.StatusUnauthorized {
 		t.Errorf("the ended session's access token: GET /v1/me = %d, want 401", st)
 	}
