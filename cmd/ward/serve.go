@@ -25,18 +25,20 @@ import (
 	"github.com/wardauth/ward/jose/jwk"
 	"github.com/wardauth/ward/server"
 	"github.com/wardauth/ward/web"
+	"github.com/wardauth/ward/web/demo"
 )
 
 const serveUsage = `Usage: ward serve [flags]
 
 Runs the auth server: the OAuth 2.0 endpoints, the app API under /v1/, the
-JWKS, /healthz and the token debugger page at /debugger/ (also served
-alone by "ward debug"). With no flags it listens on 127.0.0.1:8080 and keeps
-its SQLite database and keys in the data directory, generating a
-key-encryption key there (DIR/kek) on first use. That generated key is
-for loopback only: on any other address ward serve refuses to start
-unless the key is the operator's own (--kek-file FILE outside the data
-directory, or WARD_KEK).
+JWKS, /healthz, the token debugger page at /debugger/ (also served alone
+by "ward debug") and a browser login demo in cookie mode at /demo/ (on
+plain-HTTP loopback with --insecure-loopback-cookies). With no flags it
+listens on 127.0.0.1:8080 and keeps its SQLite database and keys in the
+data directory, generating a key-encryption key there (DIR/kek) on first
+use. That generated key is for loopback only: on any other address ward
+serve refuses to start unless the key is the operator's own (--kek-file
+FILE outside the data directory, or WARD_KEK).
 
 Every flag has an environment variable; a flag wins over its variable.
 Secrets come from files or the environment, never from flags.
@@ -591,7 +593,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		Metrics:                 metrics,
 		DisableMetrics:          cfg.NoMetrics,
 		SeparateMetrics:         cfg.MetricsAddr != "",
-		Pages:                   map[string]http.Handler{web.DebuggerPath: web.Debugger()},
+		Pages:                   map[string]http.Handler{web.DebuggerPath: web.Debugger(), demo.Path: demo.Handler()},
 	})
 
 	serveCtx, stop := context.WithCancel(context.Background())
