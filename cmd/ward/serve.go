@@ -621,10 +621,6 @@ func (m *Main) closeAll() error {
 	return err
 }
 
-// openTimeout bounds the connection to PostgreSQL and its migrations at
-// start.
-const openTimeout = 30 * time.Second
-
 // openStore opens the store a DSN names (--db, WARD_DB). This switch is the
 // one place that picks a store implementation, for ward serve and the
 // admin commands alike.
@@ -649,7 +645,8 @@ func openStore(dsn string) (auth.Store, error) {
 		if !strings.HasPrefix(rest, "//") {
 			return nil, usagef([]string{"use a URL, as in postgres://ward@db.example/ward"}, "--db: a PostgreSQL store is named by a postgres:// URL")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		// The connection and the migrations at start, bounded.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		db, err := postgres.Open(ctx, dsn)
 		if err != nil {
