@@ -142,7 +142,7 @@ func TestServiceUnavailable(t *testing.T) {
 	b := make([]byte, 6)
 	rand.Read(b)
 	app := "ward_test_" + hex.EncodeToString(b)
-	svc := instancesOn(t, pgtest.Schema(t)+"&application_name="+app, 1, nil)[0]
+	svc := instancesOn(t, pgtest.WithParam(pgtest.Schema(t), "application_name", app), 1, nil)[0]
 	p := login(t, svc)
 	admin := connect(t, pgtest.URL())
 	if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
