@@ -25,8 +25,10 @@ var (
 // revocation replica is loaded ([ErrRevocationsNotLoaded]) and, with
 // [Config.MaxRevocationStaleness], fresh enough ([ErrRevocationsStale]),
 // each with code [CodeUnavailable]; and the store answers a trivial read
-// within ctx ([ErrStoreUnreachable], wrapping the store's error, code
-// [CodeInternal]). The server's readiness probe reports it.
+// within ctx ([ErrStoreUnreachable], wrapping the store's error: code
+// [CodeInternal], or [CodeUnavailable] from a store that reports its
+// database unreachable, as auth/postgres does). The server's readiness
+// probe reports it.
 func (s *Service) Ready(ctx context.Context) error {
 	unavailable := func(msg string, reason error) error {
 		return fmt.Errorf("%w (%w)", &Error{Code: CodeUnavailable, Message: msg}, reason)

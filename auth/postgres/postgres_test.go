@@ -65,7 +65,7 @@ func TestConcurrentOpen(t *testing.T) {
 // the connection string asks otherwise.
 func TestSynchronousCommit(t *testing.T) {
 	dsn := pgtest.Schema(t)
-	db, err := postgres.Open(context.Background(), dsn+"&synchronous_commit=off")
+	db, err := postgres.Open(context.Background(), pgtest.WithParam(dsn, "synchronous_commit", "off"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestUnreachable(t *testing.T) {
 	b := make([]byte, 6)
 	rand.Read(b)
 	app := "ward_test_" + hex.EncodeToString(b)
-	dsn := pgtest.Schema(t) + "&application_name=" + app
+	dsn := pgtest.WithParam(pgtest.Schema(t), "application_name", app)
 	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -26,26 +26,31 @@ func instances(t *testing.T, n int, mod func(*auth.Config)) []*auth.Service {
 // instancesOn is instances on the schema of dsn.
 func instancesOn(t *testing.T, dsn string, n int, mod func(*auth.Config)) []*auth.Service {
 	t.Helper()
-	kek := bytes.Repeat([]byte{0x42}, auth.KEKSize)
 	var out []*auth.Service
 	for range n {
-		db, err := postgres.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		cfg := auth.Config{Issuer: "https://auth.example.com", Audience: []string{"https://api.example.com"},
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: auth.Limits{Off: true}}
-		if mod != nil {
-			mod(&cfg)
-		}
-		svc, err := auth.NewService(context.Background(), db, kek, cfg)
+		svc, err := instance(t, dsn, mod)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, svc)
 	}
 	return out
+}
+
+// instance starts one service over its own pool on the schema of dsn; the
+// pool is closed when t ends. It may be called from any goroutine.
+func instance(t *testing.T, dsn string, mod func(*auth.Config)) (*auth.Service, error) {
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg := auth.Config{Issuer: "https://auth.example.com", Audience: []string{"https://api.example.com"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: auth.Limits{Off: true}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	return auth.NewService(context.Background(), db, bytes.Repeat([]byte{0x42}, auth.KEKSize), cfg)
 }
 
 // storm presents one refresh token 50 times at once, spread over the
@@ -137,7 +142,7 @@ func TestServiceUnavailable(t *testing.T) {
 	b := make([]byte, 6)
 	rand.Read(b)
 	app := "ward_test_" + hex.EncodeToString(b)
-	svc := instancesOn(t, pgtest.Schema(t)+"&application_name="+app, 1, nil)[0]
+	svc := instancesOn(t, pgtest.WithParam(pgtest.Schema(t), "application_name", app), 1, nil)[0]
 	p := login(t, svc)
 	admin := connect(t, pgtest.URL())
 	if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
@@ -166,5 +171,44 @@ func TestServiceUnavailable(t *testing.T) {
 	}
 	if _, err := svc.Refresh(context.Background(), tok, auth.RequestMeta{}); err != nil {
 		t.Fatalf("refresh after recovery: %v", err)
+	}
+}
+
+// TestConcurrentStart: instances that start at once on an empty schema
+// create one signing key between them (LockKeys), and every instance signs
+// with it.
+func TestConcurrentStart(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	const n = 4
+	svcs := make([]*auth.Service, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { svcs[i], errs[i] = instance(t, dsn, nil) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+	}
+	kid := svcs[0].ActiveKeyID()
+	for i, s := range svcs {
+		if got := s.ActiveKeyID(); got == "" || got != kid {
+			t.Errorf("instance %d signs with %q, instance 0 with %q", i, got, kid)
+		}
+	}
+	keys, err := svcs[0].ListKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := 0
+	for _, k := range keys {
+		if k.State == auth.KeyActive {
+			active++
+		}
+	}
+	if active != 1 {
+		t.Errorf("%d active keys after a concurrent start, want 1: %+v", active, keys)
 	}
 }

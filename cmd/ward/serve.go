@@ -702,10 +702,6 @@ func (m *Main) closeAll() error {
 	return err
 }
 
-// openTimeout bounds the connection to PostgreSQL and its migrations at
-// start.
-const openTimeout = 30 * time.Second
-
 // openRedis connects to --redis and gives the service its revocation bus
 // (messages authenticated under a key derived from kek, which every
 // instance holds) and its shared limiter. A Redis that does not answer
@@ -749,7 +745,8 @@ func openStore(dsn string) (auth.Store, error) {
 		if !strings.HasPrefix(rest, "//") {
 			return nil, usagef([]string{"use a URL, as in postgres://ward@db.example/ward"}, "--db: a PostgreSQL store is named by a postgres:// URL")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		// The connection and the migrations at start, bounded.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		db, err := postgres.Open(ctx, dsn)
 		if err != nil {

@@ -64,19 +64,19 @@ func Schema(tb testing.TB) string {
 			tb.Errorf("pgtest: dropping schema %s: %v", name, err)
 		}
 	})
-	return WithSearchPath(base, name)
+	return WithParam(base, "search_path", name)
 }
 
-// WithSearchPath returns the connection string dsn with its search_path
-// set to schema.
-func WithSearchPath(dsn, schema string) string {
+// WithParam returns the connection string dsn (a URL or key=value
+// pairs) with the parameter key set to value (a word: no quoting).
+func WithParam(dsn, key, value string) string {
 	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
 		q := u.Query()
-		q.Set("search_path", schema)
+		q.Set(key, value)
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	return strings.TrimSpace(dsn) + " search_path=" + schema
+	return strings.TrimSpace(dsn) + " " + key + "=" + value
 }
 
 // MustOpen opens a [postgres.DB] on a new schema ([Schema]) and closes it
