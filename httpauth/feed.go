@@ -250,7 +250,7 @@ func (f *Feed) Status() FeedStatus {
 	if st.Ready {
 		st.LoadedAt = time.Unix(0, f.loadedAt.Load())
 		st.LastEvent = time.Unix(0, f.current.Load())
-		st.Stale = f.now().Sub(st.LastEvent) > f.cfg.MaxStaleness
+		st.Stale = f.stale.Load() // what Check goes by
 	}
 	return st
 }
