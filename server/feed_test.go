@@ -560,3 +560,29 @@ func TestFeedShutdown(t *testing.T) {
 		t.Fatal("the feed is not ready after the server left")
 	}
 }
+
+// TestFeedSyncWakesStreams: two instances share the SQLite file; a logout
+// on one reaches a feed client of the other when that one's periodic Sync
+// reads it (the wake-up the Redis bus will give sooner), with no
+// heartbeat to poll the store in between.
+func TestFeedSyncWakesStreams(t *testing.T) {
+	a := newFeedServer(t, envOptions{})
+	b := &feedServer{t: t, path: a.path, addr: "127.0.0.1:0", kek: a.kek, clock: a.clock, logs: &syncBuffer{},
+		opts: envOptions{server: func(c *server.Config) { c.FeedHeartbeat = time.Hour }}}
+	b.start()
+	t.Cleanup(b.stop)
+	id, secret := a.feedClient()
+	a.signup("ivy@example.com")
+	tk := a.token(a.login("ivy@example.com", testPassword).access)
+	f := runFeed(t, b.url(), id, secret, func(c *httpauth.FeedConfig) { c.IdleTimeout = time.Hour })
+	<-f.Ready()
+	waitFor(t, "the stream to open", func() bool { return f.Status().LastEvent.After(f.Status().LoadedAt) })
+
+	expectStatus(t, a.do("POST", "/v1/auth/logout", nil, bearer(tk.raw)...), http.StatusNoContent)
+	time.Sleep(50 * time.Millisecond)
+	expectAccepted(t, f, "before the other instance syncs", tk)
+	if err := b.svc.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitRevoked(t, f, "a logout on the other instance, after Sync", tk)
+}
