@@ -227,6 +227,10 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 }
 
 func (a *Authenticator) verify(ctx context.Context, token string) (*authInfo, error) {
+	if len(token) > MaxTokenSize {
+		// Refused before it is hashed for the cache.
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, jwt.ErrTooLarge)
+	}
 	set, err := a.cfg.Keys.KeySet()
 	if err != nil {
 		return nil, fmt.Errorf("%w: keys: %v", ErrUnavailable, err)

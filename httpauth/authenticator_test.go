@@ -214,3 +214,16 @@ func TestClaimsHelpers(t *testing.T) {
 		t.Error("HasRole")
 	}
 }
+
+// TestNoKeysUnavailable: a key source without keys makes every request
+// 503, never 401: the service cannot decide, the token may be fine.
+func TestNoKeysUnavailable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	tok := f.token(t, nil)
+	g := newFixture(t, func(c *Config) { c.Keys = StaticKeys(nil) })
+	rec := do(g.a.Middleware(okHandler), bearerRequest("GET", tok))
+	if rec.Code != 503 || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("no keys: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+}

@@ -185,15 +185,31 @@ func ExampleAuthenticator_Authenticate_errorChecking() {
 	}
 	_, code := httpauth.Status(httpauth.ErrUnavailable)
 	fmt.Println(code, errors.Is(fmt.Errorf("feed: %w", httpauth.ErrUnavailable), httpauth.ErrUnavailable))
-	_, code = httpauth.Status(httpauth.ErrInsufficientScope)
-	fmt.Println(code)
-	_, code = httpauth.Status(httpauth.ErrCSRF)
-	fmt.Println(code)
+
+	// The refusals of RequireScope and of the cookie's CSRF rule, as an
+	// ErrorWriter sees them.
+	var refused error
+	b, err := httpauth.New(httpauth.Config{
+		Issuer: is.URL, Audience: "orders-api", Algorithms: []jwk.Algorithm{jwk.ES256},
+		Keys: httpauth.StaticKeys(mustSet(is.key.Public())), Revocations: revoked,
+		Cookie:      &httpauth.CookieConfig{},
+		ErrorWriter: func(w http.ResponseWriter, r *http.Request, err error) { refused = err },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := b.Middleware(httpauth.RequireScope("orders:write")(http.NotFoundHandler()))
+	get(h, is.token("orders:read", "t5"))
+	fmt.Println(errors.Is(refused, httpauth.ErrInsufficientScope))
+	req := httptest.NewRequest("POST", "/orders", nil) // no X-CSRF-Token, no Origin
+	req.AddCookie(&http.Cookie{Name: httpauth.DefaultAccessCookie, Value: is.token("orders:write", "t6")})
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	fmt.Println(errors.Is(refused, httpauth.ErrCSRF))
 	// Output:
 	// true false false 401 unauthorized
 	// false true false 401 invalid_token
 	// false true true 401 invalid_token
 	// unavailable true
-	// insufficient_scope
-	// csrf_failed
+	// true
+	// true
 }
