@@ -86,7 +86,8 @@ type FeedConfig struct {
 	// [DefaultIdleTimeout].
 	IdleTimeout time.Duration
 	// MinBackoff and MaxBackoff bound the wait between reconnections.
-	// Zero: [DefaultMinBackoff], [DefaultMaxBackoff].
+	// Zero: [DefaultMinBackoff]; the smaller of [DefaultMaxBackoff] and a
+	// quarter of MaxStaleness.
 	MinBackoff, MaxBackoff time.Duration
 	// Now is the clock. Nil: time.Now.
 	Now func() time.Time
@@ -181,7 +182,9 @@ func NewFeed(cfg FeedConfig) (*Feed, error) {
 		cfg.MinBackoff = DefaultMinBackoff
 	}
 	if cfg.MaxBackoff == 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
+		// Back soon enough that an outage shorter than MaxStaleness
+		// is not followed by a stale spell.
+		cfg.MaxBackoff = min(DefaultMaxBackoff, cfg.MaxStaleness/4)
 	}
 	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
 	if cfg.Now == nil {
@@ -247,7 +250,7 @@ func (f *Feed) Status() FeedStatus {
 	if st.Ready {
 		st.LoadedAt = time.Unix(0, f.loadedAt.Load())
 		st.LastEvent = time.Unix(0, f.current.Load())
-		st.Stale = f.now().Sub(st.LastEvent) > f.cfg.MaxStaleness
+		st.Stale = f.stale.Load() // what Check goes by
 	}
 	return st
 }
@@ -315,10 +318,11 @@ func (f *Feed) Run(ctx context.Context) error {
 // uniformly between half of it and all of it, so that the resource
 // servers of one auth server do not reconnect in step after it restarts.
 func (f *Feed) backoff(n int) time.Duration {
-	d := f.cfg.MaxBackoff
-	if n < 40 {
-		d = min(f.cfg.MinBackoff<<(n-1), f.cfg.MaxBackoff)
+	d := f.cfg.MinBackoff
+	for i := 1; i < n && d < f.cfg.MaxBackoff; i++ {
+		d *= 2
 	}
+	d = min(d, f.cfg.MaxBackoff)
 	half := d / 2
 	return half + rand.N(d-half+1)
 }

@@ -22,6 +22,8 @@
 //	GET    /v1/me/sessions                          Bearer → {"sessions":[…]}, the caller's marked "current"
 //	DELETE /v1/me/sessions/{id}                     Bearer → 204
 //	…      /v1/admin/…                              Bearer, admin role: users, clients, keys, audit (admin.go)
+//	GET    /v1/revocations                          Basic, feed client → {"seq":N,"revocations":[…],"time":T} (feed.go)
+//	GET    /v1/revocations/stream                   Basic, feed client; Last-Event-ID → text/event-stream (feed.go)
 //	GET    /healthz, /readyz, /metrics
 //
 // Build a [Server] with [New] from a service and a [Config]; it is an

@@ -165,8 +165,8 @@ func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
 //	event: revocation
 //	data: {"kind":"session","sub":"…","nbf":<unix>,"exp":<unix>,"seq":<seq>}
 //
-// in Seq order, none skipped; a comment (": ping") every
-// [Config.FeedHeartbeat]; and "event: resync" (then the end of the stream)
+// in Seq order, none skipped; a comment (": ping") when it opens and every
+// [Config.FeedHeartbeat] (each heartbeat also reads the store again); and "event: resync" (then the end of the stream)
 // when the position cannot be served: no Last-Event-ID, or one ahead of
 // the store (a store restored from a backup). The client then takes a new
 // snapshot.
@@ -228,7 +228,10 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 		st.flush()
 		return
 	}
-	if st.flush() != nil { // the headers, at once
+	// A first heartbeat at once: the client knows the stream is open
+	// (and current: the first read below follows).
+	st.buf = append(st.buf, ": ping\n\n"...)
+	if st.flush() != nil {
 		return
 	}
 

@@ -523,3 +523,66 @@ func TestFeedOutlivesServerTimeouts(t *testing.T) {
 		t.Fatalf("the stream was cut: %s", logs)
 	}
 }
+
+// TestFeedShutdown: a server shutting down ends its streams at once
+// (http.Server does not wait for them to go idle), so Run returns well
+// before its ShutdownTimeout; the feed client stays ready.
+func TestFeedShutdown(t *testing.T) {
+	e := newEnv(t)
+	id, secret := e.feedClient()
+	srv := server.New(e.svc, server.Config{ShutdownTimeout: time.Minute})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	// The client would wait a minute for a heartbeat (every 15 s by
+	// default) before it hung up itself.
+	f := runFeed(t, "http://"+ln.Addr().String(), id, secret, func(c *httpauth.FeedConfig) { c.IdleTimeout = time.Minute })
+	<-f.Ready()
+	time.Sleep(100 * time.Millisecond) // the stream is open
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run waited for the stream")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("shutdown took %v", d)
+	}
+	if !f.Status().Ready {
+		t.Fatal("the feed is not ready after the server left")
+	}
+}
+
+// TestFeedSyncWakesStreams: two instances share the SQLite file; a logout
+// on one reaches a feed client of the other when that one's periodic Sync
+// reads it (the wake-up the Redis bus will give sooner), with no
+// heartbeat to poll the store in between.
+func TestFeedSyncWakesStreams(t *testing.T) {
+	a := newFeedServer(t, envOptions{})
+	b := &feedServer{t: t, path: a.path, addr: "127.0.0.1:0", kek: a.kek, clock: a.clock, logs: &syncBuffer{},
+		opts: envOptions{server: func(c *server.Config) { c.FeedHeartbeat = time.Hour }}}
+	b.start()
+	t.Cleanup(b.stop)
+	id, secret := a.feedClient()
+	a.signup("ivy@example.com")
+	tk := a.token(a.login("ivy@example.com", testPassword).access)
+	f := runFeed(t, b.url(), id, secret, func(c *httpauth.FeedConfig) { c.IdleTimeout = time.Hour })
+	<-f.Ready()
+	waitFor(t, "the stream to open", func() bool { return f.Status().LastEvent.After(f.Status().LoadedAt) })
+
+	expectStatus(t, a.do("POST", "/v1/auth/logout", nil, bearer(tk.raw)...), http.StatusNoContent)
+	time.Sleep(50 * time.Millisecond)
+	expectAccepted(t, f, "before the other instance syncs", tk)
+	if err := b.svc.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitRevoked(t, f, "a logout on the other instance, after Sync", tk)
+}
