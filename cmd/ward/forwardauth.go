@@ -249,15 +249,9 @@ func parseForwardAuthFlags(e *env, args []string, getenv func(string) string) (f
 	if len(cfg.Algorithms) == 0 {
 		cfg.Algorithms = forwardAuthAlgs
 	}
-	for _, o := range origins {
-		for _, s := range strings.Split(o, ",") {
-			s = strings.TrimSpace(s)
-			u, err := url.Parse(s)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil || s != strings.ToLower(s) {
-				return cfg, usageError(e, "forward-auth", "--cookie-origin %q is not an origin such as https://app.example.com", s)
-			}
-			cfg.CookieOrigins = append(cfg.CookieOrigins, s)
-		}
+	var err error
+	if cfg.CookieOrigins, err = parseOrigins("cookie-origin", origins); err != nil {
+		return cfg, e.fail("forward-auth", err)
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, usageError(e, "forward-auth", "--log-level %q: use debug, info, warn or error", *level)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/httpauth"
 )
 
@@ -166,14 +167,11 @@ type forwardAuthHandler struct {
 	auth *httpauth.Authenticator
 }
 
-// maxRequirements bounds the ward_scope and ward_role values of one check.
-const maxRequirements = 32
-
 func (h *forwardAuthHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	scopes, roles, ok := requirements(r)
 	if !ok {
-		http.Error(w, "ward forward-auth: ward_scope and ward_role take at most 32 names of letters, digits and _-.:", http.StatusBadRequest)
+		http.Error(w, "ward forward-auth: ward_scope and ward_role take at most 32 names each, of letters, digits and _-.:", http.StatusBadRequest)
 		return
 	}
 	var next http.Handler = http.HandlerFunc(allowCheck)
@@ -200,45 +198,27 @@ func allowCheck(w http.ResponseWriter, r *http.Request) {
 
 // requirements returns the scopes and roles that the check URL requires
 // (ward_scope, ward_role: repeatable, each value a space- or
-// comma-separated list); ok is false past [maxRequirements] or for a name
-// that is not 1 to 64 letters, digits and "_-.:" (Ward's scopes and roles).
+// comma-separated list); ok is false for names that are not Ward's scopes
+// and roles ([auth.NormalizeRoles]: 1 to 64 letters, digits and "_-.:",
+// at most 32 of each), which RequireScope and RequireRole would refuse.
 func requirements(r *http.Request) (scopes, roles []string, ok bool) {
 	q := r.URL.Query()
-	n := 0
-	split := func(vals []string) []string {
+	names := func(vals []string) ([]string, error) {
 		var out []string
 		for _, v := range vals {
-			for _, name := range strings.FieldsFunc(v, func(c rune) bool { return c == ' ' || c == ',' }) {
-				if n++; n > maxRequirements || !validRequirement(name) {
-					ok = false
-					return nil
-				}
-				out = append(out, name)
-			}
+			out = append(out, strings.FieldsFunc(v, func(c rune) bool { return c == ' ' || c == ',' })...)
 		}
-		return out
+		if len(out) == 0 {
+			return nil, nil
+		}
+		return auth.NormalizeRoles(out)
 	}
-	ok = true
-	scopes = split(q["ward_scope"])
-	roles = split(q["ward_role"])
-	if !ok {
+	scopes, err1 := names(q["ward_scope"])
+	roles, err2 := names(q["ward_role"])
+	if err1 != nil || err2 != nil {
 		return nil, nil, false
 	}
 	return scopes, roles, true
-}
-
-// validRequirement reports whether s can be a scope or role of Ward's.
-func validRequirement(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':') {
-			return false
-		}
-	}
-	return true
 }
 
 // checkedRequest returns r as the request being checked: with the method

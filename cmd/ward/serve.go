@@ -305,15 +305,9 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 			cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
 		}
 	}
-	for _, o := range origins {
-		for _, s := range strings.Split(o, ",") {
-			s = strings.TrimSpace(s)
-			u, err := url.Parse(s)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-				return cfg, usageError(e, "serve", "--cors-origin %q is not an origin such as https://app.example.com", s)
-			}
-			cfg.CORSOrigins = append(cfg.CORSOrigins, u.Scheme+"://"+u.Host)
-		}
+	var err error
+	if cfg.CORSOrigins, err = parseOrigins("cors-origin", origins); err != nil {
+		return cfg, e.fail("serve", err)
 	}
 	a, err := parseAlg(*alg)
 	if err != nil {
@@ -327,6 +321,24 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 		return cfg, e.fail("serve", err)
 	}
 	return cfg, -1
+}
+
+// parseOrigins returns the origins of a repeatable flag (each value a
+// comma-separated list) as browsers send them in Origin: scheme://host,
+// in lower case.
+func parseOrigins(flagName string, lists stringList) ([]string, error) {
+	var out []string
+	for _, o := range lists {
+		for _, s := range strings.Split(o, ",") {
+			s = strings.TrimSpace(s)
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+				return nil, usagef(nil, "--%s %q is not an origin such as https://app.example.com", flagName, s)
+			}
+			out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
+		}
+	}
+	return out, nil
 }
 
 func parsePrefix(s string) (netip.Prefix, error) {
