@@ -155,7 +155,7 @@ func decryptionKeys(e *env, path string, algs []jwk.Algorithm) ([]jwk.Key, error
 	}
 	var keys []jwk.Key
 	public := 0
-	for _, k := range kf.keys {
+	for _, k := range kf.Keys {
 		if _, ok := k.(*jwk.PublicKey); ok {
 			public++
 			continue

@@ -143,8 +143,8 @@ func encryptionKey(e *env, path string, alg jwk.Algorithm, kid string) (jwk.Key,
 	if err != nil {
 		return nil, err
 	}
-	if !kf.set {
-		k := kf.keys[0]
+	if !kf.Set {
+		k := kf.Keys[0]
 		if alg != "" && k.Algorithm() != alg {
 			return nil, usagef(nil, "%s: the key is for %s, not --alg %s", path, k.Algorithm(), alg)
 		}
@@ -154,7 +154,7 @@ func encryptionKey(e *env, path string, alg jwk.Algorithm, kid string) (jwk.Key,
 		return encryptingHalf(k), nil
 	}
 	var keys []jwk.Key
-	for _, k := range kf.keys {
+	for _, k := range kf.Keys {
 		if p, ok := k.(*jwk.PublicKey); ok && p.Use() == "sig" {
 			continue
 		}

@@ -116,7 +116,7 @@ func loadJWEKeyFile(e *env, path string, algs []jwk.Algorithm) (*keyFile, error)
 		if err != nil {
 			return nil, err
 		}
-		if !kf.keys[0].Algorithm().IsKeyManagement() {
+		if !kf.Keys[0].Algorithm().IsKeyManagement() {
 			return nil, unboundError(path, kf, kty, 0)
 		}
 		return kf, nil
@@ -128,8 +128,8 @@ func loadJWEKeyFile(e *env, path string, algs []jwk.Algorithm) (*keyFile, error)
 		kty = jwk.KeyTypeRSA // an RSA private key in PEM
 	case err != nil:
 		return nil, err
-	case kf.pem:
-		kty = kf.keys[0].KeyType()
+	case kf.PEM:
+		kty = kf.Keys[0].KeyType()
 	}
 	if kty != "" {
 		fit := kmFitting(kty, algs)
@@ -142,7 +142,7 @@ func loadJWEKeyFile(e *env, path string, algs []jwk.Algorithm) (*keyFile, error)
 		return kf, nil
 	}
 	var keys []jwk.Key
-	for _, k := range kf.keys {
+	for _, k := range kf.Keys {
 		if k.Algorithm() == "" {
 			// Like verify: a key without "alg" is bound to the one --alg
 			// that fits it.
@@ -167,7 +167,7 @@ func loadJWEKeyFile(e *env, path string, algs []jwk.Algorithm) (*keyFile, error)
 		}
 		keys = append(keys, k)
 	}
-	kf.keys = keys
+	kf.Keys = keys
 	return kf, nil
 }
 
@@ -193,7 +193,7 @@ func unboundError(path string, kf *keyFile, kty string, fit int) error {
 	}
 	if kf != nil {
 		return usagef([]string{"make an encryption key with \"ward keygen --alg ALG\" (ALG one of " + kmAlgList(kty) + ")"},
-			"%s: the %s key is for %s, a signature algorithm, not for encryption", path, kty, kf.keys[0].Algorithm())
+			"%s: the %s key is for %s, a signature algorithm, not for encryption", path, kty, kf.Keys[0].Algorithm())
 	}
 	return usagef([]string{hint}, "%s: the %s key has no key-management algorithm", path, kty)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/wardauth/ward/internal/inspect"
 	"github.com/wardauth/ward/jose/jwk"
 )
 
@@ -39,41 +40,19 @@ func readFile(e *env, path string) ([]byte, error) {
 }
 
 // keyFile is the content of a key file: one key, or a JWK Set.
-type keyFile struct {
-	keys    []jwk.Key
-	set     bool // a JWK Set ({"keys":[...]})
-	pem     bool
-	skipped []jwk.SkippedKey // keys of the set that jwk.ParseSet skipped
-}
+type keyFile = inspect.KeyText
 
-// parseKeyFile parses a JWK, a JWK Set or a PEM key, telling them apart by
-// their first bytes: "{" is JSON, a set if it has a "keys" member; else a
-// "-----BEGIN" line, possibly after some text, is PEM. A single key is bound to alg if alg is not empty; a
-// set's keys keep their own "alg".
+// parseKeyFile parses the key file name holds (data), as
+// [inspect.ParseKeyText] does, naming the file in its errors.
 func parseKeyFile(name string, data []byte, alg jwk.Algorithm) (*keyFile, error) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	kf, err := inspect.ParseKeyText(data, alg)
 	switch {
-	case bytes.HasPrefix(trimmed, []byte("{")):
-		if hasMember(trimmed, "keys") {
-			set, err := jwk.ParseSet(data)
-			if err != nil {
-				return nil, &fileError{name, err}
-			}
-			return &keyFile{keys: set.Keys(), set: true, skipped: set.Skipped()}, nil
-		}
-		k, err := jwk.ParseKey(data, alg)
-		if err != nil {
-			return nil, &fileError{name, err}
-		}
-		return &keyFile{keys: []jwk.Key{k}}, nil
-	case bytes.Contains(data, []byte("-----BEGIN")):
-		k, err := jwk.ParsePEM(data, alg)
-		if err != nil {
-			return nil, &fileError{name, err}
-		}
-		return &keyFile{keys: []jwk.Key{k}, pem: true}, nil
+	case errors.Is(err, inspect.ErrNotKey):
+		return nil, failf("%s is not a JWK, a JWK Set or a PEM key", name)
+	case err != nil:
+		return nil, &fileError{name, err}
 	}
-	return nil, failf("%s is not a JWK, a JWK Set or a PEM key", name)
+	return kf, nil
 }
 
 // parseAlg checks an --alg value.
@@ -128,10 +107,10 @@ func loadSigningKey(e *env, path string, alg jwk.Algorithm) (jwk.SigningKey, err
 	if err != nil {
 		return nil, keyError(err, jwk.KeyTypeRSA, alg != "")
 	}
-	if kf.set {
+	if kf.Set {
 		return nil, usagef(nil, "%s is a JWK Set; signing takes a file with one key", path)
 	}
-	switch k := kf.keys[0].(type) {
+	switch k := kf.Keys[0].(type) {
 	case *jwk.PrivateKey:
 		return k, nil
 	case *jwk.SecretKey:
@@ -189,9 +168,7 @@ func loadVerificationKeys(e *env, path string, algs []jwk.Algorithm) ([]jwk.Key,
 // usableKeys returns the keys of kf that a verifier can use with algs,
 // as [loadVerificationKeys] describes.
 func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.Key, error) {
-	var keys []jwk.Key
-	skipped := 0
-	for _, sk := range kf.skipped {
+	for _, sk := range kf.Skipped {
 		// jwk.ParseSet skips keys it does not implement; say which.
 		what := fmt.Sprintf("keys[%d]", sk.Index)
 		if sk.KeyID != "" {
@@ -199,33 +176,20 @@ func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.K
 		}
 		e.warnf("%s: %s is skipped: %s", path, what, reason(sk.Err))
 	}
-	for _, k := range kf.keys {
-		if p, ok := k.(*jwk.PrivateKey); ok {
-			k = p.Public()
-		}
-		what := fmt.Sprintf("the %s key", k.KeyType())
-		if kf.set && k.KeyID() != "" {
-			what = fmt.Sprintf("the %s key %q", k.KeyType(), k.KeyID())
-		}
-		if k.CheckOp(jwk.OpVerify) != nil {
-			// RFC 7517, Sections 4.2 and 4.3: not a key for checking
-			// signatures.
-			if p, ok := k.(*jwk.PublicKey); ok && p.Use() == "enc" {
-				e.warnf("%s: %s is marked \"use\":\"enc\" and is not used to verify signatures", path, what)
-			} else {
-				e.warnf("%s: %s has \"key_ops\" without \"verify\" and is not used to verify signatures", path, what)
-			}
-			continue
-		}
-		if k.Algorithm() == "" && len(fitting(k.KeyType(), algs)) != 1 {
-			if !kf.set {
-				return nil, usagef([]string{"name its algorithm with exactly one --alg: " + algList(k.KeyType())}, "%s: %s has no \"alg\"", path, what)
-			}
-			e.warnf("%s: %s has no \"alg\" and is skipped (name its algorithm with exactly one --alg)", path, what)
+	keys, unusable := kf.VerificationKeys(algs)
+	skipped := 0
+	for _, u := range unusable {
+		switch {
+		case u.Enc:
+			e.warnf("%s: %s is marked \"use\":\"enc\" and is not used to verify signatures", path, u.What)
+		case u.NoVerifyOp:
+			e.warnf("%s: %s has \"key_ops\" without \"verify\" and is not used to verify signatures", path, u.What)
+		case !kf.Set:
+			return nil, usagef([]string{"name its algorithm with exactly one --alg: " + algList(kf.Keys[0].KeyType())}, "%s: %s has no \"alg\"", path, u.What)
+		default:
+			e.warnf("%s: %s has no \"alg\" and is skipped (name its algorithm with exactly one --alg)", path, u.What)
 			skipped++
-			continue
 		}
-		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
 		if skipped > 0 {
@@ -237,15 +201,7 @@ func usableKeys(e *env, path string, kf *keyFile, algs []jwk.Algorithm) ([]jwk.K
 }
 
 // fitting returns the algorithms of algs that use keys of type kty.
-func fitting(kty string, algs []jwk.Algorithm) []jwk.Algorithm {
-	var out []jwk.Algorithm
-	for _, a := range algs {
-		if a.KeyType() == kty {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+var fitting = inspect.Fitting
 
 // fileError is an error about the content of a named file.
 type fileError struct {

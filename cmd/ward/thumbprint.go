@@ -56,10 +56,10 @@ func thumbprint(e *env, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if kf.set {
+	if kf.Set {
 		return "", usagef([]string{"take the thumbprint of one key; in a set, each key's \"kid\" is usually its thumbprint"}, "%s is a JWK Set", path)
 	}
-	k := kf.keys[0]
+	k := kf.Keys[0]
 	if k.KeyType() == jwk.KeyTypeOct {
 		return "", failf("%s holds a secret (oct) key, whose thumbprint would leak information about the secret", path)
 	}

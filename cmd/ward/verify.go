@@ -196,7 +196,7 @@ func verificationKeys(e *env, keyPath, secretFile, jwksURL string, algs []jwk.Al
 		if err != nil {
 			return nil, err
 		}
-		return usableKeys(e, jwksURL, &keyFile{keys: set.Keys(), set: true, skipped: set.Skipped()}, algs)
+		return usableKeys(e, jwksURL, &keyFile{Keys: set.Keys(), Set: true, Skipped: set.Skipped()}, algs)
 	}
 	var alg jwk.Algorithm
 	switch fit := fitting(jwk.KeyTypeOct, algs); {

@@ -64,7 +64,7 @@ func Decrypt(req DecryptRequest, now time.Time) (*Decrypted, error) {
 		if err != nil {
 			return nil, err
 		}
-		keys = pk.keys
+		keys = pk.Keys
 	default:
 		return nil, fmt.Errorf("%w: unknown key kind %q", ErrInput, req.KeyKind)
 	}

@@ -64,10 +64,10 @@ func Convert(text, alg string) (*KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pk.set {
+	if pk.Set {
 		return nil, fmt.Errorf("%w: a JWK Set: convert takes one key", ErrInput)
 	}
-	return describe(pk.keys[0])
+	return describe(pk.Keys[0])
 }
 
 func describe(k jwk.Key) (*KeyInfo, error) {

@@ -109,10 +109,10 @@ func signingKey(kind, text string, alg jwk.Algorithm) (jwk.SigningKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pk.set {
+	if pk.Set {
 		return nil, fmt.Errorf("%w: a JWK Set: signing takes one key", ErrInput)
 	}
-	switch k := pk.keys[0].(type) {
+	switch k := pk.Keys[0].(type) {
 	case *jwk.PrivateKey:
 		return k, nil
 	case *jwk.SecretKey:
