@@ -127,7 +127,14 @@ func (s *Service) Follow(ctx context.Context) {
 	}()
 	err := sub.Subscribe(ctx, BusHandler{
 		Revoked: func(revs []Revocation) {
-			s.revs.Add(unexpired(revs, s.now())...)
+			now := s.now()
+			live := make([]Revocation, 0, len(revs))
+			for _, r := range revs {
+				if !r.Expires.Before(now) {
+					live = append(live, r)
+				}
+			}
+			s.revs.Add(live...)
 			poke()
 		},
 		KeysChanged: poke,

@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"context"
 	"strconv"
 	"testing"
 	"time"
@@ -56,21 +55,14 @@ func BenchmarkPublishApply(b *testing.B) {
 	}
 	replica := auth.NewRevocations()
 	applied := make(chan struct{}, 1)
-	subCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sub.Subscribe(subCtx, auth.BusHandler{
-			Revoked: func(revs []auth.Revocation) {
-				replica.Add(revs...)
-				applied <- struct{}{}
-			},
-			KeysChanged: func() {},
-			Resumed:     func() {},
-		})
-	}()
-	b.Cleanup(func() { cancel(); <-done })
-	waitFor(b, 5*time.Second, "no subscription", sub.Subscribed)
+	subscribe(b, sub, auth.BusHandler{
+		Revoked: func(revs []auth.Revocation) {
+			replica.Add(revs...)
+			applied <- struct{}{}
+		},
+		KeysChanged: func() {},
+		Resumed:     func() {},
+	})
 	exp := time.Now().Add(time.Hour)
 	i := 0
 	b.ReportAllocs()

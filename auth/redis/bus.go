@@ -98,6 +98,9 @@ func (b *Bus) Degraded() error {
 	return nil
 }
 
+// pingGrace is how many health intervals a ping may take.
+const pingGrace = 3
+
 // Subscribed reports whether [Bus.Subscribe] runs with its subscription
 // established: what other instances publish now reaches it.
 func (b *Bus) Subscribed() bool { return b.subscribed.Load() }
@@ -119,7 +122,9 @@ func (b *Bus) Subscribe(ctx context.Context, h auth.BusHandler) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		b.c.failed(err)
+		// Only the subscription is down ([Bus.Degraded]): commands mark
+		// the client down themselves if Redis is gone.
+		b.c.log.LogAttrs(ctx, slog.LevelWarn, "bus subscription lost; resubscribing", slog.String("error", err.Error()))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -132,7 +137,7 @@ func (b *Bus) Subscribe(ctx context.Context, h auth.BusHandler) error {
 func (b *Bus) listen(ctx context.Context, h auth.BusHandler) error {
 	ps := b.c.rdb.Subscribe(ctx, b.channel)
 	defer ps.Close()
-	pinged := false
+	silent := 0 // intervals without a message since the last one
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, b.c.interval)
 		if err != nil {
@@ -140,16 +145,19 @@ func (b *Bus) listen(ctx context.Context, h auth.BusHandler) error {
 			if ctx.Err() != nil || !errors.As(err, &ne) || !ne.Timeout() {
 				return err
 			}
-			if pinged { // no answer to the last ping: the connection is gone
-				return fmt.Errorf("no answer to a ping within %v", b.c.interval)
+			// A quiet connection is pinged; one that stays silent for
+			// pingGrace intervals after a ping is gone.
+			if silent++; silent > pingGrace {
+				return fmt.Errorf("no answer to a ping within %v", time.Duration(pingGrace)*b.c.interval)
 			}
-			if err := ps.Ping(ctx); err != nil {
-				return err
+			if silent == 1 {
+				if err := ps.Ping(ctx); err != nil {
+					return err
+				}
 			}
-			pinged = true
 			continue
 		}
-		pinged = false
+		silent = 0
 		switch m := msg.(type) {
 		case *goredis.Subscription:
 			if m.Kind == "subscribe" && m.Channel == b.channel {

@@ -2,8 +2,11 @@ package redis_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,4 +185,73 @@ func TestForgedMessage(t *testing.T) {
 	if _, err := a.svc.Authenticate(ctx, tp.AccessToken); err != nil {
 		t.Fatalf("a forged message revoked a session: %v", err)
 	}
+}
+
+// subscribe runs bus.Subscribe with h until the test ends, and waits for
+// the subscription.
+func subscribe(t testing.TB, bus *redis.Bus, h auth.BusHandler) {
+	t.Helper()
+	subCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); bus.Subscribe(subCtx, h) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, 5*time.Second, "no subscription", bus.Subscribed)
+}
+
+// TestPublishSplits: a batch larger than MaxRevocationsPerMessage goes out
+// in several messages, and every revocation arrives.
+func TestPublishSplits(t *testing.T) {
+	url := authtest.RedisURL(t)
+	prefix := testPrefix(t, url)
+	pub, err := openClient(t, url, prefix).Bus(busKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := openClient(t, url, prefix).Bus(busKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got, messages := map[string]bool{}, 0
+	subscribe(t, sub, auth.BusHandler{
+		Revoked: func(revs []auth.Revocation) {
+			mu.Lock()
+			defer mu.Unlock()
+			messages++
+			for _, r := range revs {
+				got[r.Subject] = true
+			}
+		},
+		KeysChanged: func() {}, Resumed: func() {},
+	})
+	const n = 2*redis.MaxRevocationsPerMessage + 7
+	revs := make([]auth.Revocation, n)
+	for i := range revs {
+		revs[i] = auth.Revocation{Kind: auth.RevokeToken, Subject: "jti-" + strconv.Itoa(i), Expires: time.Now().Add(time.Hour)}
+	}
+	if err := pub.Publish(ctx, revs); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "not every revocation arrived", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == n
+	})
+	if messages != 3 {
+		t.Errorf("%d messages, want 3", messages)
+	}
+}
+
+// TestStartDegraded: a client of a Redis that does not answer at Open
+// starts in its fallback, and leaves it when Redis answers.
+func TestStartDegraded(t *testing.T) {
+	url := authtest.RedisURL(t)
+	proxied, proxy := viaProxy(t, url)
+	proxy.Stop()
+	c := openClient(t, proxied, testPrefix(t, url))
+	if c.Degraded() == nil {
+		t.Fatal("not degraded with Redis unreachable")
+	}
+	proxy.Start()
+	waitFor(t, 5*time.Second, "still degraded with Redis back", func() bool { return c.Degraded() == nil })
 }

@@ -15,8 +15,11 @@ import (
 
 // Defaults of [Options].
 const (
-	DefaultPrefix         = "ward:"
-	DefaultTimeout        = 500 * time.Millisecond
+	// DefaultPrefix is the default of [Options].Prefix.
+	DefaultPrefix = "ward:"
+	// DefaultTimeout is the default of [Options].Timeout.
+	DefaultTimeout = 500 * time.Millisecond
+	// DefaultHealthInterval is the default of [Options].HealthInterval.
 	DefaultHealthInterval = time.Second
 )
 

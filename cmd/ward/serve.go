@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/postgres"
 	"github.com/wardauth/ward/auth/redis"
@@ -724,6 +726,10 @@ func (m *Main) openRedis(ctx context.Context, kek []byte, acfg *auth.Config) err
 		return usagef([]string{"use redis://HOST:PORT/DB or rediss://HOST:PORT/DB"}, "--redis: %v", err)
 	}
 	m.Redis = c
+	// go-redis has one logger per process; what it says (each failed
+	// dial while Redis is down) goes to the debug level, since the client
+	// logs its transitions to and from the fallback once each.
+	goredis.SetLogger(redisLog{m.log})
 	bus, err := c.Bus(redis.BusKey(kek))
 	if err != nil {
 		return failf("%v", err)
@@ -767,6 +773,13 @@ func openStore(dsn string) (auth.Store, error) {
 		return db, nil
 	}
 	return nil, usagef([]string{"use sqlite:PATH or postgres://…"}, "--db: unknown store %q", scheme)
+}
+
+// redisLog is go-redis's logger, at the debug level of ward's.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.Log(ctx, slog.LevelDebug, fmt.Sprintf(format, v...), slog.String("from", "go-redis"))
 }
 
 func newLogger(e *env, level slog.Level, format string) *slog.Logger {
