@@ -74,3 +74,26 @@ func TestServeMountsDebugger(t *testing.T) {
 		}
 	}
 }
+
+func TestServePages(t *testing.T) {
+	t.Parallel()
+	for list, want := range map[string]map[string]int{
+		"none":     {"/debugger/": 404, "/demo/": 404},
+		"debugger": {"/debugger/": 200, "/demo/": 404},
+		"demo":     {"/debugger/": 404, "/demo/": 200},
+	} {
+		cfg := testServeConfig(t)
+		cfg.Pages = list
+		m, _ := mustRunMain(t, cfg)
+		for path, code := range want {
+			resp, err := http.Get(m.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != code {
+				t.Errorf("--pages %s: GET %s: %d, want %d", list, path, resp.StatusCode, code)
+			}
+		}
+	}
+}

@@ -138,6 +138,9 @@ Flags:
                            address the scraper reaches
     --no-metrics           record no metrics and serve no /metrics (env
                            WARD_NO_METRICS=true)
+    --pages LIST           the web pages to serve, comma-separated:
+                           debugger (/debugger/), demo (/demo/), or none
+                           (env WARD_PAGES; default debugger,demo)
     --log-level LEVEL      debug, info, warn or error (env WARD_LOG_LEVEL;
                            default info)
     --log-format FORMAT    text or json (env WARD_LOG_FORMAT; default text)
@@ -190,6 +193,7 @@ type serveConfig struct {
 	AuditRetention  time.Duration
 	MetricsAddr     string // "": /metrics on Addr
 	NoMetrics       bool
+	Pages           string // comma-separated page names, or "none"
 	LogLevel        slog.Level
 	LogFormat       string // "text" or "json"
 	ShutdownTimeout time.Duration
@@ -209,6 +213,7 @@ func newServeConfig() serveConfig {
 		AuditRetention:  auth.DefaultAuditRetention,
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
+		Pages:           "debugger,demo",
 		ShutdownTimeout: server.DefaultShutdownTimeout,
 	}
 }
@@ -233,6 +238,7 @@ var serveEnv = map[string]string{
 	"audit-retention":           "WARD_AUDIT_RETENTION",
 	"metrics-addr":              "WARD_METRICS_ADDR",
 	"no-metrics":                "WARD_NO_METRICS",
+	"pages":                     "WARD_PAGES",
 	"sync-interval":             "WARD_SYNC_INTERVAL",
 	"redis":                     "WARD_REDIS",
 	"redis-prefix":              "WARD_REDIS_PREFIX",
@@ -271,6 +277,7 @@ func parseServeFlags(e *env, args []string, getenv func(string) string) (serveCo
 	fs.Var((*daysDuration)(&cfg.AuditRetention), "audit-retention", "")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "")
 	fs.BoolVar(&cfg.NoMetrics, "no-metrics", false, "")
+	fs.StringVar(&cfg.Pages, "pages", cfg.Pages, "")
 	level := fs.String("log-level", "info", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
 	pos, code := parseFlags(e, fs, args, serveUsage)
@@ -402,6 +409,11 @@ func (c *serveConfig) check() error {
 		return usagef(nil, "--audit-retention is negative")
 	case c.NoMetrics && c.MetricsAddr != "":
 		return usagef(nil, "--metrics-addr and --no-metrics contradict each other")
+	}
+	if _, err := servePages(c.Pages); err != nil {
+		return err
+	}
+	switch {
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return usagef(nil, "--log-format %q: use text or json", c.LogFormat)
 	}
@@ -593,6 +605,10 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 	if m.Service, err = auth.NewService(ctx, m.Store, kek, acfg); err != nil {
 		return withKEKHint(failf("%s", serviceMessage(err)))
 	}
+	pages, err := servePages(cfg.Pages)
+	if err != nil {
+		return err
+	}
 	m.Server = server.New(m.Service, server.Config{
 		EnablePasswordGrant:     cfg.EnablePasswordGrant,
 		TrustedProxies:          cfg.TrustedProxies,
@@ -607,7 +623,7 @@ func (m *Main) Run(ctx context.Context, e *env) (err error) {
 		Metrics:                 metrics,
 		DisableMetrics:          cfg.NoMetrics,
 		SeparateMetrics:         cfg.MetricsAddr != "",
-		Pages:                   map[string]http.Handler{web.DebuggerPath: web.Debugger(), demo.Path: demo.Handler()},
+		Pages:                   pages,
 	})
 
 	serveCtx, stop := context.WithCancel(context.Background())
@@ -808,4 +824,24 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// servePages returns the handlers of the web pages that --pages names:
+// "debugger", "demo", both comma-separated, or "none".
+func servePages(list string) (map[string]http.Handler, error) {
+	pages := make(map[string]http.Handler)
+	if strings.TrimSpace(list) == "none" {
+		return pages, nil
+	}
+	for _, name := range strings.Split(list, ",") {
+		switch strings.TrimSpace(name) {
+		case "debugger":
+			pages[web.DebuggerPath] = web.Debugger()
+		case "demo":
+			pages[demo.Path] = demo.Handler()
+		default:
+			return nil, usagef([]string{"use --pages debugger,demo, --pages debugger, --pages demo or --pages none"}, "--pages: unknown page %q", name)
+		}
+	}
+	return pages, nil
 }
