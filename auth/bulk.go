@@ -15,13 +15,21 @@ type SeqReader interface {
 
 // Importer is the optional capability of a store's [Tx] (found by type
 // assertion) to load rows with the numbers they had in another store: the
-// bulk-load path of package auth/migrate. Users, sessions, clients, keys
-// and secrets need none, since [UserWriter.CreateUser],
-// [SessionWriter.CreateSession], [ClientWriter.CreateClient],
-// [KeyWriter.PutKey] and [KeyWriter.PutSecret] store every field as
-// given. Most callers won't need it.
+// bulk-load path of package auth/migrate. Clients, keys and secrets need
+// none, since [ClientWriter.CreateClient], [KeyWriter.PutKey] and
+// [KeyWriter.PutSecret] store every field as given, and so do
+// [UserWriter.CreateUser] and [SessionWriter.CreateSession]; ImportUsers and ImportSessions store them in bulk, which
+// PostgreSQL does in one COPY instead of a round trip a row. Most callers
+// won't need it.
 type Importer interface {
 	SeqReader
+	// ImportUsers stores us as [UserWriter.CreateUser] would, in bulk.
+	// The store must hold no users ([CodeConflict] otherwise).
+	ImportUsers(us []*User) error
+	// ImportSessions stores ss as [SessionWriter.CreateSession] would, in
+	// bulk; their users must be stored. The store must hold no sessions
+	// ([CodeConflict] otherwise).
+	ImportSessions(ss []*Session) error
 	// ImportRevocations stores revs keeping each one's Seq (which must
 	// be distinct and positive), and moves the revocation sequence to at
 	// least seq and past every Seq in revs, so that the next

@@ -117,15 +117,11 @@ func (s *Snapshot) write(tx auth.Tx) error {
 	if err := requireEmpty(tx); err != nil {
 		return err
 	}
-	for _, u := range s.Users {
-		if err := tx.CreateUser(u); err != nil {
-			return fmt.Errorf("user %s: %w", u.ID, err)
-		}
+	if err := imp.ImportUsers(s.Users); err != nil {
+		return err
 	}
-	for _, ss := range s.Sessions {
-		if err := tx.CreateSession(ss); err != nil {
-			return fmt.Errorf("session %s: %w", ss.ID, err)
-		}
+	if err := imp.ImportSessions(s.Sessions); err != nil {
+		return err
 	}
 	for _, c := range s.Clients {
 		if err := tx.CreateClient(c); err != nil {

@@ -179,14 +179,14 @@ func TestCopyNeedsImporter(t *testing.T) {
 }
 
 // hooked is a store that runs after once its Update has committed, and
-// whose Tx may hide its [auth.Importer] (plain) or skip every other
-// CreateUser (dropUser: a faulty store).
+// whose Tx may hide its [auth.Importer] (plain) or drop the second user
+// imported, and their sessions (dropUser: a faulty store).
 type hooked struct {
 	auth.Store
-	after        func() error
-	plain        bool
-	dropUser     bool
-	createdUsers int
+	after    func() error
+	plain    bool
+	dropUser bool
+	dropped  string // the ID of the user dropUser dropped
 }
 
 func (h *hooked) Update(ctx context.Context, fn func(tx auth.Tx) error) error {
@@ -208,25 +208,25 @@ func (h *hooked) Update(ctx context.Context, fn func(tx auth.Tx) error) error {
 // plainTx is a Tx without the optional interfaces.
 type plainTx struct{ auth.Tx }
 
-// dropTx skips the second user it is given.
+// dropTx drops the second user it imports.
 type dropTx struct {
 	auth.Tx
 	h *hooked
 }
 
-func (d *dropTx) CreateUser(u *auth.User) error {
-	d.h.createdUsers++
-	if d.h.createdUsers == 2 {
-		return nil
-	}
-	return d.Tx.CreateUser(u)
+func (d *dropTx) ImportUsers(us []*auth.User) error {
+	d.h.dropped = us[1].ID
+	return d.Tx.(auth.Importer).ImportUsers(append(us[:1:1], us[2:]...))
 }
 
-func (d *dropTx) CreateSession(s *auth.Session) error {
-	if err := d.Tx.CreateSession(s); auth.ErrorCode(err) != auth.CodeNotFound {
-		return err
+func (d *dropTx) ImportSessions(ss []*auth.Session) error {
+	var keep []*auth.Session
+	for _, s := range ss {
+		if s.UserID != d.h.dropped {
+			keep = append(keep, s)
+		}
 	}
-	return nil // the dropped user's
+	return d.Tx.(auth.Importer).ImportSessions(keep)
 }
 
 func (d *dropTx) ImportRevocations(revs []auth.Revocation, seq int64) error {

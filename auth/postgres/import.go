@@ -15,6 +15,48 @@ func (t *tx) RevocationSeq() (int64, error) {
 	return seq, mapErr("revocation seq", err)
 }
 
+// ImportUsers copies us in (COPY): one round trip for them all.
+func (t *tx) ImportUsers(us []*auth.User) error {
+	if err := t.requireEmpty("users"); err != nil {
+		return err
+	}
+	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{"users"},
+		[]string{"id", "email", "password_hash", "roles", "disabled", "created_at", "updated_at", "password_changed_at", "email_key"},
+		pgx.CopyFromSlice(len(us), func(i int) ([]any, error) {
+			u := us[i]
+			return []any{u.ID, u.Email, u.PasswordHash, schema.JoinList(u.Roles), u.Disabled,
+				schema.Nanos(u.CreatedAt), schema.Nanos(u.UpdatedAt), schema.Nanos(u.PasswordChangedAt), auth.EmailKey(u.Email)}, nil
+		}))
+	return importErr("import users", err)
+}
+
+// ImportSessions copies ss in (COPY).
+func (t *tx) ImportSessions(ss []*auth.Session) error {
+	if err := t.requireEmpty("sessions"); err != nil {
+		return err
+	}
+	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{"sessions"},
+		[]string{"id", "user_id", "client_id", "counter", "rotated_at", "created_at", "last_used_at", "expires_at", "ended_at", "end_reason", "ip", "user_agent"},
+		pgx.CopyFromSlice(len(ss), func(i int) ([]any, error) {
+			s := ss[i]
+			return []any{s.ID, s.UserID, s.ClientID, int64(s.Counter), schema.Nanos(s.RotatedAt), schema.Nanos(s.CreatedAt),
+				schema.Nanos(s.LastUsedAt), schema.Nanos(s.ExpiresAt), schema.Nanos(s.EndedAt), s.EndReason, s.IP, s.UserAgent}, nil
+		}))
+	return importErr("import sessions", err)
+}
+
+// importErr maps the errors of a COPY: a duplicate key is a conflict, a
+// row whose parent is missing is not found.
+func importErr(op string, err error) error {
+	switch pgCode(err) {
+	case codeUniqueViolation:
+		return &auth.Error{Code: auth.CodeConflict, Message: "Two rows to import have the same key."}
+	case codeForeignKeyViolation:
+		return notFound("user")
+	}
+	return mapErr(op, err)
+}
+
 // ImportRevocations copies revs in with their seq (COPY), after raising
 // the counter row, which stays locked until the transaction ends, to seq
 // and past every one of them.
@@ -33,7 +75,7 @@ func (t *tx) ImportRevocations(revs []auth.Revocation, seq int64) error {
 			r := revs[i]
 			return []any{r.Seq, r.Kind, r.Subject, schema.Nanos(r.NotBefore), schema.Nanos(r.Expires), schema.Nanos(r.CreatedAt)}, nil
 		}))
-	return mapErr("import revocations", err)
+	return importErr("import revocations", err)
 }
 
 // ImportAudit copies evs in with their IDs (COPY writes an identity

@@ -17,6 +17,33 @@ func (t *tx) RevocationSeq() (int64, error) {
 	return seq, wrap("revocation seq", err)
 }
 
+// ImportUsers inserts us one by one: SQLite runs in this process, so a
+// row costs no round trip.
+func (t *tx) ImportUsers(us []*auth.User) error {
+	if err := t.requireEmpty("users"); err != nil {
+		return err
+	}
+	for _, u := range us {
+		if err := t.CreateUser(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ImportSessions inserts ss one by one.
+func (t *tx) ImportSessions(ss []*auth.Session) error {
+	if err := t.requireEmpty("sessions"); err != nil {
+		return err
+	}
+	for _, s := range ss {
+		if err := t.CreateSession(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ImportRevocations inserts revs with their seq and raises the
 // AUTOINCREMENT high-water mark to seq.
 func (t *tx) ImportRevocations(revs []auth.Revocation, seq int64) error {

@@ -7,7 +7,8 @@ import (
 	"github.com/wardauth/ward/auth"
 )
 
-// testImport: a store whose Tx is an [auth.Importer] keeps the Seq of
+// testImport: a store whose Tx is an [auth.Importer] stores imported
+// users and sessions with every field, keeps the Seq of
 // imported revocations and the IDs of imported audit events, gives later
 // ones greater numbers than every imported one and than the high-water
 // mark passed in, and refuses to import into a non-empty aggregate.
@@ -31,8 +32,19 @@ func testImport(t *testing.T, s auth.Store) {
 		{ID: 5, Time: base, Type: auth.EventLogin, Outcome: auth.OutcomeSuccess, UserID: "u1", IP: "192.0.2.1"},
 		{ID: 40, Time: base.Add(time.Second), Type: auth.EventLogout, Outcome: auth.OutcomeSuccess, UserID: "u1"},
 	}
+	users := []*auth.User{newUser("u1", "Ann@example.com"), newUser("u2", "bob@example.com")}
+	sessions := []*auth.Session{
+		{ID: "s1", UserID: "u1", ClientID: "c1", Counter: 7, RotatedAt: base, CreatedAt: base, LastUsedAt: base, ExpiresAt: base.Add(h), IP: "192.0.2.1", UserAgent: "ua"},
+		{ID: "s2", UserID: "u2", CreatedAt: base, LastUsedAt: base, ExpiresAt: base.Add(h), EndedAt: base, EndReason: auth.EndLogout},
+	}
 	update(t, s, func(tx auth.Tx) error {
 		imp := tx.(auth.Importer)
+		if err := imp.ImportUsers(users); err != nil {
+			return err
+		}
+		if err := imp.ImportSessions(sessions); err != nil {
+			return err
+		}
 		if err := imp.ImportAudit(evs); err != nil {
 			return err
 		}
@@ -45,6 +57,15 @@ func testImport(t *testing.T, s auth.Store) {
 		}
 		if len(got) != 2 || got[0].Seq != 3 || got[1].Seq != 9 || last != 9 || got[1].Subject != "u1" || !got[1].NotBefore.Equal(base) {
 			t.Errorf("RevocationsSince(0) = %+v, %d", got, last)
+		}
+		if u, err := tx.UserByEmail("ann@example.com"); err != nil || u.ID != "u1" || u.PasswordHash != users[0].PasswordHash || len(u.Roles) != 2 {
+			t.Errorf("UserByEmail after ImportUsers = %+v, %v", u, err)
+		}
+		if x, err := tx.Session("s1"); err != nil || x.Counter != 7 || !x.RotatedAt.Equal(base) || x.ClientID != "c1" || x.IP != "192.0.2.1" {
+			t.Errorf("Session after ImportSessions = %+v, %v", x, err)
+		}
+		if x, err := tx.Session("s2"); err != nil || !x.EndedAt.Equal(base) || x.EndReason != auth.EndLogout {
+			t.Errorf("Session after ImportSessions = %+v, %v", x, err)
 		}
 		seq, err := tx.(auth.SeqReader).RevocationSeq()
 		if err != nil || seq != 20 {
@@ -83,7 +104,19 @@ func testImport(t *testing.T, s auth.Store) {
 		return nil
 	})
 	// Importing into an aggregate that has rows is refused.
-	err := s.Update(ctx(), func(tx auth.Tx) error { return tx.(auth.Importer).ImportAudit(evs) })
+	err := s.Update(ctx(), func(tx auth.Tx) error {
+		return tx.(auth.Importer).ImportUsers([]*auth.User{newUser("u3", "cat@example.com")})
+	})
+	if auth.ErrorCode(err) != auth.CodeConflict {
+		t.Errorf("ImportUsers into non-empty users = %v, want %s", err, auth.CodeConflict)
+	}
+	err = s.Update(ctx(), func(tx auth.Tx) error {
+		return tx.(auth.Importer).ImportSessions([]*auth.Session{{ID: "s3", UserID: "u1", CreatedAt: base, ExpiresAt: base}})
+	})
+	if auth.ErrorCode(err) != auth.CodeConflict {
+		t.Errorf("ImportSessions into non-empty sessions = %v, want %s", err, auth.CodeConflict)
+	}
+	err = s.Update(ctx(), func(tx auth.Tx) error { return tx.(auth.Importer).ImportAudit(evs) })
 	if auth.ErrorCode(err) != auth.CodeConflict {
 		t.Errorf("ImportAudit into a non-empty log = %v, want %s", err, auth.CodeConflict)
 	}
