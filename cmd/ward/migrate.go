@@ -27,6 +27,7 @@ any. To lose none: stop ward serve, migrate, and start ward serve with
 durable when ward migrate reports success, then read back and checked
 against the snapshot by counts and a SHA-256 checksum over every row,
 which are printed to stdout. A target that holds any row is refused.
+The store is held in memory while it is copied: about 1 KiB a row.
 
 Flags:
     --from DSN             the store to copy: sqlite:PATH (it must exist)
