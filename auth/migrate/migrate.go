@@ -45,6 +45,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/wardauth/ward/auth"
 )
@@ -185,7 +186,7 @@ func requireEmpty(tx auth.ReadTx) error {
 		what = append(what, "audit events")
 	}
 	if len(what) > 0 {
-		return fmt.Errorf("%w: it holds %v", ErrTargetNotEmpty, what)
+		return fmt.Errorf("%w: it holds %s", ErrTargetNotEmpty, strings.Join(what, ", "))
 	}
 	return nil
 }

@@ -189,6 +189,17 @@ func TestMigrate(t *testing.T) {
 	if kid(t, login["ann"].AccessToken) != firstKey {
 		t.Errorf("ann's token is signed by %s, not the first key", kid(t, login["ann"].AccessToken))
 	}
+	// Every key record is authentic under the same key-encryption key.
+	keys, err := pg.ListKeys(ctx)
+	must(err)
+	if len(keys) != want.Keys {
+		t.Errorf("%d keys on PostgreSQL, %d copied", len(keys), want.Keys)
+	}
+	for _, k := range keys {
+		if k.State == auth.KeyRefused {
+			t.Errorf("key %+v is refused on PostgreSQL", k)
+		}
+	}
 	if _, err := pg.ClientCredentials(ctx, client.ID, secret, []string{"read"}, meta); err != nil {
 		t.Errorf("the client on PostgreSQL: %v", err)
 	}
