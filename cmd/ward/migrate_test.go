@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -219,4 +221,41 @@ func TestMigrate(t *testing.T) {
 	if len(evs) != 1 || evs[0].ID <= want.LastAuditID {
 		t.Errorf("newest audit event %+v, the copied ones end at id %d", evs, want.LastAuditID)
 	}
+}
+
+// TestMigrateServe runs the real binaries: "ward migrate" copies the
+// store of a "ward serve" that keeps running on SQLite, and a "ward serve
+// --db postgres://…" with the same key-encryption key then logs the user
+// in, refreshes their session with its last refresh token, and accepts
+// the access token the SQLite server signed.
+func TestMigrateServe(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	bin := buildWard(t)
+	dir := t.TempDir()
+	kek := filepath.Join(dir, "kek")
+	if err := os.WriteFile(kek, []byte(auth.NewKEK()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const iss = "https://auth.example.test"
+	a := startWard(t, bin, "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--kek-file", kek, "--issuer", iss)
+	creds := map[string]string{"email": "ann@example.com", "password": testPassword}
+	mustCall(t, "POST", a.URL+"/v1/auth/signup", "", creds, 201)
+	login := mustCall(t, "POST", a.URL+"/v1/auth/login", "", creds, 200)
+	ref := mustCall(t, "POST", a.URL+"/v1/auth/refresh", "", map[string]string{"refresh_token": login.str("refresh_token")}, 200)
+	at, rt := ref.str("access_token"), ref.str("refresh_token")
+
+	cmd := exec.Command(bin, "migrate", "--from", "sqlite:"+filepath.Join(dir, "data", "ward.db"), "--to", dsn)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ward migrate: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "users 1\nsessions 1\n") || !strings.Contains(stdout.String(), "sha256 ") {
+		t.Errorf("ward migrate printed\n%s", stdout.String())
+	}
+
+	b := startWard(t, bin, "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data-pg"), "--kek-file", kek, "--issuer", iss, "--db", dsn)
+	mustCall(t, "GET", b.URL+"/v1/me", at, nil, 200)
+	mustCall(t, "POST", b.URL+"/v1/auth/refresh", "", map[string]string{"refresh_token": rt}, 200)
+	mustCall(t, "POST", b.URL+"/v1/auth/login", "", creds, 200)
 }
