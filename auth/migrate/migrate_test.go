@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -255,4 +256,21 @@ func BenchmarkCopy(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(5*n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestSummaryCoversEveryField fails when a row type gains a field, so
+// that whoever adds it also adds it to the checksum of Summary (and to
+// the COPY of auth/postgres's import.go).
+func TestSummaryCoversEveryField(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want int
+	}{
+		{auth.User{}, 8}, {auth.Session{}, 12}, {auth.Client{}, 12}, {auth.KeyRecord{}, 11},
+		{auth.Revocation{}, 6}, {auth.AuditEvent{}, 11},
+	} {
+		if n := reflect.TypeOf(c.v).NumField(); n != c.want {
+			t.Errorf("%T has %d fields, Summary encodes %d: add the new ones to Summary", c.v, n, c.want)
+		}
+	}
 }
