@@ -16,11 +16,11 @@ type SeqReader interface {
 // Importer is the optional capability of a store's [Tx] (found by type
 // assertion) to load rows with the numbers they had in another store: the
 // bulk-load path of package auth/migrate. Clients, keys and secrets need
-// none, since [ClientWriter.CreateClient], [KeyWriter.PutKey] and
-// [KeyWriter.PutSecret] store every field as given, and so do
-// [UserWriter.CreateUser] and [SessionWriter.CreateSession]; ImportUsers and ImportSessions store them in bulk, which
-// PostgreSQL does in one COPY instead of a round trip a row. Most callers
-// won't need it.
+// none: [ClientWriter.CreateClient], [KeyWriter.PutKey] and
+// [KeyWriter.PutSecret] store every field as given. Users and sessions
+// would not either, but they are many: ImportUsers and ImportSessions
+// store them in bulk (on PostgreSQL, one COPY instead of a round trip a
+// row). Most callers won't need it.
 type Importer interface {
 	SeqReader
 	// ImportUsers stores us as [UserWriter.CreateUser] would, in bulk.
