@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) auth.Store) {
 		// Audit (audit.go).
 		{"Audit", testAudit},
 		{"AuditAppendAndDelete", testAuditAppendAndDelete},
+		// Bulk import, auth.Importer (import.go).
+		{"Import", testImport},
 		// Across aggregates (this file).
 		{"Rollback", testRollback},
 		{"ConcurrentMixedOutcomes", testConcurrentMixedOutcomes},

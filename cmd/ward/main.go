@@ -28,6 +28,7 @@ Commands:
     keys        manage signing keys: list, rotate; new-kek
     client      manage OAuth clients: add, list
     backup      copy the store to a file while the server runs
+    migrate     copy a SQLite store into an empty PostgreSQL one
     forward-auth
                 answer the auth checks of nginx, Traefik and Envoy
     version     print the version of ward
@@ -95,6 +96,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runClient(e, args)
 	case "backup":
 		return runBackup(e, args)
+	case "migrate":
+		return runMigrate(e, args)
 	case "forward-auth":
 		return runForwardAuth(e, args)
 	case "version", "-version", "--version":
@@ -139,6 +142,8 @@ func commandUsage(cmd string) string {
 		return clientUsage
 	case "backup":
 		return backupUsage
+	case "migrate":
+		return migrateUsage
 	case "forward-auth":
 		return forwardAuthUsage
 	case "version":
