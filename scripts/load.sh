@@ -38,10 +38,16 @@
 #
 # With DB, the servers' CPU is not measured (req/cpu-s is blank), and
 # PostgreSQL shares the machine's cores with them and the load generator.
-# nginx resends a request to the next instance only when it could not
-# connect (proxy_next_upstream error), never one an instance may have
-# received: a POST that reached a killed instance fails at the client as a
-# 502 from nginx, and is counted among the 5xx.
+# nginx resends a request to the next instance when it could not connect
+# (proxy_next_upstream error). A POST that an instance may have received
+# is resent only on /oauth2/token (non_idempotent), where a resend is
+# safe: client_credentials writes nothing, a refresh_token grant resent
+# within the refresh grace (default 10 s) gets the token the lost answer
+# carried, without a second rotation, and a resent password grant leaves
+# at most one unused session that expires. Any other POST that reached a
+# killed instance fails at the client as a 502 and is counted among the
+# 5xx. With --refresh-grace 0s, resending a refresh would end the
+# session as a reuse: do not use non_idempotent then.
 #
 # Usage: scripts/load.sh            (from anywhere in the repository)
 set -euo pipefail
@@ -173,10 +179,12 @@ start_nginx() {
 		while read -r u; do echo "    server ${u#http://} max_fails=1 fail_timeout=5s;"; done <"$tmp/instances"
 		echo "    keepalive 64;"
 		echo "  }"
+		echo "  proxy_http_version 1.1; proxy_set_header Connection \"\";"
+		echo "  proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
+		echo "  proxy_connect_timeout 1s;"
 		echo "  server { listen $1;"
-		echo "    location / { proxy_pass http://ward; proxy_http_version 1.1; proxy_set_header Connection \"\";"
-		echo "      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
-		echo "      proxy_next_upstream error; }"
+		echo "    location / { proxy_pass http://ward; proxy_next_upstream error; }"
+		echo "    location = /oauth2/token { proxy_pass http://ward; proxy_next_upstream error non_idempotent; }"
 		echo "  }"
 		echo "}"
 	} >"$tmp/nginx.conf"
