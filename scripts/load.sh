@@ -27,6 +27,9 @@
 #                     req/s/core is the total over all CPUs
 #   LOG_LEVEL=warn    ward serve --log-level (info logs every request)
 #   SERVE_FLAGS=      more flags for ward serve
+#   WARD_BIN=         a built ward binary to measure (default: go build
+#                     ./cmd/ward), e.g. of an older commit for a before
+#                     and after
 #   KEEP=0            1: keep the temporary directory (data, logs)
 #   DB=               a postgres:// URL: the servers use a fresh schema
 #                     there (ward_load_<random>, dropped on exit) and one
@@ -111,7 +114,11 @@ echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/de
 echo "# load before: $(cat /proc/loadavg 2>/dev/null || uptime)"
 
 echo "# building ward and the load generator" >&2
-go build -o "$tmp/ward" ./cmd/ward
+if [ -n "${WARD_BIN:-}" ]; then
+	cp "$WARD_BIN" "$tmp/ward"
+else
+	go build -o "$tmp/ward" ./cmd/ward
+fi
 (cd interop && go build -o "$tmp/load" ./load)
 
 server_prefix=()
