@@ -207,16 +207,17 @@ if [ -n "$DB" ]; then
 	admin=(--db "$dsn" --kek-file "$tmp/kek")
 	"$tmp/ward" keys list "${admin[@]}" >/dev/null # migrations and the first key, once
 	start_pg "$INSTANCES"
-	server_pid=$(cat "$tmp/ward1.pid")
+	server_pid="" # in $pids
+	measured_pid=$(cat "$tmp/ward1.pid")
 	if [ "$INSTANCES" -gt 1 ]; then
 		port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 		start_nginx "127.0.0.1:$port"
 		url=http://127.0.0.1:$port
 		echo "# $INSTANCES ward serve on PostgreSQL schema $schema ($(paste -sd' ' "$tmp/instances")), nginx round robin at $url"
-		server_pid=0 # several processes: their CPU is not measured
+		measured_pid=0 # several processes: their CPU is not measured
 	else
 		url=$(head -n1 "$tmp/instances")
-		echo "# ward serve on PostgreSQL schema $schema at $url (pid $server_pid)"
+		echo "# ward serve on PostgreSQL schema $schema at $url (pid $measured_pid)"
 	fi
 	compare=()
 else
@@ -226,6 +227,7 @@ else
 server_pid=$!
 url=$(wait_url "$tmp/serve.log" "$server_pid")
 echo "# ward serve at $url (pid $server_pid)"
+measured_pid=$server_pid
 compare=()
 if [ "$COMPARE_LIMITS" = 1 ]; then
 	# shellcheck disable=SC2086
@@ -259,7 +261,7 @@ if [ -n "$KILL_AFTER" ]; then
 fi
 "${load_prefix[@]}" "$tmp/load" -url "$url" -modes "$MODES" -workers "$WORKERS" \
 	-duration "$DURATION" -warmup "$WARMUP" -server-cores "$server_cores" \
-	-server-pid "$server_pid" -clk-tck "$(getconf CLK_TCK)" \
+	-server-pid "$measured_pid" -clk-tck "$(getconf CLK_TCK)" \
 	-users "$tmp/users.txt" -password-file "$tmp/password.txt" -client-file "$tmp/client.env" \
 	-rounds "$ROUNDS" "${compare[@]}"
 
