@@ -120,3 +120,15 @@ func (p *pipeline) queryRow(ctx context.Context, scan func(pgx.Row) error, query
 func (p *pipeline) query(ctx context.Context, each func(pgx.Rows) error, query string, args ...any) error {
 	return p.send(ctx, func(b *pgx.Batch) { b.Queue(query, args...).Query(each) })
 }
+
+// copyFrom sends what is pending (and BEGIN), then rows into table with
+// COPY: for bulk loads inside a transaction.
+func (t *tx) copyFrom(table pgx.Identifier, cols []string, rows pgx.CopyFromSource) (int64, error) {
+	t.wrote()
+	if t.p.begin != "" || len(t.p.pending) > 0 {
+		if err := t.p.send(t.ctx, func(*pgx.Batch) {}); err != nil {
+			return 0, err
+		}
+	}
+	return t.p.conn.CopyFrom(t.ctx, table, cols, rows)
+}
