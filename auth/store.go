@@ -220,7 +220,9 @@ type AuditReader interface {
 type AuditWriter interface {
 	// AppendAudit appends ev, assigning its ID: greater than the ID of
 	// every event appended by a transaction that committed before this
-	// one began.
+	// one began. The ID is set at the latest when the transaction
+	// commits (before [Store.Update] returns), so that a store may send
+	// the write with its COMMIT.
 	AppendAudit(ev *AuditEvent) error
 	// DeleteAuditBefore deletes the audit events whose Time is before t
 	// and reports how many went.

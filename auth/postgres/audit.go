@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"github.com/jackc/pgx/v5"
+
 	"strconv"
 	"strings"
 	"time"
@@ -19,11 +21,18 @@ const (
 // than every ID given before, but, unlike a revocation's Seq, not
 // serialized with other writers (every login and refresh writes an
 // event), so transactions running at once may commit their events out of
-// ID order.
+// ID order. Nothing in a transaction reads its own events' outcome, so the
+// INSERT waits for the transaction's next statement or its COMMIT and
+// goes out in the same round trip; ev.ID is set then, before
+// [DB.Update] returns.
 func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
-	err := t.queryRow(qAppendAudit,
-		schema.Nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID).Scan(&ev.ID)
-	return mapErr("append audit", err)
+	args := []any{schema.Nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID}
+	t.p.later(func(b *pgx.Batch) {
+		b.Queue(qAppendAudit, args...).QueryRow(func(row pgx.Row) error {
+			return mapErr("append audit", row.Scan(&ev.ID))
+		})
+	})
+	return nil
 }
 
 func scanEvent(row scanner) (auth.AuditEvent, error) {

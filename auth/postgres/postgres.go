@@ -54,7 +54,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wardauth/ward/auth"
@@ -162,27 +161,27 @@ func (db *DB) update(ctx context.Context, fn func(tx auth.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	pgTx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	p, err := acquire(ctx, db.pool, "BEGIN ISOLATION LEVEL READ COMMITTED")
 	if err != nil {
 		return mapErr("begin", err)
 	}
 	run := context.WithoutCancel(ctx)
-	defer pgTx.Rollback(run) // after Commit, a no-op
-	if err := fn(&tx{ctx: run, q: pgTx}); err != nil {
+	defer p.close(run) // after the commit, only returns the connection
+	if err := fn(&tx{ctx: run, p: p}); err != nil {
 		return err
 	}
-	return mapErr("commit", pgTx.Commit(run))
+	return mapErr("commit", p.commit(run))
 }
 
 // View implements [auth.Store]: fn runs in a REPEATABLE READ READ ONLY
 // transaction, which sees one snapshot.
 func (db *DB) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
-	pgTx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	p, err := acquire(ctx, db.pool, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 	if err != nil {
 		return mapErr("begin", err)
 	}
-	defer pgTx.Rollback(context.WithoutCancel(ctx))
-	return fn(&tx{ctx: ctx, q: pgTx})
+	defer p.close(context.WithoutCancel(ctx))
+	return fn(&tx{ctx: ctx, p: p})
 }
 
 // Setting returns the value of the run-time parameter name (such as

@@ -1,6 +1,11 @@
 package postgres
 
 import (
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"time"
 
 	"github.com/wardauth/ward/auth"
@@ -19,6 +24,9 @@ const (
 	qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
 		SELECT $1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::text, $11::text, $12::text
 		WHERE EXISTS (SELECT 1 FROM users WHERE id = $2) ON CONFLICT DO NOTHING`
+	// qUserOfSession reads the user of a session, in the round trip that
+	// locks the session (see LockSession).
+	qUserOfSession = `SELECT ` + userCols + ` FROM users WHERE id = (SELECT user_id FROM sessions WHERE id = $1)`
 	qSessionExists = `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)`
 	qUpdateSession = `UPDATE sessions SET counter = $1, rotated_at = $2, last_used_at = $3, expires_at = $4, ended_at = $5, end_reason = $6 WHERE id = $7`
 	qDeleteExpired = `DELETE FROM sessions WHERE expires_at < $1`
@@ -47,8 +55,45 @@ func (t *tx) Session(id string) (*auth.Session, error) {
 // locked until the transaction ends, so a concurrent refresh of the same
 // session, on this instance or another, waits for this one's commit and
 // then reads the counter it wrote.
+//
+// The same round trip (with BEGIN, for a transaction's first statement)
+// reads the session's user, after the lock is taken, for a User call that
+// follows: a refresh reads it next. At READ COMMITTED that read sees what
+// a User call would see at that moment, so answering User from it is
+// one of the outcomes PostgreSQL allows, as long as the transaction
+// writes nothing in between (any write drops it).
 func (t *tx) LockSession(id string) (*auth.Session, error) {
-	return one(t, "session", scanSession, qLockSession, id)
+	var (
+		s    *auth.Session
+		user *auth.User
+	)
+	err := t.p.send(t.ctx, func(b *pgx.Batch) {
+		b.Queue(qLockSession, id).QueryRow(func(row pgx.Row) error {
+			var err error
+			s, err = scanSession(row)
+			return err
+		})
+		b.Queue(qUserOfSession, id).QueryRow(func(row pgx.Row) error {
+			u, err := scanUser(row)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			user = u
+			return err
+		})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("session")
+	}
+	if err != nil {
+		return nil, mapErr("session", err)
+	}
+	t.user = user
+	if t.locked == nil {
+		t.locked = make(map[string]bool, 1)
+	}
+	t.locked[id] = true
+	return s, nil
 }
 
 func (t *tx) Sessions(userID string) ([]*auth.Session, error) {
@@ -78,10 +123,22 @@ func (t *tx) CreateSession(s *auth.Session) error {
 	return notFound("user")
 }
 
+// UpdateSession of a session this transaction locked cannot miss its
+// row, so it waits for the next round trip (the commit, in a refresh);
+// any other runs at once.
 func (t *tx) UpdateSession(s *auth.Session) error {
-	tag, err := t.exec(qUpdateSession,
-		int64(s.Counter), schema.Nanos(s.RotatedAt), schema.Nanos(s.LastUsedAt), schema.Nanos(s.ExpiresAt), schema.Nanos(s.EndedAt), s.EndReason, s.ID)
-	return affected("update session", "session", tag, err)
+	args := []any{int64(s.Counter), schema.Nanos(s.RotatedAt), schema.Nanos(s.LastUsedAt), schema.Nanos(s.ExpiresAt), schema.Nanos(s.EndedAt), s.EndReason, s.ID}
+	if !t.locked[s.ID] {
+		tag, err := t.exec(qUpdateSession, args...)
+		return affected("update session", "session", tag, err)
+	}
+	t.user = nil
+	t.p.later(func(b *pgx.Batch) {
+		b.Queue(qUpdateSession, args...).Exec(func(tag pgconn.CommandTag) error {
+			return affected("update session", "session", tag, nil)
+		})
+	})
+	return nil
 }
 
 func (t *tx) DeleteExpiredSessions(now, idleBefore time.Time) (int64, error) {

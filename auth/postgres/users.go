@@ -38,7 +38,16 @@ func scanUser(row scanner) (*auth.User, error) {
 	return &u, nil
 }
 
-func (t *tx) User(id string) (*auth.User, error) { return one(t, "user", scanUser, qUser, id) }
+// User answers from the user that LockSession read, if it is this one and
+// the transaction has written nothing since (see LockSession), and reads
+// the row otherwise.
+func (t *tx) User(id string) (*auth.User, error) {
+	if u := t.user; u != nil && u.ID == id {
+		t.user = nil
+		return u, nil
+	}
+	return one(t, "user", scanUser, qUser, id)
+}
 
 // LockUser reads the user with SELECT … FOR UPDATE: the row stays locked
 // until the transaction ends.

@@ -265,12 +265,15 @@ func readLines(path string) ([]string, error) {
 
 // result is one mode's measurement.
 type result struct {
-	mode     string
-	ok       int
-	errors   int
-	elapsed  time.Duration
-	lat      []time.Duration // successful requests, sorted
-	firstErr string
+	mode   string
+	ok     int
+	errors int
+	// errors that were answers with a 5xx status (the rest are
+	// connection errors or other statuses)
+	status5xx int
+	elapsed   time.Duration
+	lat       []time.Duration // successful requests, sorted
+	firstErr  string
 	// CPU time used during the measurement by the server (if -server-pid
 	// is given; -1 otherwise) and by this program, and the wall time they
 	// were measured over.
@@ -336,8 +339,8 @@ func run(o *options) error {
 }
 
 func printResult(w io.Writer, o *options, r *result) {
-	fmt.Fprintf(w, "# %s: %d ok, %d errors in %.1fs: %.0f/s (%.0f/s per server core), p50 %s, p99 %s, max %s\n",
-		r.mode, r.ok, r.errors, r.elapsed.Seconds(), r.rps(), r.rps()/float64(o.serverCores),
+	fmt.Fprintf(w, "# %s: %d ok, %d errors (%d with a 5xx status) in %.1fs: %.0f/s (%.0f/s per server core), p50 %s, p99 %s, max %s\n",
+		r.mode, r.ok, r.errors, r.status5xx, r.elapsed.Seconds(), r.rps(), r.rps()/float64(o.serverCores),
 		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)))
 	if r.serverCPU >= 0 {
 		fmt.Fprintf(w, "#   server CPU %.2fs over %.2fs (%.0f%% of one core): %.0f requests per server CPU-second; load generator CPU %.2fs\n",
@@ -427,7 +430,7 @@ func drive(o *options, mode string, workers []worker) *result {
 	for _, w := range workers {
 		wg.Go(func() {
 			var lat []time.Duration
-			var errs int
+			var errs, s5xx int
 			var firstErr string
 			for issued.Add(1) <= o.maxRequests {
 				t0 := time.Now()
@@ -441,6 +444,10 @@ func drive(o *options, mode string, workers []worker) *result {
 				}
 				if err != nil {
 					errs++
+					var se *statusError
+					if errors.As(err, &se) && se.code >= 500 {
+						s5xx++
+					}
 					if firstErr == "" {
 						firstErr = err.Error()
 					}
@@ -451,6 +458,7 @@ func drive(o *options, mode string, workers []worker) *result {
 			mu.Lock()
 			r.lat = append(r.lat, lat...)
 			r.errors += errs
+			r.status5xx += s5xx
 			if r.firstErr == "" {
 				r.firstErr = firstErr
 			}
@@ -480,6 +488,15 @@ func drive(o *options, mode string, workers []worker) *result {
 	return r
 }
 
+// statusError is an answer with a status other than 200.
+type statusError struct {
+	u    string
+	code int
+	body []byte
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("%s: %d %.200s", e.u, e.code, e.body) }
+
 type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
@@ -505,7 +522,7 @@ func post(ctx context.Context, c *http.Client, u, contentType, body string, basi
 		return nil, err
 	}
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %d %.200s", u, res.StatusCode, raw)
+		return nil, &statusError{u: u, code: res.StatusCode, body: raw}
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(raw, &tr); err != nil || tr.AccessToken == "" {
@@ -642,6 +659,7 @@ func runCompared(o *options, c *http.Client, mode string) ([]*result, error) {
 func (t *result) merge(r *result) {
 	t.lat = append(t.lat, r.lat...)
 	t.errors += r.errors
+	t.status5xx += r.status5xx
 	if t.firstErr == "" {
 		t.firstErr = r.firstErr
 	}
@@ -810,6 +828,7 @@ func runLogin(o *options, c *http.Client) (*result, error) {
 		fmt.Fprintf(os.Stderr, ", then %.1f logins/s\n", r.rps())
 		total.lat = append(total.lat, r.lat...)
 		total.errors += r.errors
+		total.status5xx += r.status5xx
 		if total.firstErr == "" {
 			total.firstErr = r.firstErr
 		}
