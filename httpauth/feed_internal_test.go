@@ -12,7 +12,7 @@ func TestFeedBackoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for n, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 100: time.Second, 1 << 40: time.Second} {
+	for n, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 100: time.Second, 1 << 30: time.Second} {
 		seen := map[time.Duration]bool{}
 		for range 200 {
 			d := f.backoff(n)

@@ -20,7 +20,7 @@ func (t *tx) ImportUsers(us []*auth.User) error {
 	if err := t.requireEmpty("users"); err != nil {
 		return err
 	}
-	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{"users"},
+	_, err := t.copyFrom(pgx.Identifier{"users"},
 		[]string{"id", "email", "password_hash", "roles", "disabled", "created_at", "updated_at", "password_changed_at", "email_key"},
 		pgx.CopyFromSlice(len(us), func(i int) ([]any, error) {
 			u := us[i]
@@ -35,7 +35,7 @@ func (t *tx) ImportSessions(ss []*auth.Session) error {
 	if err := t.requireEmpty("sessions"); err != nil {
 		return err
 	}
-	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{"sessions"},
+	_, err := t.copyFrom(pgx.Identifier{"sessions"},
 		[]string{"id", "user_id", "client_id", "counter", "rotated_at", "created_at", "last_used_at", "expires_at", "ended_at", "end_reason", "ip", "user_agent"},
 		pgx.CopyFromSlice(len(ss), func(i int) ([]any, error) {
 			s := ss[i]
@@ -70,7 +70,7 @@ func (t *tx) ImportRevocations(revs []auth.Revocation, seq int64) error {
 	if _, err := t.exec(`UPDATE store_locks SET value = greatest(value, $1) WHERE name = 'revocations'`, seq); err != nil {
 		return mapErr("import revocations", err)
 	}
-	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{"revocations"}, []string{"seq", "kind", "subject", "not_before", "expires", "created_at"},
+	_, err := t.copyFrom(pgx.Identifier{"revocations"}, []string{"seq", "kind", "subject", "not_before", "expires", "created_at"},
 		pgx.CopyFromSlice(len(revs), func(i int) ([]any, error) {
 			r := revs[i]
 			return []any{r.Seq, r.Kind, r.Subject, schema.Nanos(r.NotBefore), schema.Nanos(r.Expires), schema.Nanos(r.CreatedAt)}, nil
@@ -89,7 +89,7 @@ func (t *tx) ImportAudit(evs []auth.AuditEvent) error {
 		return nil
 	}
 	var last int64
-	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{"audit_events"},
+	_, err := t.copyFrom(pgx.Identifier{"audit_events"},
 		[]string{"id", "time", "type", "outcome", "user_id", "session_id", "client_id", "ip", "user_agent", "detail", "actor_id"},
 		pgx.CopyFromSlice(len(evs), func(i int) ([]any, error) {
 			ev := evs[i]
