@@ -3,14 +3,17 @@ package auth
 import (
 	"context"
 	"time"
+
+	"github.com/wardauth/ward/auth/revocation"
 )
 
 // RevocationSnapshot reads the revocations not expired at the service's
-// now, in Seq order, and the store's change sequence number up to which
-// they are complete, in one read transaction: what the revocation feed's
-// snapshot carries. Reading RevocationsSince(seq) afterwards misses
-// nothing.
-func (s *Service) RevocationSnapshot(ctx context.Context) (revs []Revocation, seq int64, now time.Time, err error) {
+// now, in Seq order, the store's change sequence number seq up to which
+// they are complete, and the event id of the row with that Seq
+// ([revocation.EventID]; "0" if the store has none), in one read
+// transaction: what the revocation feed's snapshot carries. Reading
+// RevocationsSince(seq) afterwards misses nothing.
+func (s *Service) RevocationSnapshot(ctx context.Context) (revs []Revocation, seq int64, id string, now time.Time, err error) {
 	now = s.now()
 	err = s.view(ctx, func(tx ReadTx) error {
 		var err error
@@ -18,9 +21,13 @@ func (s *Service) RevocationSnapshot(ctx context.Context) (revs []Revocation, se
 		return err
 	})
 	if err != nil {
-		return nil, 0, now, err
+		return nil, 0, "", now, err
 	}
-	return unexpired(revs, now), seq, now, nil
+	id = "0"
+	if n := len(revs); n > 0 {
+		id = revocation.EventID(revs[n-1])
+	}
+	return unexpired(revs, now), seq, id, now, nil
 }
 
 // RevocationsSince reads the revocations added or changed in the store

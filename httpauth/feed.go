@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,6 +137,10 @@ type Feed struct {
 	staleTimer *time.Timer  // fires MaxStaleness after current
 	loadedAt   atomic.Int64 // unix nanoseconds of the last snapshot
 	running    atomic.Bool
+	// lastID is the event id ([revocation.EventID]) of the replica's
+	// position: the snapshot's or the last event's. Only Run's
+	// goroutine uses it.
+	lastID string
 }
 
 var (
@@ -395,6 +398,7 @@ func (f *Feed) loadSnapshot(ctx context.Context) error {
 	}
 	now := f.now()
 	f.replica.Load(snap.Revocations, snap.Seq, now)
+	f.lastID = snap.ID
 	f.loadedAt.Store(now.UnixNano())
 	f.markCurrent(now)
 	if !f.ready.Swap(true) {
@@ -451,7 +455,7 @@ func (f *Feed) stream(ctx context.Context) (progress bool, err error) {
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Cache-Control", "no-cache")
-	req.Header.Set("Last-Event-ID", strconv.FormatInt(f.replica.Seq(), 10))
+	req.Header.Set("Last-Event-ID", f.lastID)
 	// The stream must show life every IdleTimeout, or it is dropped.
 	idle := time.AfterFunc(f.cfg.IdleTimeout, cancel)
 	defer idle.Stop()
@@ -485,14 +489,15 @@ func (f *Feed) stream(ctx context.Context) (progress bool, err error) {
 			if err != nil {
 				return progress, fmt.Errorf("httpauth: feed stream: %w", err)
 			}
-			if ev.id != strconv.FormatInt(v.Seq, 10) {
-				return progress, fmt.Errorf("httpauth: feed stream: event id %q differs from its seq %d", ev.id, v.Seq)
+			if seq, err := revocation.ParseEventID(ev.id); err != nil || seq != v.Seq {
+				return progress, fmt.Errorf("httpauth: feed stream: event id %q is not an event id of seq %d", ev.id, v.Seq)
 			}
 			var add []revocation.Revocation
 			if !v.Expires.Before(now) {
 				add = []revocation.Revocation{v}
 			}
 			f.replica.Advance(add, v.Seq, now)
+			f.lastID = ev.id
 		case ev.event == "resync":
 			return progress, errResync
 		default:

@@ -86,7 +86,7 @@ func BenchmarkReplicaCheck(b *testing.B) {
 // reads the clock).
 func BenchmarkFeedCheck(b *testing.B) {
 	now := time.Now()
-	snap, err := revocation.AppendSnapshot(nil, revocation.Snapshot{Seq: 100_000, Revocations: liveRevocations(100_000, now), Time: now})
+	snap, err := revocation.AppendSnapshot(nil, revocation.Snapshot{Seq: 100_000, ID: "100000.0123456789abcdef", Revocations: liveRevocations(100_000, now), Time: now})
 	if err != nil {
 		b.Fatal(err)
 	}

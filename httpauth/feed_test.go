@@ -90,14 +90,14 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 const (
-	emptySnapshot = `{"seq":5,"revocations":[],"time":1}`
+	emptySnapshot = `{"seq":5,"id":"5.0123456789abcdef","revocations":[],"time":1}`
 	farFuture     = "4102444800" // 2100-01-01
 )
 
 // TestFeedLimits: a snapshot over MaxSnapshotBytes or MaxEntries never
 // makes the feed ready.
 func TestFeedLimits(t *testing.T) {
-	big := `{"seq":5,"revocations":[` + strings.Repeat(`{"kind":"token","sub":"j","nbf":0,"exp":`+farFuture+`,"seq":1},`, 20) +
+	big := `{"seq":5,"id":"5.0123456789abcdef","revocations":[` + strings.Repeat(`{"kind":"token","sub":"j","nbf":0,"exp":`+farFuture+`,"seq":1},`, 20) +
 		`{"kind":"token","sub":"j","nbf":0,"exp":1,"seq":1}],"time":1}`
 	fi := newFakeIssuer(t, big, func(w http.ResponseWriter, r *http.Request) {})
 	for name, mod := range map[string]func(*httpauth.FeedConfig){
@@ -128,17 +128,17 @@ func TestFeedStreamErrors(t *testing.T) {
 		switch calls.Add(1) {
 		case 1:
 			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
-			w.Write([]byte("id: 6\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"a\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":6}\n\n"))
-			w.Write([]byte("id: 7\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":8}\n\n"))
+			w.Write([]byte("id: 6.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"a\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":6}\n\n"))
+			w.Write([]byte("id: 7.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":8}\n\n"))
 		case 2:
 			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
-			w.Write([]byte("id: 7\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"exp\":1,\"seq\":7}\n\n"))
+			w.Write([]byte("id: 7.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"exp\":1,\"seq\":7}\n\n"))
 		case 3:
 			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
 			w.Write([]byte("data: " + strings.Repeat("x", 100) + "\n\n"))
 		default:
 			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
-			w.Write([]byte("id: 7\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":7}\n\n"))
+			w.Write([]byte("id: 7.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":7}\n\n"))
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
 		}
@@ -150,8 +150,8 @@ func TestFeedStreamErrors(t *testing.T) {
 			t.Fatalf("jti %s: %v", jti, err)
 		}
 	}
-	if got := strings.Join(lastIDs, ","); got != "5,6,6,6" {
-		t.Fatalf("Last-Event-IDs %s, want 5,6,6,6", got)
+	if want := "5.0123456789abcdef,6.0123456789abcdef,6.0123456789abcdef,6.0123456789abcdef"; strings.Join(lastIDs, ",") != want {
+		t.Fatalf("Last-Event-IDs %s, want %s", strings.Join(lastIDs, ","), want)
 	}
 	if fi.snapshots.Load() != 1 {
 		t.Fatalf("%d snapshots, want 1", fi.snapshots.Load())
@@ -162,7 +162,7 @@ func TestFeedStreamErrors(t *testing.T) {
 // the feed's position.
 func TestFeedExpiredEvent(t *testing.T) {
 	fi := newFakeIssuer(t, emptySnapshot, func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("id: 6\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"old\",\"nbf\":0,\"exp\":1000,\"seq\":6}\n\n"))
+		w.Write([]byte("id: 6.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"old\",\"nbf\":0,\"exp\":1000,\"seq\":6}\n\n"))
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	})

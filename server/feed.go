@@ -118,9 +118,10 @@ func (s *Server) feedClient(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // handleFeedSnapshot: GET /v1/revocations → 200
-// {"seq":N,"revocations":[…],"time":<unix>}: every revocation not yet
-// expired, complete up to the store's change sequence number N, from
-// which the stream resumes. At most [Config.FeedMaxSnapshot] revocations
+// {"seq":N,"id":"N.<mark>","revocations":[…],"time":<unix>}: every
+// revocation not yet expired, complete up to the store's change sequence
+// number N, and the event id of the row with Seq N
+// ([revocation.EventID]), from which the stream resumes. At most [Config.FeedMaxSnapshot] revocations
 // (503 beyond, logged), and a few snapshots built at once.
 func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
 	if !s.feedClient(w, r) {
@@ -132,7 +133,7 @@ func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	revs, seq, now, err := s.svc.RevocationSnapshot(r.Context())
+	revs, seq, id, now, err := s.svc.RevocationSnapshot(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -144,7 +145,7 @@ func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, auth.Errorf(auth.CodeUnavailable, "The revocation snapshot is over its size limit."))
 		return
 	}
-	body, err := revocation.AppendSnapshot(make([]byte, 0, 64+len(revs)*96), revocation.Snapshot{Seq: seq, Revocations: revs, Time: now})
+	body, err := revocation.AppendSnapshot(make([]byte, 0, 64+len(revs)*96), revocation.Snapshot{Seq: seq, ID: id, Revocations: revs, Time: now})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -158,18 +159,20 @@ func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
 
 // handleFeedStream: GET /v1/revocations/stream → 200 text/event-stream
 // ([HTML Living Standard, Section 9.2]): after the change sequence number
-// in Last-Event-ID (from the snapshot, or the last event received), each
+// in Last-Event-ID (the snapshot's id, or the last event's), each
 // revocation added or changed in the store as an event
 //
-//	id: <seq>
+//	id: <seq>.<mark>
 //	event: revocation
 //	data: {"kind":"session","sub":"…","nbf":<unix>,"exp":<unix>,"seq":<seq>}
 //
 // in Seq order, none skipped; a comment (": ping") when it opens and every
-// [Config.FeedHeartbeat] (each heartbeat also reads the store again); and "event: resync" (then the end of the stream)
-// when the position cannot be served: no Last-Event-ID, or one ahead of
-// the store (a store restored from a backup). The client then takes a new
-// snapshot.
+// [Config.FeedHeartbeat] (each heartbeat also reads the store again); and
+// "event: resync" (then the end of the stream) when the position cannot
+// be served: no Last-Event-ID, or one whose row the store no longer holds
+// unchanged ([revocation.EventID]: a row changed or deleted since, or a
+// store restored from a backup, whose new rows may reuse the sequence
+// numbers the client has seen). The client then takes a new snapshot.
 //
 // The stream is driven by the store: it reads what is new whenever the
 // service's replica changes ([revocation.Replica.Changed]: a commit of this
@@ -182,14 +185,15 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 	if !s.feedClient(w, r) {
 		return
 	}
-	from, hasFrom := int64(0), false
-	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 || len(v) > 19 {
-			s.writeError(w, r, auth.Errorf(auth.CodeInvalidRequest, "Last-Event-ID must be a sequence number."))
+	lastID := r.Header.Get("Last-Event-ID")
+	from, hasFrom := int64(0), lastID != ""
+	if hasFrom {
+		n, err := revocation.ParseEventID(lastID)
+		if err != nil {
+			s.writeError(w, r, auth.Errorf(auth.CodeInvalidRequest, "Last-Event-ID must be an event id of the revocation feed."))
 			return
 		}
-		from, hasFrom = n, true
+		from = n
 	}
 	release, ok := tryAcquire(s.feed.subscribers)
 	if !ok {
@@ -213,17 +217,21 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 	st := &sseWriter{w: w, rc: rc}
 	w.WriteHeader(http.StatusOK)
 
-	if hasFrom && from > s.feed.high.Load() {
-		// Ahead of what this instance has seen: read what is new to
-		// find out whether the store has reached it.
-		_, last, err := s.svc.RevocationsSince(ctx, s.feed.high.Load())
+	resume := hasFrom
+	if hasFrom && from > 0 {
+		// The position holds only if the store still has the row it
+		// names, unchanged: not if it was restored from an older backup
+		// and has given that Seq (and maybe smaller ones the client has
+		// not seen) to other rows, nor if the row was deleted or changed.
+		revs, last, err := s.svc.RevocationsSince(ctx, from-1)
 		if err != nil {
 			s.feedFailed(ctx, err)
 			return
 		}
 		s.feed.raise(last)
+		resume = len(revs) > 0 && revs[0].Seq == from && revocation.EventID(revs[0]) == lastID
 	}
-	if !hasFrom || from > s.feed.high.Load() {
+	if !resume {
 		st.buf = append(st.buf, "event: resync\ndata: {}\n\n"...)
 		st.flush()
 		return
@@ -294,7 +302,7 @@ type sseWriter struct {
 func (s *sseWriter) event(v revocation.Revocation) error {
 	n := len(s.buf)
 	s.buf = append(s.buf, "id: "...)
-	s.buf = strconv.AppendInt(s.buf, v.Seq, 10)
+	s.buf = append(s.buf, revocation.EventID(v)...)
 	s.buf = append(s.buf, "\nevent: revocation\ndata: "...)
 	var err error
 	if s.buf, err = revocation.AppendJSON(s.buf, v); err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/revocation"
 	"github.com/wardauth/ward/auth/sqlite"
 	"github.com/wardauth/ward/httpauth"
 	"github.com/wardauth/ward/jose/jws"
@@ -213,7 +214,8 @@ func TestFeedPermission(t *testing.T) {
 }
 
 // TestFeedStreamProtocol: the stream's events as the contract gives them;
-// no Last-Event-ID, or one ahead of the store, gets "resync".
+// no Last-Event-ID, one ahead of the store, or one whose mark does not
+// match the store's row, gets "resync"; one that is not an event id, 400.
 func TestFeedStreamProtocol(t *testing.T) {
 	fs := newFeedServer(t, envOptions{})
 	id, secret := fs.feedClient()
@@ -250,7 +252,7 @@ func TestFeedStreamProtocol(t *testing.T) {
 			ev = append(ev, strings.TrimSuffix(l, "\n"))
 		}
 	}
-	for _, last := range []string{"", "999999"} {
+	for _, last := range []string{"", "999999.0123456789abcdef"} {
 		_, r := open(last)
 		if got := readEvent(r); got != "event: resync|data: {}" {
 			t.Fatalf("Last-Event-ID %q: %q, want resync", last, got)
@@ -259,8 +261,10 @@ func TestFeedStreamProtocol(t *testing.T) {
 			t.Fatal("the stream goes on after resync")
 		}
 	}
-	r := fs.do("GET", "/v1/revocations/stream", nil, append(basic(id, secret), "Last-Event-ID", "x")...)
-	expectStatus(t, r, http.StatusBadRequest)
+	for _, last := range []string{"x", "999999", "01.0123456789abcdef", "1.0123456789ABCDEF", "1.0123"} {
+		r := fs.do("GET", "/v1/revocations/stream", nil, append(basic(id, secret), "Last-Event-ID", last)...)
+		expectStatus(t, r, http.StatusBadRequest)
+	}
 
 	_, stream := open("0")
 	fs.signup("proto@example.com")
@@ -270,8 +274,25 @@ func TestFeedStreamProtocol(t *testing.T) {
 	parts := strings.Split(got, "|")
 	if len(parts) != 3 || !strings.HasPrefix(parts[0], "id: ") || parts[1] != "event: revocation" ||
 		!strings.HasPrefix(parts[2], `data: {"kind":"session","sub":"`+tk.c.SessionID+`","nbf":`) ||
-		!strings.HasSuffix(parts[2], `,"seq":`+strings.TrimPrefix(parts[0], "id: ")+"}") {
+		!strings.HasSuffix(parts[2], `,"seq":`+strings.Split(strings.TrimPrefix(parts[0], "id: "), ".")[0]+"}") {
 		t.Fatalf("event %q", got)
+	}
+	evID := strings.TrimPrefix(parts[0], "id: ")
+	if _, err := revocation.ParseEventID(evID); err != nil {
+		t.Fatalf("event id %q: %v", evID, err)
+	}
+	// The same sequence number with another mark: another store's row.
+	seq, _, _ := strings.Cut(evID, ".")
+	_, r := open(seq + ".0123456789abcdef")
+	if got := readEvent(r); got != "event: resync|data: {}" {
+		t.Fatalf("a foreign mark: %q, want resync", got)
+	}
+	// The event's own id resumes: the next event follows, no resync.
+	_, stream = open(evID)
+	tk2 := fs.token(fs.login("proto@example.com", testPassword).access)
+	expectStatus(t, fs.do("POST", "/v1/auth/logout", nil, bearer(tk2.raw)...), http.StatusNoContent)
+	if got := readEvent(stream); !strings.Contains(got, `"sub":"`+tk2.c.SessionID+`"`) {
+		t.Fatalf("resumed at %s: %q", evID, got)
 	}
 }
 
@@ -414,6 +435,52 @@ func TestFeedResync(t *testing.T) {
 	expectAccepted(t, f, "a's token", a)
 	expectStatus(t, fs.do("POST", "/v1/auth/logout", nil, bearer(a.raw)...), http.StatusNoContent)
 	waitRevoked(t, f, "a logout on the restored store", a)
+}
+
+// TestFeedResyncAfterRestoreAndWrites: the store is restored from an
+// older backup and then, before the replica reconnects, writes new
+// revocations whose sequence numbers reach past the replica's last event
+// id. The replica must not resume after them as if it had seen them: its
+// event id names a row the restored store does not hold, so the server
+// asks for a resync and both new revocations are refused.
+func TestFeedResyncAfterRestoreAndWrites(t *testing.T) {
+	fs := newFeedServer(t, envOptions{})
+	id, secret := fs.feedClient()
+	fs.signup("ines@example.com")
+	a := fs.token(fs.login("ines@example.com", testPassword).access)
+	b := fs.token(fs.login("ines@example.com", testPassword).access)
+	c := fs.token(fs.login("ines@example.com", testPassword).access)
+	f := runFeed(t, fs.url(), id, secret, nil)
+	<-f.Ready()
+
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := fs.db.Backup(context.Background(), backup); err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, fs.do("POST", "/v1/auth/logout", nil, bearer(b.raw)...), http.StatusNoContent)
+	waitRevoked(t, f, "b's logout", b)
+	seen := f.Status().Seq
+
+	// The restored store serves on another port, out of the replica's
+	// reach, while a's and c's logouts take the sequence numbers up to
+	// and past the one the replica has seen.
+	fs.stop()
+	addr := fs.addr
+	fs.path, fs.addr = backup, "127.0.0.1:0"
+	fs.start()
+	expectStatus(t, fs.do("POST", "/v1/auth/logout", nil, bearer(a.raw)...), http.StatusNoContent)
+	expectStatus(t, fs.do("POST", "/v1/auth/logout", nil, bearer(c.raw)...), http.StatusNoContent)
+	if _, last, err := fs.svc.RevocationsSince(context.Background(), 0); err != nil || last <= seen {
+		t.Fatalf("restored store at seq %d (%v); want past the replica's %d", last, err, seen)
+	}
+	fs.stop()
+	fs.addr = addr
+	fs.start()
+
+	waitRevoked(t, f, "c's logout on the restored store", c)
+	if err := a.check(f); !errors.Is(err, jwt.ErrRevoked) {
+		t.Fatalf("a's token, revoked on the restored store at a sequence number the replica had seen: Check = %v; want ErrRevoked", err)
+	}
 }
 
 // TestFeedNotReady: until a snapshot loads (here: never, the secret is

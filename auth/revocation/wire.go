@@ -108,22 +108,31 @@ func ParseJSON(data []byte) (Revocation, error) {
 }
 
 // Snapshot is what the feed's snapshot endpoint answers: every
-// revocation not expired at Time, and the store's change sequence number
-// Seq up to which it is complete (the stream resumes after it).
+// revocation not expired at Time, the store's change sequence number
+// Seq up to which it is complete, and ID, the event id ([EventID]) of
+// the row with that Seq, from which the stream resumes.
 type Snapshot struct {
 	Seq         int64
+	ID          string
 	Revocations []Revocation
 	Time        time.Time
 }
 
 // AppendSnapshot appends the JSON form of s:
 //
-//	{"seq":N,"revocations":[…],"time":<unix>}
+//	{"seq":N,"id":"N.<mark>","revocations":[…],"time":<unix>}
+//
+// It fails if s.ID is not an event id of s.Seq.
 func AppendSnapshot(dst []byte, s Snapshot) ([]byte, error) {
+	if seq, err := ParseEventID(s.ID); err != nil || seq != s.Seq {
+		return dst, fmt.Errorf("revocation: snapshot id %q is not an event id of seq %d", s.ID, s.Seq)
+	}
 	orig := len(dst)
 	dst = append(dst, `{"seq":`...)
 	dst = strconv.AppendInt(dst, s.Seq, 10)
-	dst = append(dst, `,"revocations":[`...)
+	dst = append(dst, `,"id":"`...)
+	dst = append(dst, s.ID...)
+	dst = append(dst, `","revocations":[`...)
 	for i, v := range s.Revocations {
 		if i > 0 {
 			dst = append(dst, ',')
@@ -139,7 +148,8 @@ func AppendSnapshot(dst []byte, s Snapshot) ([]byte, error) {
 }
 
 // ParseSnapshot parses the JSON form of a snapshot ([AppendSnapshot])
-// strictly, as [ParseJSON] parses each revocation, refusing more than
+// strictly, as [ParseJSON] parses each revocation, with an "id" that is
+// an event id ([ParseEventID]) of "seq", refusing more than
 // maxEntries revocations. Errors wrap [ErrMalformed].
 func ParseSnapshot(data []byte, maxEntries int) (Snapshot, error) {
 	var (
@@ -152,6 +162,9 @@ func ParseSnapshot(data []byte, maxEntries int) (Snapshot, error) {
 		case "seq":
 			bit = 1
 			s.Seq, err = parseSeq(value)
+		case "id":
+			bit = 8
+			s.ID, err = parseString(value, 1, maxEventID)
 		case "revocations":
 			bit = 2
 			s.Revocations = []Revocation{}
@@ -175,8 +188,15 @@ func ParseSnapshot(data []byte, maxEntries int) (Snapshot, error) {
 		seen |= bit
 		return err
 	})
-	if err == nil && seen != 7 {
-		err = errors.New("seq, revocations and time are required")
+	if err == nil && seen != 15 {
+		err = errors.New("seq, id, revocations and time are required")
+	}
+	if err == nil {
+		if seq, idErr := ParseEventID(s.ID); idErr != nil {
+			err = idErr
+		} else if seq != s.Seq {
+			err = errors.New("id is not an event id of seq")
+		}
 	}
 	if err != nil {
 		if errors.Is(err, ErrMalformed) {

@@ -73,22 +73,33 @@ func TestSnapshotJSON(t *testing.T) {
 		{Kind: revocation.Token, Subject: "j", Expires: at.Add(time.Minute), Seq: 3},
 		{Kind: revocation.Key, Subject: "k", Expires: at.Add(time.Hour), Seq: 9},
 	}}
+	s.ID = revocation.EventID(s.Revocations[1])
 	b, err := revocation.AppendSnapshot(nil, s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := revocation.ParseSnapshot(b, 2)
-	if err != nil || got.Seq != 9 || !got.Time.Equal(at) || len(got.Revocations) != 2 || got.Revocations[1].Subject != "k" {
+	if err != nil || got.Seq != 9 || got.ID != s.ID || !got.Time.Equal(at) || len(got.Revocations) != 2 || got.Revocations[1].Subject != "k" {
 		t.Fatalf("ParseSnapshot(%s) = %+v, %v", b, got, err)
 	}
 	if _, err := revocation.ParseSnapshot(b, 1); !errors.Is(err, revocation.ErrMalformed) {
 		t.Fatalf("over the entry limit: %v", err)
 	}
-	empty, err := revocation.ParseSnapshot([]byte(`{"seq":0,"revocations":[],"time":1}`), 1)
+	empty, err := revocation.ParseSnapshot([]byte(`{"seq":0,"id":"0","revocations":[],"time":1}`), 1)
 	if err != nil || empty.Revocations == nil {
 		t.Fatalf("empty snapshot: %+v, %v", empty, err)
 	}
-	for _, in := range []string{`{"seq":0,"time":1}`, `{"seq":0,"revocations":[1],"time":1}`, `{"seq":0,"revocations":[],"time":1,"more":true}`} {
+	for _, in := range []string{
+		`{"seq":0,"id":"0","time":1}`,
+		`{"seq":0,"id":"0","revocations":[1],"time":1}`,
+		`{"seq":0,"id":"0","revocations":[],"time":1,"more":true}`,
+		`{"seq":0,"revocations":[],"time":1}`,                                                     // no id
+		`{"seq":9,"id":"0","revocations":[],"time":1}`,                                            // id of another seq
+		`{"seq":9,"id":"8.0123456789abcdef","revocations":[],"time":1}`,                           // id of another seq
+		`{"seq":9,"id":"9.0123456789abcdeF","revocations":[],"time":1}`,                           // uppercase mark
+		`{"seq":9,"id":9,"revocations":[],"time":1}`,                                              // not a string
+		`{"seq":9,"id":"9.0123456789abcdef","id":"9.0123456789abcdef","revocations":[],"time":1}`, // duplicate
+	} {
 		if _, err := revocation.ParseSnapshot([]byte(in), 10); !errors.Is(err, revocation.ErrMalformed) {
 			t.Errorf("ParseSnapshot(%s) = %v; want ErrMalformed", in, err)
 		}
@@ -132,8 +143,8 @@ func FuzzParseJSON(f *testing.F) {
 // FuzzParseSnapshot: a snapshot that parses re-encodes to one that parses
 // to the same entries.
 func FuzzParseSnapshot(f *testing.F) {
-	f.Add([]byte(`{"seq":9,"revocations":[{"kind":"token","sub":"j","nbf":0,"exp":1,"seq":3}],"time":1777626000}`))
-	f.Add([]byte(`{"seq":0,"revocations":[],"time":0}`))
+	f.Add([]byte(`{"seq":9,"id":"9.0123456789abcdef","revocations":[{"kind":"token","sub":"j","nbf":0,"exp":1,"seq":3}],"time":1777626000}`))
+	f.Add([]byte(`{"seq":0,"id":"0","revocations":[],"time":0}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s, err := revocation.ParseSnapshot(in, 100)
 		if err != nil {
@@ -144,7 +155,7 @@ func FuzzParseSnapshot(f *testing.F) {
 			t.Fatalf("AppendSnapshot: %v", err)
 		}
 		w, err := revocation.ParseSnapshot(b, 100)
-		if err != nil || w.Seq != s.Seq || len(w.Revocations) != len(s.Revocations) || !w.Time.Equal(s.Time) {
+		if err != nil || w.Seq != s.Seq || w.ID != s.ID || len(w.Revocations) != len(s.Revocations) || !w.Time.Equal(s.Time) {
 			t.Fatalf("round trip: %s → %+v, %v", b, w, err)
 		}
 	})
