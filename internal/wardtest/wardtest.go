@@ -1,3 +1,5 @@
+//go:build !js && !wasip1
+
 // Package wardtest builds the ward command and runs "ward serve" as a real
 // process on loopback, for the tests of packages that need a whole server
 // (the web pages' browser tests). Tests of cmd/ward run it in-process
