@@ -37,22 +37,30 @@ const (
 )
 
 // feedHub is the server side of the revocation feed: the bounds on
-// subscribers and snapshots, and the highest change sequence number of
-// the store this instance has seen.
+// subscribers and snapshots, the highest change sequence number of the
+// store this instance has seen, the tail the streams share
+// ([feedTail]) and the counts the metrics report.
 type feedHub struct {
 	subscribers chan struct{} // a slot per stream
 	snapshots   chan struct{} // a slot per snapshot being built
 	high        atomic.Int64  // the store's highest Seq seen
 	closing     chan struct{} // closed when the server shuts down
 	closeOnce   sync.Once
+	tail        *feedTail
+
+	// Counts for [Metrics].
+	eventsSent, resyncsSent, snapshotsServed atomic.Int64
+	tailReads, streamReads                   atomic.Int64 // store reads by the tail, and by streams themselves
 }
 
 func newFeedHub(maxSubscribers int) *feedHub {
-	return &feedHub{
+	h := &feedHub{
 		subscribers: make(chan struct{}, maxSubscribers),
 		snapshots:   make(chan struct{}, feedMaxSnapshots),
 		closing:     make(chan struct{}),
 	}
+	h.tail = newFeedTail(h.closing)
+	return h
 }
 
 // raise records that the store has reached seq.
@@ -155,6 +163,7 @@ func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(http.StatusOK)
 	w.Write(append(body, '\n'))
+	s.feed.snapshotsServed.Add(1)
 }
 
 // handleFeedStream: GET /v1/revocations/stream → 200 text/event-stream
@@ -217,59 +226,80 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 	st := &sseWriter{w: w, rc: rc}
 	w.WriteHeader(http.StatusOK)
 
-	resume := hasFrom
+	tail := s.feed.tail
+	tail.join()
+	defer tail.leave()
+	// pos is the position the stream has sent everything up to (once
+	// pending is sent); own counts the stream's own reads of the store.
+	pos, resume := from, hasFrom
+	var pending []feedEvent
 	if hasFrom && from > 0 {
 		// The position holds only if the store still has the row it
 		// names, unchanged: not if it was restored from an older backup
 		// and has given that Seq (and maybe smaller ones the client has
 		// not seen) to other rows, nor if the row was deleted or changed.
+		// What the read finds after the row is the stream's first events.
 		revs, last, err := s.svc.RevocationsSince(ctx, from-1)
+		s.feed.streamReads.Add(1)
 		if err != nil {
 			s.feedFailed(ctx, err)
 			return
 		}
 		s.feed.raise(last)
 		resume = len(revs) > 0 && revs[0].Seq == from && revocation.EventID(revs[0]) == lastID
+		if resume {
+			pending = s.feedEvents(ctx, revs[1:])
+			tail.merge(s, from, pending, last)
+			pos = last
+		}
 	}
 	if !resume {
 		st.buf = append(st.buf, "event: resync\ndata: {}\n\n"...)
 		st.flush()
+		s.feed.resyncsSent.Add(1)
 		return
 	}
 	// A first heartbeat at once: the client knows the stream is open
-	// (and current: the first read below follows).
+	// (and current: what the store holds after the position follows).
 	st.buf = append(st.buf, ": ping\n\n"...)
 	if st.flush() != nil {
 		return
 	}
+	if st.send(s, pending) != nil {
+		return
+	}
 
-	replica := s.svc.Revocations().Replica
 	heartbeat := time.NewTicker(s.cfg.FeedHeartbeat)
 	defer heartbeat.Stop()
 	for {
-		changed := replica.Changed() // before the read: a change after it wakes us
-		revs, last, err := s.svc.RevocationsSince(ctx, from)
-		if err != nil {
-			s.feedFailed(ctx, err)
-			return
-		}
-		s.feed.raise(last)
-		for _, v := range revs {
-			if err := st.event(v); err != nil {
-				s.log.LogAttrs(ctx, slog.LevelError, "revocation feed: unencodable revocation skipped",
-					slog.Int64("seq", v.Seq), slog.String("error", err.Error()))
-				continue
-			}
-			if len(st.buf) >= feedFlushBytes && st.flush() != nil {
+		evs, high, wake, where := tail.since(pos)
+		switch where {
+		case tailIn:
+			if st.send(s, evs) != nil {
 				return
 			}
+			pos = high
+		case tailBehind:
+			// Before the window (a client far behind, or no stream
+			// followed the tail): read the store, and add what was read
+			// to the window (or start it).
+			evs, last, err := s.readFeed(ctx, pos, &s.feed.streamReads)
+			if err != nil {
+				s.feedFailed(ctx, err)
+				return
+			}
+			tail.merge(s, pos, evs, last)
+			if st.send(s, evs) != nil {
+				return
+			}
+			pos = last
+			continue // the window may hold more already
+		case tailAhead:
+			// The stream's own read saw rows the tail has not read yet.
+			tail.kick()
 		}
-		if len(st.buf) > 0 && st.flush() != nil {
-			return
-		}
-		from = last
 		select {
-		case <-changed:
+		case <-wake:
 		case <-heartbeat.C:
 			st.buf = append(st.buf, ": ping\n\n"...)
 			if st.flush() != nil {
@@ -298,18 +328,26 @@ type sseWriter struct {
 	buf []byte
 }
 
-// event appends v as a revocation event.
-func (s *sseWriter) event(v revocation.Revocation) error {
-	n := len(s.buf)
-	s.buf = append(s.buf, "id: "...)
-	s.buf = append(s.buf, revocation.EventID(v)...)
-	s.buf = append(s.buf, "\nevent: revocation\ndata: "...)
-	var err error
-	if s.buf, err = revocation.AppendJSON(s.buf, v); err != nil {
-		s.buf = s.buf[:n]
-		return err
+// send writes evs (the unencodable ones, nil, skipped), flushing every
+// [feedFlushBytes] and at the end.
+func (s *sseWriter) send(srv *Server, evs []feedEvent) error {
+	n := 0
+	for _, e := range evs {
+		if e.data == nil {
+			continue
+		}
+		s.buf = append(s.buf, e.data...)
+		n++
+		if len(s.buf) >= feedFlushBytes {
+			if err := s.flush(); err != nil {
+				return err
+			}
+		}
 	}
-	s.buf = append(s.buf, "\n\n"...)
+	srv.feed.eventsSent.Add(int64(n))
+	if len(s.buf) > 0 {
+		return s.flush()
+	}
 	return nil
 }
 

@@ -38,6 +38,11 @@ var (
 //	ward_revocation_replica_entries             gauge: entries in the in-memory revocation replica
 //	ward_revocation_replica_age_seconds         gauge: time since the replica was last loaded from the store
 //	ward_store_errors_total                     counter: failed store calls
+//	ward_feed_streams                           gauge: open revocation feed streams
+//	ward_feed_events_total                      counter: revocation events written to streams
+//	ward_feed_resyncs_total                     counter: streams answered with a resync
+//	ward_feed_snapshots_total                   counter: snapshots served
+//	ward_feed_store_reads_total{reader}         counter: reads of new revocations by the stream: "tail" (shared by all streams) or "stream" (one stream's own: its resume check, or catching up from behind the tail's window)
 //
 // and the Go runtime and process collectors (go_*, process_*).
 //
@@ -64,7 +69,8 @@ type Metrics struct {
 	mu     sync.Mutex                               // serializes adding routes
 	routes atomic.Pointer[map[string]*routeMetrics] // copied on write
 
-	svc atomic.Pointer[auth.Service] // for the replica gauges; set by New
+	svc  atomic.Pointer[auth.Service] // for the replica gauges; set by New
+	feed atomic.Pointer[feedHub]      // for the feed's metrics; set by New
 }
 
 // routeMetrics are the series of one route, resolved once.
@@ -131,6 +137,7 @@ func NewMetrics() *Metrics {
 		}
 		return 0
 	}))
+	m.registerFeed(f)
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -143,6 +150,40 @@ func NewMetrics() *Metrics {
 	routes := make(map[string]*routeMetrics)
 	m.routes.Store(&routes)
 	return m
+}
+
+// registerFeed registers the revocation feed's metrics with f: functions
+// of the counts the feed keeps (feedHub).
+func (m *Metrics) registerFeed(f func(prometheus.Collector)) {
+	count := func(get func(h *feedHub) int64) func() float64 {
+		return func() float64 {
+			if h := m.feed.Load(); h != nil {
+				return float64(get(h))
+			}
+			return 0
+		}
+	}
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ward_feed_streams", Help: "Open revocation feed streams.",
+	}, count(func(h *feedHub) int64 { return int64(len(h.subscribers)) })))
+	f(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "ward_feed_events_total", Help: "Revocation events written to feed streams.",
+	}, count(func(h *feedHub) int64 { return h.eventsSent.Load() })))
+	f(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "ward_feed_resyncs_total", Help: "Feed streams answered with a resync (the client takes a new snapshot).",
+	}, count(func(h *feedHub) int64 { return h.resyncsSent.Load() })))
+	f(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "ward_feed_snapshots_total", Help: "Revocation snapshots served.",
+	}, count(func(h *feedHub) int64 { return h.snapshotsServed.Load() })))
+	for reader, get := range map[string]func(h *feedHub) int64{
+		"tail":   func(h *feedHub) int64 { return h.tailReads.Load() },
+		"stream": func(h *feedHub) int64 { return h.streamReads.Load() },
+	} {
+		f(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ward_feed_store_reads_total", ConstLabels: prometheus.Labels{"reader": reader},
+			Help: `Reads of new revocations by the feed's streams: "tail" (one per wake-up, shared by every stream), "stream" (a stream's own: its resume check, or catching up from behind the tail).`,
+		}, count(get)))
+	}
 }
 
 // Registry returns the registry the metrics are on, to add more.

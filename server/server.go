@@ -254,6 +254,7 @@ func New(svc *auth.Service, cfg Config) *Server {
 			s.metrics = NewMetrics()
 		}
 		s.metrics.svc.Store(svc)
+		s.metrics.feed.Store(s.feed)
 		s.metricsHandler = s.metrics.Handler()
 	}
 	s.routes()
