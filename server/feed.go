@@ -77,6 +77,16 @@ func (h *feedHub) raise(seq int64) {
 // does not wait for a stream to finish by itself).
 func (h *feedHub) close() { h.closeOnce.Do(func() { close(h.closing) }) }
 
+// closed reports whether the server is shutting down.
+func (h *feedHub) closed() bool {
+	select {
+	case <-h.closing:
+		return true
+	default:
+		return false
+	}
+}
+
 func tryAcquire(sem chan struct{}) (release func(), ok bool) {
 	select {
 	case sem <- struct{}{}:
@@ -176,18 +186,22 @@ func (s *Server) handleFeedSnapshot(w http.ResponseWriter, r *http.Request) {
 //	data: {"kind":"session","sub":"…","nbf":<unix>,"exp":<unix>,"seq":<seq>}
 //
 // in Seq order, none skipped; a comment (": ping") when it opens and every
-// [Config.FeedHeartbeat] (each heartbeat also reads the store again); and
+// [Config.FeedHeartbeat]; and
 // "event: resync" (then the end of the stream) when the position cannot
 // be served: no Last-Event-ID, or one whose row the store no longer holds
 // unchanged ([revocation.EventID]: a row changed or deleted since, or a
 // store restored from a backup, whose new rows may reuse the sequence
 // numbers the client has seen). The client then takes a new snapshot.
 //
-// The stream is driven by the store: it reads what is new whenever the
-// service's replica changes ([revocation.Replica.Changed]: a commit of this
-// instance, right after it and before its request is answered; a periodic
-// [auth.Service.Sync]; a message from another instance), so that event ids
-// are the store's sequence numbers.
+// The stream is driven by the store, so that event ids are the store's
+// sequence numbers: the server's tail ([feedTail]) reads what is new, once
+// for all streams, whenever the service's replica changes
+// ([revocation.Replica.Changed]: a commit of this instance, right after it
+// and before its request is answered; a periodic [auth.Service.Sync]; a
+// message from another instance) and every [Config.FeedHeartbeat], and the
+// streams send it from memory. A stream reads the store itself only to
+// check its Last-Event-ID (that read also gives its first events) and when
+// it is behind the tail's window.
 //
 // [HTML Living Standard, Section 9.2]: https://html.spec.whatwg.org/multipage/server-sent-events.html
 func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
@@ -230,7 +244,7 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 	tail.join()
 	defer tail.leave()
 	// pos is the position the stream has sent everything up to (once
-	// pending is sent); own counts the stream's own reads of the store.
+	// pending is sent).
 	pos, resume := from, hasFrom
 	var pending []feedEvent
 	if hasFrom && from > 0 {
@@ -249,7 +263,7 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 		resume = len(revs) > 0 && revs[0].Seq == from && revocation.EventID(revs[0]) == lastID
 		if resume {
 			pending = s.feedEvents(ctx, revs[1:])
-			tail.merge(s, from, pending, last)
+			s.mergeFeed(ctx, from, pending, last)
 			pos = last
 		}
 	}
@@ -288,11 +302,14 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 				s.feedFailed(ctx, err)
 				return
 			}
-			tail.merge(s, pos, evs, last)
+			s.mergeFeed(ctx, pos, evs, last)
 			if st.send(s, evs) != nil {
 				return
 			}
 			pos = last
+			if ctx.Err() != nil || s.feed.closed() {
+				return
+			}
 			continue // the window may hold more already
 		case tailAhead:
 			// The stream's own read saw rows the tail has not read yet.
@@ -310,6 +327,15 @@ func (s *Server) handleFeedStream(w http.ResponseWriter, r *http.Request) {
 		case <-s.feed.closing:
 			return
 		}
+	}
+}
+
+// mergeFeed adds a stream's own read of the store to the tail
+// ([feedTail.merge]).
+func (s *Server) mergeFeed(ctx context.Context, from int64, evs []feedEvent, last int64) {
+	if s.feed.tail.merge(s, from, evs, last) {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "revocation feed: the store no longer holds revocations the feed read from it (restored from a backup?); its window starts again from the store; restart the server so that its replica and streams follow the store again",
+			slog.Int64("seq", from))
 	}
 }
 

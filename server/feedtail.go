@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"sort"
@@ -104,20 +105,27 @@ func (t *feedTail) since(p int64) (evs []feedEvent, high int64, wake <-chan stru
 
 // merge adds a read of the store, the events after from up to last, to
 // the window, if it adjoins it (from <= high); with no window, it becomes
-// the window and the reader starts.
-func (t *feedTail) merge(s *Server, from int64, evs []feedEvent, last int64) {
+// the window and the reader starts. If the read contradicts the window
+// (a Seq the window holds another row under), the store is not the one
+// the window was read from (a backup restored under the running server):
+// the window starts again from the read, and merge reports it.
+func (t *feedTail) merge(s *Server, from int64, evs []feedEvent, last int64) (restarted bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.seeded && from <= t.high && t.contradicts(from, evs) {
+		t.base, t.high, t.events, t.bytes = from, from, nil, 0
+		restarted = true
+	}
 	if !t.seeded {
 		if t.streams == 0 {
-			return // no one would follow it
+			return false // no one would follow it
 		}
 		t.seeded, t.base, t.high, t.events, t.bytes = true, from, from, nil, 0
 		if !t.running {
 			select {
 			case <-t.closing:
 				t.seeded = false
-				return
+				return false
 			default:
 			}
 			t.running = true
@@ -125,7 +133,10 @@ func (t *feedTail) merge(s *Server, from int64, evs []feedEvent, last int64) {
 		}
 	}
 	if from > t.high || last <= t.high {
-		return
+		if restarted {
+			t.wakeLocked()
+		}
+		return restarted
 	}
 	for _, e := range evs {
 		if e.seq > t.high {
@@ -141,6 +152,31 @@ func (t *feedTail) merge(s *Server, from int64, evs []feedEvent, last int64) {
 		drop++
 	}
 	t.events = t.events[drop:]
+	t.wakeLocked()
+	return restarted
+}
+
+// contradicts reports whether a read of the events after from holds a
+// row under a Seq under which the window holds another: a Seq is never
+// given twice, so only another store can. (A row the window lacks is no
+// contradiction: the window may have been read after the row changed or
+// was deleted.)
+func (t *feedTail) contradicts(from int64, evs []feedEvent) bool {
+	lo := max(from, t.base)
+	for _, e := range evs {
+		if e.seq <= lo || e.seq > t.high {
+			continue
+		}
+		i := sort.Search(len(t.events), func(i int) bool { return t.events[i].seq >= e.seq })
+		if i < len(t.events) && t.events[i].seq == e.seq && !bytes.Equal(t.events[i].data, e.data) {
+			return true
+		}
+	}
+	return false
+}
+
+// wakeLocked wakes the streams waiting on the window.
+func (t *feedTail) wakeLocked() {
 	close(t.wake)
 	t.wake = make(chan struct{})
 }
@@ -174,8 +210,7 @@ func (t *feedTail) kick() {
 // calls it, with t.mu held, just before it returns.
 func (t *feedTail) stopLocked() {
 	t.running, t.seeded, t.events, t.bytes = false, false, nil, 0
-	close(t.wake)
-	t.wake = make(chan struct{})
+	t.wakeLocked()
 }
 
 // read is the reader: it reads what is new in the store after each

@@ -84,3 +84,29 @@ func TestFeedTailWindow(t *testing.T) {
 	want(11, tailIn, []int64{12, 13, 14}, 14)
 	want(10, tailBehind, nil, 0)
 }
+
+// TestFeedTailRestoredStore: a read that holds another row under a Seq
+// the window holds (a store restored from a backup under the running
+// server, which gives old Seqs to new rows) starts the window again from
+// that read; a read that lacks a row the window holds (changed or
+// deleted since) does not.
+func TestFeedTailRestoredStore(t *testing.T) {
+	tl := newFeedTail(make(chan struct{}))
+	tl.running = true
+	tl.join()
+	tl.merge(nil, 0, events(1, 2, 3, 4), 4)
+	if tl.merge(nil, 1, events(3, 4), 4) {
+		t.Fatal("a read lacking Seq 2 restarted the window")
+	}
+	other := []feedEvent{{seq: 2, data: []byte("another row")}, {seq: 3, data: []byte("and another")}}
+	if !tl.merge(nil, 1, other, 3) {
+		t.Fatal("a read with another row under Seq 2 did not restart the window")
+	}
+	evs, high, _, pos := tl.since(1)
+	if pos != tailIn || high != 3 || len(evs) != 2 || string(evs[0].data) != "another row" {
+		t.Fatalf("after the restart: %v %v high %d", pos, seqs(evs), high)
+	}
+	if _, _, _, pos := tl.since(0); pos != tailBehind {
+		t.Fatalf("since(0) = %v after the window restarted at 1; want behind", pos)
+	}
+}
