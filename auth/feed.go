@@ -33,7 +33,9 @@ func (s *Service) RevocationSnapshot(ctx context.Context) (revs []Revocation, se
 // RevocationsSince reads the revocations added or changed in the store
 // after its change sequence number seq, expired ones included, in Seq
 // order, and the largest Seq among them (seq if none):
-// [ReadTx.RevocationsSince], for the revocation feed's stream.
+// [ReadTx.RevocationsSince], for the revocation feed's stream (the
+// server reads it once per wake-up for all its streams, and a stream
+// itself only to check where it resumes or to catch up).
 func (s *Service) RevocationsSince(ctx context.Context, seq int64) (revs []Revocation, last int64, err error) {
 	err = s.view(ctx, func(tx ReadTx) error {
 		var err error
