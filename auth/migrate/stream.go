@@ -206,9 +206,9 @@ func (drainSink) audit(evs iter.Seq[auth.AuditEvent]) error { return drain(evs) 
 func (drainSink) revocations(revs iter.Seq[auth.Revocation], _ int64) error {
 	return drain(revs)
 }
-func (drainSink) clients([]*auth.Client) error    { return nil }
-func (drainSink) keys([]*auth.KeyRecord) error    { return nil }
-func (drainSink) secrets([]secret) error          { return nil }
+func (drainSink) clients([]*auth.Client) error { return nil }
+func (drainSink) keys([]*auth.KeyRecord) error { return nil }
+func (drainSink) secrets([]secret) error       { return nil }
 
 func drain[T any](seq iter.Seq[T]) error {
 	for range seq {
