@@ -7,6 +7,7 @@ import (
 	"iter"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,4 +291,42 @@ func TestSummaryCoversEveryField(t *testing.T) {
 			t.Errorf("%T has %d fields, Summary encodes %d: add the new ones to Summary", c.v, n, c.want)
 		}
 	}
+}
+
+// TestCopySourceFails: a source that fails in the middle of its users,
+// while they stream into the target, fails the copy as a read of the
+// source, and the target is left empty.
+func TestCopySourceFails(t *testing.T) {
+	src := mustOpen(t)
+	populate(t, src, 5)
+	dst := mustOpen(t)
+	_, err := migrate.Copy(context.Background(), failing{src}, dst)
+	if err == nil || !strings.Contains(err.Error(), "reading the source: users: disk on fire") {
+		t.Fatalf("Copy from a failing source = %v", err)
+	}
+	if sum, err := migrate.Sum(context.Background(), dst); err != nil || sum.Counts != (migrate.Counts{}) {
+		t.Errorf("the target after a failed copy: %+v, %v", sum, err)
+	}
+}
+
+// failing is a store whose export of users fails after the third.
+type failing struct{ auth.Store }
+
+func (f failing) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
+	return f.Store.View(ctx, func(tx auth.ReadTx) error { return fn(failingTx{tx, tx.(auth.Exporter)}) })
+}
+
+type failingTx struct {
+	auth.ReadTx
+	auth.Exporter
+}
+
+func (f failingTx) ExportUsers(fn func(*auth.User) error) error {
+	n := 0
+	return f.Exporter.ExportUsers(func(u *auth.User) error {
+		if n++; n > 3 {
+			return errors.New("disk on fire")
+		}
+		return fn(u)
+	})
 }
