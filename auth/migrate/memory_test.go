@@ -14,19 +14,34 @@ import (
 	"github.com/wardauth/ward/auth/sqlite"
 )
 
-// bulkSource returns a SQLite store of n users, each with a session,
-// written through the bulk importer (rows made as they are stored) and
-// then closed and opened again, so that what writing them left in memory
-// is gone.
-func bulkSource(tb testing.TB, n int) auth.Store {
+// reopened returns a SQLite store that fill has written, closed and
+// opened again, so that what writing left in memory (the statements
+// bound to the transaction) is gone, as for ward migrate, which opens the
+// store it copies.
+func reopened(tb testing.TB, fill func(auth.Store)) auth.Store {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "src.db")
 	s, err := sqlite.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	fill(s)
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if s, err = sqlite.Open(path); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// bulkPopulate writes n users, each with a session, through the bulk
+// importer: rows made as they are stored, none held.
+func bulkPopulate(tb testing.TB, s auth.Store, n int) {
+	tb.Helper()
 	id := func(i int) string { return fmt.Sprintf("%032x", i) }
-	err = s.Update(context.Background(), func(tx auth.Tx) error {
+	err := s.Update(context.Background(), func(tx auth.Tx) error {
 		imp := tx.(auth.Importer)
 		err := imp.ImportUsers(func(yield func(*auth.User) bool) {
 			for i := range n {
@@ -53,14 +68,6 @@ func bulkSource(tb testing.TB, n int) auth.Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	if s, err = sqlite.Open(path); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
 }
 
 // TestCopyMemory copies stores of 10,000 and 50,000 users, each with a
@@ -78,7 +85,7 @@ func TestCopyMemory(t *testing.T) {
 	const maxPeak, maxGrowth = 32 << 20, 16 << 20
 	peak := map[int]uint64{}
 	for _, n := range []int{small, large} {
-		src := bulkSource(t, n)
+		src := reopened(t, func(s auth.Store) { bulkPopulate(t, s, n) })
 		dst := pgtest.MustOpen(t)
 		heap := sampleHeap()
 		res, err := migrate.Copy(context.Background(), src, dst)

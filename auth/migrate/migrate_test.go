@@ -256,8 +256,7 @@ func (d *dropTx) RevocationSeq() (int64, error) { return d.Tx.(auth.SeqReader).R
 // audit events and a revocation, from SQLite into PostgreSQL.
 func BenchmarkCopy(b *testing.B) {
 	const n = 10000
-	src := mustOpen(b)
-	populate(b, src, n)
+	src := reopened(b, func(s auth.Store) { populate(b, s, n) })
 	var peak uint64
 	b.ResetTimer()
 	for b.Loop() {
