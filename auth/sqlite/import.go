@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"iter"
 
 	"github.com/wardauth/ward/auth"
@@ -25,8 +26,9 @@ func (t *tx) ImportUsers(us iter.Seq[*auth.User]) error {
 	if err := t.requireEmpty("users"); err != nil {
 		return err
 	}
+	bt := t.binding()
 	for u := range us {
-		if err := t.CreateUser(u); err != nil {
+		if err := bt.CreateUser(u); err != nil {
 			return err
 		}
 	}
@@ -38,8 +40,9 @@ func (t *tx) ImportSessions(ss iter.Seq[*auth.Session]) error {
 	if err := t.requireEmpty("sessions"); err != nil {
 		return err
 	}
+	bt := t.binding()
 	for s := range ss {
-		if err := t.CreateSession(s); err != nil {
+		if err := bt.CreateSession(s); err != nil {
 			return err
 		}
 	}
@@ -80,6 +83,14 @@ func (t *tx) ImportAudit(evs iter.Seq[auth.AuditEvent]) error {
 		}
 	}
 	return nil
+}
+
+// binding returns t, binding each statement it uses once (see
+// [tx.bound]), so that importing n rows does not hold n bindings.
+func (t *tx) binding() *tx {
+	bt := *t
+	bt.bound = make(map[string]*sql.Stmt)
+	return &bt
 }
 
 // requireEmpty returns an error with [auth.CodeConflict] if table (a
