@@ -10,7 +10,9 @@ var _ auth.Exporter = (*tx)(nil)
 // The queries of the export: each reads a whole table with one statement
 // whose rows pgx reads from the connection as they are scanned. Text keys
 // are ordered by COLLATE "C", byte order whatever the database's
-// collation, as [auth.Exporter] requires.
+// collation, as [auth.Exporter] requires; unless that collation is "C",
+// the primary key's index does not give this order, and the server sorts
+// (spilling to disk past work_mem), once per export.
 const (
 	qExportUsers       = `SELECT ` + userCols + ` FROM users ORDER BY id COLLATE "C"`
 	qExportSessions    = `SELECT ` + sessionCols + ` FROM sessions ORDER BY id COLLATE "C"`
