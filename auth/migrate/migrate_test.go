@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,14 +126,14 @@ func TestCopyRefusesNonEmpty(t *testing.T) {
 			if err := dst.Update(context.Background(), fn); err != nil {
 				t.Fatal(err)
 			}
-			before, _ := migrate.Read(context.Background(), dst)
+			before, _ := migrate.Sum(context.Background(), dst)
 			_, err := migrate.Copy(context.Background(), src, dst)
 			if !errors.Is(err, migrate.ErrTargetNotEmpty) {
 				t.Fatalf("Copy into a store with a %s = %v", name, err)
 			}
-			after, _ := migrate.Read(context.Background(), dst)
-			if before.Summary() != after.Summary() {
-				t.Errorf("the refused target changed: %+v → %+v", before.Summary(), after.Summary())
+			after, _ := migrate.Sum(context.Background(), dst)
+			if before != after {
+				t.Errorf("the refused target changed: %+v → %+v", before, after)
 			}
 		})
 	}
@@ -215,26 +217,36 @@ type dropTx struct {
 	h *hooked
 }
 
-func (d *dropTx) ImportUsers(us []*auth.User) error {
-	d.h.dropped = us[1].ID
-	return d.Tx.(auth.Importer).ImportUsers(append(us[:1:1], us[2:]...))
-}
-
-func (d *dropTx) ImportSessions(ss []*auth.Session) error {
-	var keep []*auth.Session
-	for _, s := range ss {
-		if s.UserID != d.h.dropped {
-			keep = append(keep, s)
+func (d *dropTx) ImportUsers(us iter.Seq[*auth.User]) error {
+	n := 0
+	return d.Tx.(auth.Importer).ImportUsers(func(yield func(*auth.User) bool) {
+		for u := range us {
+			if n++; n == 2 {
+				d.h.dropped = u.ID
+				continue
+			}
+			if !yield(u) {
+				return
+			}
 		}
-	}
-	return d.Tx.(auth.Importer).ImportSessions(keep)
+	})
 }
 
-func (d *dropTx) ImportRevocations(revs []auth.Revocation, seq int64) error {
+func (d *dropTx) ImportSessions(ss iter.Seq[*auth.Session]) error {
+	return d.Tx.(auth.Importer).ImportSessions(func(yield func(*auth.Session) bool) {
+		for s := range ss {
+			if s.UserID != d.h.dropped && !yield(s) {
+				return
+			}
+		}
+	})
+}
+
+func (d *dropTx) ImportRevocations(revs iter.Seq[auth.Revocation], seq int64) error {
 	return d.Tx.(auth.Importer).ImportRevocations(revs, seq)
 }
 
-func (d *dropTx) ImportAudit(evs []auth.AuditEvent) error {
+func (d *dropTx) ImportAudit(evs iter.Seq[auth.AuditEvent]) error {
 	return d.Tx.(auth.Importer).ImportAudit(evs)
 }
 
@@ -244,18 +256,23 @@ func (d *dropTx) RevocationSeq() (int64, error) { return d.Tx.(auth.SeqReader).R
 // audit events and a revocation, from SQLite into PostgreSQL.
 func BenchmarkCopy(b *testing.B) {
 	const n = 10000
-	src := mustOpen(b)
-	populate(b, src, n)
+	src := reopened(b, func(s auth.Store) { populate(b, s, n) })
+	var peak uint64
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
 		dst := pgtest.MustOpen(b)
+		heap := sampleHeap()
 		b.StartTimer()
 		if _, err := migrate.Copy(context.Background(), src, dst); err != nil {
 			b.Fatal(err)
 		}
+		b.StopTimer()
+		peak = max(peak, heap.done())
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(5*n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
 
 // TestSummaryCoversEveryField fails when a row type gains a field, so
@@ -273,4 +290,42 @@ func TestSummaryCoversEveryField(t *testing.T) {
 			t.Errorf("%T has %d fields, Summary encodes %d: add the new ones to Summary", c.v, n, c.want)
 		}
 	}
+}
+
+// TestCopySourceFails: a source that fails in the middle of its users,
+// while they stream into the target, fails the copy as a read of the
+// source, and the target is left empty.
+func TestCopySourceFails(t *testing.T) {
+	src := mustOpen(t)
+	populate(t, src, 5)
+	dst := mustOpen(t)
+	_, err := migrate.Copy(context.Background(), failing{src}, dst)
+	if err == nil || !strings.Contains(err.Error(), "reading the source: users: disk on fire") {
+		t.Fatalf("Copy from a failing source = %v", err)
+	}
+	if sum, err := migrate.Sum(context.Background(), dst); err != nil || sum.Counts != (migrate.Counts{}) {
+		t.Errorf("the target after a failed copy: %+v, %v", sum, err)
+	}
+}
+
+// failing is a store whose export of users fails after the third.
+type failing struct{ auth.Store }
+
+func (f failing) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
+	return f.Store.View(ctx, func(tx auth.ReadTx) error { return fn(failingTx{tx, tx.(auth.Exporter)}) })
+}
+
+type failingTx struct {
+	auth.ReadTx
+	auth.Exporter
+}
+
+func (f failingTx) ExportUsers(fn func(*auth.User) error) error {
+	n := 0
+	return f.Exporter.ExportUsers(func(u *auth.User) error {
+		if n++; n > 3 {
+			return errors.New("disk on fire")
+		}
+		return fn(u)
+	})
 }

@@ -22,6 +22,18 @@ func (t *tx) AppendAudit(ev *auth.AuditEvent) error {
 	return wrap("append audit", err)
 }
 
+const eventCols = `id, time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id`
+
+func scanEvent(row interface{ Scan(...any) error }) (auth.AuditEvent, error) {
+	var (
+		ev auth.AuditEvent
+		tm int64
+	)
+	err := row.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail, &ev.ActorID)
+	ev.Time = schema.FromNanos(tm)
+	return ev, err
+}
+
 func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 	var (
 		where []string
@@ -52,7 +64,7 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	query := `SELECT id, time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id FROM audit_events`
+	query := `SELECT ` + eventCols + ` FROM audit_events`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -64,14 +76,10 @@ func (t *tx) Audit(q auth.AuditQuery) ([]auth.AuditEvent, error) {
 	defer rows.Close()
 	var out []auth.AuditEvent
 	for rows.Next() {
-		var (
-			ev auth.AuditEvent
-			tm int64
-		)
-		if err := rows.Scan(&ev.ID, &tm, &ev.Type, &ev.Outcome, &ev.UserID, &ev.SessionID, &ev.ClientID, &ev.IP, &ev.UserAgent, &ev.Detail, &ev.ActorID); err != nil {
+		ev, err := scanEvent(rows)
+		if err != nil {
 			return nil, wrap("audit", err)
 		}
-		ev.Time = schema.FromNanos(tm)
 		out = append(out, ev)
 	}
 	return out, wrap("audit", rows.Err())

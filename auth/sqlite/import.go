@@ -1,6 +1,9 @@
 package sqlite
 
 import (
+	"database/sql"
+	"iter"
+
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/internal/schema"
 )
@@ -19,12 +22,13 @@ func (t *tx) RevocationSeq() (int64, error) {
 
 // ImportUsers inserts us one by one: SQLite runs in this process, so a
 // row costs no round trip.
-func (t *tx) ImportUsers(us []*auth.User) error {
+func (t *tx) ImportUsers(us iter.Seq[*auth.User]) error {
 	if err := t.requireEmpty("users"); err != nil {
 		return err
 	}
-	for _, u := range us {
-		if err := t.CreateUser(u); err != nil {
+	bt := t.binding()
+	for u := range us {
+		if err := bt.CreateUser(u); err != nil {
 			return err
 		}
 	}
@@ -32,12 +36,13 @@ func (t *tx) ImportUsers(us []*auth.User) error {
 }
 
 // ImportSessions inserts ss one by one.
-func (t *tx) ImportSessions(ss []*auth.Session) error {
+func (t *tx) ImportSessions(ss iter.Seq[*auth.Session]) error {
 	if err := t.requireEmpty("sessions"); err != nil {
 		return err
 	}
-	for _, s := range ss {
-		if err := t.CreateSession(s); err != nil {
+	bt := t.binding()
+	for s := range ss {
+		if err := bt.CreateSession(s); err != nil {
 			return err
 		}
 	}
@@ -46,11 +51,11 @@ func (t *tx) ImportSessions(ss []*auth.Session) error {
 
 // ImportRevocations inserts revs with their seq and raises the
 // AUTOINCREMENT high-water mark to seq.
-func (t *tx) ImportRevocations(revs []auth.Revocation, seq int64) error {
+func (t *tx) ImportRevocations(revs iter.Seq[auth.Revocation], seq int64) error {
 	if err := t.requireEmpty("revocations"); err != nil {
 		return err
 	}
-	for _, r := range revs {
+	for r := range revs {
 		if _, err := t.exec(`INSERT INTO revocations (seq, kind, subject, not_before, expires, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			r.Seq, r.Kind, r.Subject, schema.Nanos(r.NotBefore), schema.Nanos(r.Expires), schema.Nanos(r.CreatedAt)); err != nil {
 			return wrap("import revocations", err)
@@ -67,17 +72,25 @@ func (t *tx) ImportRevocations(revs []auth.Revocation, seq int64) error {
 
 // ImportAudit inserts evs with their IDs; AUTOINCREMENT then gives the
 // next event a greater one.
-func (t *tx) ImportAudit(evs []auth.AuditEvent) error {
+func (t *tx) ImportAudit(evs iter.Seq[auth.AuditEvent]) error {
 	if err := t.requireEmpty("audit_events"); err != nil {
 		return err
 	}
-	for _, ev := range evs {
+	for ev := range evs {
 		if _, err := t.exec(`INSERT INTO audit_events (id, time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			ev.ID, schema.Nanos(ev.Time), ev.Type, ev.Outcome, ev.UserID, ev.SessionID, ev.ClientID, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID); err != nil {
 			return wrap("import audit", err)
 		}
 	}
 	return nil
+}
+
+// binding returns t, binding each statement it uses once (see
+// [tx.bound]), so that importing n rows does not hold n bindings.
+func (t *tx) binding() *tx {
+	bt := *t
+	bt.bound = make(map[string]*sql.Stmt)
+	return &bt
 }
 
 // requireEmpty returns an error with [auth.CodeConflict] if table (a

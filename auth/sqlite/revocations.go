@@ -10,8 +10,8 @@ import (
 )
 
 const (
-	qRevocations      = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE expires >= ? ORDER BY seq`
-	qRevocationsSince = `SELECT seq, kind, subject, not_before, expires, created_at FROM revocations WHERE seq > ? ORDER BY seq`
+	qRevocations      = `SELECT ` + revocationCols + ` FROM revocations WHERE expires >= ? ORDER BY seq`
+	qRevocationsSince = `SELECT ` + revocationCols + ` FROM revocations WHERE seq > ? ORDER BY seq`
 	qRevocation       = `SELECT not_before, expires, created_at FROM revocations WHERE kind = ? AND subject = ?`
 	// qAddRevocation replaces the row of the same kind and subject, if
 	// any: the new row gets the next seq (AUTOINCREMENT), so that replicas
@@ -29,6 +29,18 @@ func (t *tx) RevocationsSince(seq int64) ([]auth.Revocation, int64, error) {
 	return revs, max(last, seq), err
 }
 
+const revocationCols = `seq, kind, subject, not_before, expires, created_at`
+
+func scanRevocation(row interface{ Scan(...any) error }) (auth.Revocation, error) {
+	var (
+		r                auth.Revocation
+		nb, exp, created int64
+	)
+	err := row.Scan(&r.Seq, &r.Kind, &r.Subject, &nb, &exp, &created)
+	r.NotBefore, r.Expires, r.CreatedAt = schema.FromNanos(nb), schema.FromNanos(exp), schema.FromNanos(created)
+	return r, err
+}
+
 // scanRevocations runs a query of revocations in seq order and returns
 // them with the last seq.
 func (t *tx) scanRevocations(query string, arg int64) ([]auth.Revocation, int64, error) {
@@ -42,14 +54,10 @@ func (t *tx) scanRevocations(query string, arg int64) ([]auth.Revocation, int64,
 		last int64
 	)
 	for rows.Next() {
-		var (
-			r                auth.Revocation
-			nb, exp, created int64
-		)
-		if err := rows.Scan(&r.Seq, &r.Kind, &r.Subject, &nb, &exp, &created); err != nil {
+		r, err := scanRevocation(rows)
+		if err != nil {
 			return nil, 0, wrap("revocations", err)
 		}
-		r.NotBefore, r.Expires, r.CreatedAt = schema.FromNanos(nb), schema.FromNanos(exp), schema.FromNanos(created)
 		out = append(out, r)
 		last = r.Seq
 	}

@@ -14,6 +14,10 @@ type tx struct {
 	ctx   context.Context
 	q     *sql.Tx
 	stmts *stmtCache // of the *sql.DB that q belongs to
+	// bound, if not nil, keeps the statements bound to q by stmt, so
+	// that each is bound once: every binding is held by q until it ends,
+	// which a bulk import of a row at a time cannot afford.
+	bound map[string]*sql.Stmt
 }
 
 // stmtCache holds the static queries prepared on one *sql.DB at Open, so
@@ -50,7 +54,14 @@ func (t *tx) stmt(query string) *sql.Stmt {
 	if !ok {
 		return nil
 	}
-	return t.q.StmtContext(t.ctx, st)
+	if b, ok := t.bound[query]; ok {
+		return b
+	}
+	b := t.q.StmtContext(t.ctx, st)
+	if t.bound != nil {
+		t.bound[query] = b
+	}
+	return b
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -39,16 +40,16 @@ func testImport(t *testing.T, s auth.Store) {
 	}
 	update(t, s, func(tx auth.Tx) error {
 		imp := tx.(auth.Importer)
-		if err := imp.ImportUsers(users); err != nil {
+		if err := imp.ImportUsers(slices.Values(users)); err != nil {
 			return err
 		}
-		if err := imp.ImportSessions(sessions); err != nil {
+		if err := imp.ImportSessions(slices.Values(sessions)); err != nil {
 			return err
 		}
-		if err := imp.ImportAudit(evs); err != nil {
+		if err := imp.ImportAudit(slices.Values(evs)); err != nil {
 			return err
 		}
-		return imp.ImportRevocations(revs, 20) // rows 10 to 20 were deleted
+		return imp.ImportRevocations(slices.Values(revs), 20) // rows 10 to 20 were deleted
 	})
 	view(t, s, func(tx auth.ReadTx) error {
 		got, last, err := tx.RevocationsSince(0)
@@ -105,22 +106,22 @@ func testImport(t *testing.T, s auth.Store) {
 	})
 	// Importing into an aggregate that has rows is refused.
 	err := s.Update(ctx(), func(tx auth.Tx) error {
-		return tx.(auth.Importer).ImportUsers([]*auth.User{newUser("u3", "cat@example.com")})
+		return tx.(auth.Importer).ImportUsers(slices.Values([]*auth.User{newUser("u3", "cat@example.com")}))
 	})
 	if auth.ErrorCode(err) != auth.CodeConflict {
 		t.Errorf("ImportUsers into non-empty users = %v, want %s", err, auth.CodeConflict)
 	}
 	err = s.Update(ctx(), func(tx auth.Tx) error {
-		return tx.(auth.Importer).ImportSessions([]*auth.Session{{ID: "s3", UserID: "u1", CreatedAt: base, ExpiresAt: base}})
+		return tx.(auth.Importer).ImportSessions(slices.Values([]*auth.Session{{ID: "s3", UserID: "u1", CreatedAt: base, ExpiresAt: base}}))
 	})
 	if auth.ErrorCode(err) != auth.CodeConflict {
 		t.Errorf("ImportSessions into non-empty sessions = %v, want %s", err, auth.CodeConflict)
 	}
-	err = s.Update(ctx(), func(tx auth.Tx) error { return tx.(auth.Importer).ImportAudit(evs) })
+	err = s.Update(ctx(), func(tx auth.Tx) error { return tx.(auth.Importer).ImportAudit(slices.Values(evs)) })
 	if auth.ErrorCode(err) != auth.CodeConflict {
 		t.Errorf("ImportAudit into a non-empty log = %v, want %s", err, auth.CodeConflict)
 	}
-	err = s.Update(ctx(), func(tx auth.Tx) error { return tx.(auth.Importer).ImportRevocations(revs, 0) })
+	err = s.Update(ctx(), func(tx auth.Tx) error { return tx.(auth.Importer).ImportRevocations(slices.Values(revs), 0) })
 	if auth.ErrorCode(err) != auth.CodeConflict {
 		t.Errorf("ImportRevocations into non-empty revocations = %v, want %s", err, auth.CodeConflict)
 	}

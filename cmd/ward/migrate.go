@@ -27,7 +27,10 @@ any. To lose none: stop ward serve, migrate, and start ward serve with
 durable when ward migrate reports success, then read back and checked
 against the snapshot by counts and a SHA-256 checksum over every row,
 which are printed to stdout. A target that holds any row is refused.
-The store is held in memory while it is copied: about 1 KiB a row.
+Rows are streamed from one store to the other, so memory does not grow
+with the size of the store; the snapshot stays open until the target
+has committed (SQLite's WAL file may grow meanwhile if ward serve keeps
+writing).
 
 Flags:
     --from DSN             the store to copy: sqlite:PATH (it must exist)
