@@ -126,7 +126,7 @@ func (k *keyring) get(strict bool) (*keyState, error) {
 	var err error
 	if st = k.cur.Load(); !k.leased(st) {
 		if now := k.cfg.Now(); now.Before(k.retryAt) {
-			err = errors.New("the last read failed")
+			err = errors.New("the last read failed less than a second ago")
 		} else {
 			ctx, cancel := context.WithTimeout(context.Background(), keyRenewTimeout)
 			err = k.load(ctx)
@@ -300,11 +300,13 @@ func stripPrivate(r *KeyRecord) *KeyRecord {
 // Each instance uses the keyring it read from the store for less than
 // [KeyPropagation] after that read began, to sign, verify and serve its
 // JWKS, then reads it again (on its own if nothing called this method or
-// [Service.Sync] in time; an instance that cannot read it signs nothing).
-// So an instance holds every keyring change less than KeyPropagation
-// after it commits. Each instance also measures every wait from when it
-// first saw a change committed, on its own clock ([keyring.Ring.Observe]).
-// Hence:
+// [Service.Sync] in time). An instance that cannot read it signs nothing;
+// it serves its last JWKS, but cannot reach the store, so fails
+// [Service.Ready]. So an instance holds every keyring change less than
+// KeyPropagation after it commits. Each instance also measures every
+// wait from when it first saw a change committed, on its own clock
+// (auth/keyring's Ring.Observe), never from a time another instance
+// stored. Hence:
 //
 //   - A new key K: the instance that promotes it does so at least
 //     [Config.JWKSCacheTTL] + KeyPropagation after it first saw K

@@ -2,10 +2,12 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,5 +492,83 @@ func testRotationAcrossInstances(t *testing.T, store auth.Store) {
 				t.Errorf("key %s signed %v after instance %s published it, want at least %v", kid, signed.Sub(pub), name, cacheTTL)
 			}
 		}
+	}
+}
+
+// keysDownStore is a store whose reads of the keyring fail while down is
+// set, as for an instance cut off from its database between two requests.
+type keysDownStore struct {
+	auth.Store
+	down atomic.Bool
+}
+
+func (s *keysDownStore) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
+	return s.Store.View(ctx, func(tx auth.ReadTx) error { return fn(keysDownTx{tx, s}) })
+}
+
+func (s *keysDownStore) Update(ctx context.Context, fn func(tx auth.Tx) error) error {
+	return s.Store.Update(ctx, func(tx auth.Tx) error { return fn(keysDownWriteTx{tx, s}) })
+}
+
+type keysDownTx struct {
+	auth.ReadTx
+	s *keysDownStore
+}
+
+func (t keysDownTx) Keys() ([]*auth.KeyRecord, error) { return t.s.keys(t.ReadTx) }
+
+type keysDownWriteTx struct {
+	auth.Tx
+	s *keysDownStore
+}
+
+func (t keysDownWriteTx) Keys() ([]*auth.KeyRecord, error) { return t.s.keys(t.Tx) }
+
+func (s *keysDownStore) keys(tx auth.ReadTx) ([]*auth.KeyRecord, error) {
+	if s.down.Load() {
+		return nil, errors.New("test: the store is down")
+	}
+	return tx.Keys()
+}
+
+// TestKeyLease: an instance signs only with a keyring it read less than
+// KeyPropagation ago, reading it again when needed; if it cannot, it
+// signs nothing (CodeUnavailable) but still verifies and publishes what it
+// has, and signs again once the store answers.
+func TestKeyLease(t *testing.T) {
+	store := &keysDownStore{Store: mustOpenStore(t)}
+	clock := authtest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+	svc, err := auth.NewService(ctx, store, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, secret, err := svc.AddClient(ctx, auth.ClientSpec{Name: "lease"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.down.Store(true)
+	clock.Advance(auth.KeyPropagation - time.Millisecond)
+	if _, err := svc.ClientCredentials(ctx, client.ID, secret, nil, meta); err != nil {
+		t.Fatalf("signing within the lease: %v", err)
+	}
+	clock.Advance(time.Millisecond)
+	_, err = svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+	wantCode(t, err, auth.CodeUnavailable)
+	if _, err := svc.Authenticate(ctx, p.AccessToken); err != nil {
+		t.Fatalf("verifying with an expired lease: %v", err)
+	}
+	if kids := jwksKIDs(t, svc); len(kids) != 2 {
+		t.Fatalf("JWKS with an expired lease: %v", kids)
+	}
+	store.down.Store(false)
+	_, err = svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+	wantCode(t, err, auth.CodeUnavailable) // within the backoff after a failed read
+	clock.Advance(time.Second)
+	if _, err := svc.ClientCredentials(ctx, client.ID, secret, nil, meta); err != nil {
+		t.Fatalf("signing once the store answers: %v", err)
 	}
 }
