@@ -14,7 +14,7 @@ func (s *Service) tokenPair(u *User, sess *Session, now time.Time) (*TokenPair, 
 	if err != nil {
 		return nil, err
 	}
-	tok, exp, err := s.signAccess(st, u.ID, sess.ID, sess.ClientID, "", u.Roles, now)
+	tok, exp, err := s.signAccess(u.ID, sess.ID, sess.ClientID, "", u.Roles, now)
 	if err != nil {
 		return nil, err
 	}
@@ -28,8 +28,13 @@ func (s *Service) tokenPair(u *User, sess *Session, now time.Time) (*TokenPair, 
 	}, nil
 }
 
-// signAccess signs an RFC 9068 access token.
-func (s *Service) signAccess(st *keyState, sub, sid, clientID, scope string, roles []string, now time.Time) (string, time.Time, error) {
+// signAccess signs an RFC 9068 access token, with the active key of a
+// keyring whose lease is not over (see [Service.MaybeRotateKeys]).
+func (s *Service) signAccess(sub, sid, clientID, scope string, roles []string, now time.Time) (string, time.Time, error) {
+	st, err := s.keys.signing()
+	if err != nil {
+		return "", time.Time{}, err
+	}
 	now = now.Truncate(time.Second)
 	exp := now.Add(s.cfg.AccessTTL)
 	c := &AccessClaims{

@@ -381,12 +381,8 @@ func (s *Service) ClientCredentials(ctx context.Context, clientID, clientSecret 
 		}
 		granted = sortedUnique(slices.Clone(scope))
 	}
-	st, err := s.keys.state()
-	if err != nil {
-		return nil, err
-	}
 	scopeStr := joinScope(granted)
-	tok, exp, err := s.signAccess(st, c.ID, "", c.ID, scopeStr, nil, now)
+	tok, exp, err := s.signAccess(c.ID, "", c.ID, scopeStr, nil, now)
 	if err != nil {
 		return nil, err
 	}

@@ -2,14 +2,18 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/authtest"
+	"github.com/wardauth/ward/auth/postgres/pgtest"
 	"github.com/wardauth/ward/jose/jws"
 	"github.com/wardauth/ward/jose/jwt"
 )
@@ -355,10 +359,10 @@ func TestRotateKeysBy(t *testing.T) {
 	if res.Rotated {
 		t.Fatal("a next key published just now was promoted")
 	}
-	e.clock.Advance(cacheTTL)
+	e.clock.Advance(cacheTTL + auth.KeyPropagation)
 	res, err = e.svc.RotateKeysBy(ctx, meta)
 	if err != nil || !res.Rotated {
-		t.Fatalf("RotateKeysBy after the cache lifetime = %+v, %v", res, err)
+		t.Fatalf("RotateKeysBy after the cache lifetime and KeyPropagation = %+v, %v", res, err)
 	}
 	evs, err := e.svc.Audit(ctx, auth.AuditQuery{Type: auth.EventKeyRotate})
 	if err != nil {
@@ -382,5 +386,189 @@ func TestRotateKeysBy(t *testing.T) {
 	evs, _ = e.svc.Audit(ctx, auth.AuditQuery{Type: auth.EventKeyRotate, Limit: 1})
 	if len(evs) != 1 || evs[0].IP != "" {
 		t.Errorf("RotateKeys: %+v", evs)
+	}
+}
+
+// TestRotationAcrossInstances: two instances over one store and one
+// clock, with a JWKS cache lifetime (1s) much shorter than KeyPropagation.
+// A drives the rotation (it runs MaybeRotateKeys at every step and asks
+// for a rotation again after each one), B runs nothing in the background,
+// so it reads the keyring only when its lease is over, and it acts before
+// A at each step, so that it is the last to hear of every change. At every
+// step each instance signs a token and serves its JWKS: every token's kid
+// must be in both JWKS, every new key must have been in both JWKS for at
+// least the cache lifetime before its first token, and B signs with a key
+// A retired for less than KeyPropagation.
+func TestRotationAcrossInstances(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testRotationAcrossInstances(t, mustOpenStore(t)) })
+	t.Run("postgres", func(t *testing.T) { testRotationAcrossInstances(t, pgtest.MustOpen(t)) })
+}
+
+func testRotationAcrossInstances(t *testing.T, store auth.Store) {
+	const cacheTTL, step = time.Second, 250 * time.Millisecond
+	clock := authtest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+	instance := func() *auth.Service {
+		svc, err := auth.NewService(ctx, store, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: clock.Now,
+			JWKSCacheTTL: cacheTTL, Limits: auth.Limits{Off: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	a, b := instance(), instance()
+	client, secret, err := a.AddClient(ctx, auth.ClientSpec{Name: "rotation"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := func() {
+		t.Helper()
+		res, err := a.RotateKeys(ctx)
+		if err != nil || res.Rotated {
+			t.Fatalf("RotateKeys = %+v, %v", res, err)
+		}
+		if want := clock.Now().Add(cacheTTL + auth.KeyPropagation); res.ActivateAt.Before(want) {
+			t.Fatalf("promotion scheduled at %v, before %v", res.ActivateAt, want)
+		}
+	}
+	first := a.ActiveKeyID()
+	request()
+	published := map[string]time.Time{} // "instance kid" → first step at which its JWKS held kid
+	firstSigned := map[string]time.Time{}
+	retired := map[string]time.Time{} // kid → step at which a replaced it
+	rotations, lagged := 0, 0
+	for range int(40 * time.Second / step) {
+		clock.Advance(step)
+		now := clock.Now()
+		var kids []string // signed at this step
+		for _, svc := range []*auth.Service{b, a} {
+			if svc == a {
+				prev := a.ActiveKeyID()
+				rotated, err := a.MaybeRotateKeys(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rotated {
+					rotations++
+					retired[prev] = now
+					request()
+				}
+			}
+			p, err := svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kid := tokenKID(t, p.AccessToken)
+			kids = append(kids, kid)
+			if _, ok := firstSigned[kid]; !ok {
+				firstSigned[kid] = now
+			}
+			if r, ok := retired[kid]; ok {
+				if lag := now.Sub(r); lag >= auth.KeyPropagation {
+					t.Fatalf("at %v an instance signs with a key retired %v ago", now, lag)
+				}
+				lagged++
+			}
+		}
+		for name, svc := range map[string]*auth.Service{"a": a, "b": b} {
+			jwks := jwksKIDs(t, svc)
+			for _, k := range jwks {
+				if _, ok := published[name+" "+k]; !ok {
+					published[name+" "+k] = now
+				}
+			}
+			for _, kid := range kids {
+				if !slices.Contains(jwks, kid) {
+					t.Fatalf("at %v a token signed by %s does not verify with the JWKS of instance %s %v", now, kid, name, jwks)
+				}
+			}
+		}
+	}
+	if rotations < 4 || lagged == 0 {
+		t.Fatalf("%d rotations in 40s, %d tokens signed with a retired key: the test does not exercise what it should", rotations, lagged)
+	}
+	for kid, signed := range firstSigned {
+		for _, name := range []string{"a", "b"} {
+			if pub := published[name+" "+kid]; kid != first && signed.Sub(pub) < cacheTTL {
+				t.Errorf("key %s signed %v after instance %s published it, want at least %v", kid, signed.Sub(pub), name, cacheTTL)
+			}
+		}
+	}
+}
+
+// keysDownStore is a store whose reads of the keyring fail while down is
+// set, as for an instance cut off from its database between two requests.
+type keysDownStore struct {
+	auth.Store
+	down atomic.Bool
+}
+
+func (s *keysDownStore) View(ctx context.Context, fn func(tx auth.ReadTx) error) error {
+	return s.Store.View(ctx, func(tx auth.ReadTx) error { return fn(keysDownTx{tx, s}) })
+}
+
+func (s *keysDownStore) Update(ctx context.Context, fn func(tx auth.Tx) error) error {
+	return s.Store.Update(ctx, func(tx auth.Tx) error { return fn(keysDownWriteTx{tx, s}) })
+}
+
+type keysDownTx struct {
+	auth.ReadTx
+	s *keysDownStore
+}
+
+func (t keysDownTx) Keys() ([]*auth.KeyRecord, error) { return t.s.keys(t.ReadTx) }
+
+type keysDownWriteTx struct {
+	auth.Tx
+	s *keysDownStore
+}
+
+func (t keysDownWriteTx) Keys() ([]*auth.KeyRecord, error) { return t.s.keys(t.Tx) }
+
+func (s *keysDownStore) keys(tx auth.ReadTx) ([]*auth.KeyRecord, error) {
+	if s.down.Load() {
+		return nil, errors.New("test: the store is down")
+	}
+	return tx.Keys()
+}
+
+// TestKeyLease: an instance signs only with a keyring it read less than
+// KeyPropagation ago, reading it again when needed; if it cannot, it
+// signs nothing (CodeUnavailable) but still verifies and publishes what it
+// has, and signs again once the store answers.
+func TestKeyLease(t *testing.T) {
+	store := &keysDownStore{Store: mustOpenStore(t)}
+	clock := authtest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+	svc, err := auth.NewService(ctx, store, testKEK, auth.Config{Issuer: "https://auth.example.com", Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, secret, err := svc.AddClient(ctx, auth.ClientSpec{Name: "lease"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.down.Store(true)
+	clock.Advance(auth.KeyPropagation - time.Millisecond)
+	if _, err := svc.ClientCredentials(ctx, client.ID, secret, nil, meta); err != nil {
+		t.Fatalf("signing within the lease: %v", err)
+	}
+	clock.Advance(time.Millisecond)
+	_, err = svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+	wantCode(t, err, auth.CodeUnavailable)
+	if _, err := svc.Authenticate(ctx, p.AccessToken); err != nil {
+		t.Fatalf("verifying with an expired lease: %v", err)
+	}
+	if kids := jwksKIDs(t, svc); len(kids) != 2 {
+		t.Fatalf("JWKS with an expired lease: %v", kids)
+	}
+	store.down.Store(false)
+	_, err = svc.ClientCredentials(ctx, client.ID, secret, nil, meta)
+	wantCode(t, err, auth.CodeUnavailable) // within the backoff after a failed read
+	clock.Advance(time.Second)
+	if _, err := svc.ClientCredentials(ctx, client.ID, secret, nil, meta); err != nil {
+		t.Fatalf("signing once the store answers: %v", err)
 	}
 }

@@ -113,7 +113,7 @@ func NewService(ctx context.Context, store Store, kek []byte, cfg Config) (*Serv
 		grace:   cfg.RefreshGrace,
 		weak:    defaultWeakList(),
 	}
-	if s.keys, err = newKeyring(kek, &s.cfg, s.revs); err != nil {
+	if s.keys, err = newKeyring(kek, &s.cfg, s.revs, store); err != nil {
 		return nil, err
 	}
 	now := cfg.Now()

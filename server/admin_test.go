@@ -411,7 +411,7 @@ func TestAdminKeysAndClients(t *testing.T) {
 	if m := r.json(t); m["rotated"] != false || m["active_kid"] != active || m["next_kid"] != next || m["activate_at"] == nil {
 		t.Fatalf("rotate: %s", r.body)
 	}
-	e.clock.Advance(auth.DefaultJWKSCacheTTL)
+	e.clock.Advance(auth.DefaultJWKSCacheTTL + auth.KeyPropagation)
 	r = e.do("POST", "/v1/admin/keys/rotate", map[string]any{}, bearer(adm)...)
 	expectStatus(t, r, http.StatusOK)
 	if m := r.json(t); m["rotated"] != true || m["active_kid"] != next {

@@ -20,7 +20,7 @@ import (
 const (
 	DefaultMaxJSONBody      = 16 << 10 // 16 KiB
 	DefaultMaxFormBody      = 8 << 10  // 8 KiB
-	DefaultKeyCheckInterval = time.Minute
+	DefaultKeyCheckInterval = auth.KeyPropagation / 2
 	DefaultCleanupInterval  = time.Hour
 	DefaultShutdownTimeout  = 10 * time.Second
 	DefaultMaxHeaderBytes   = 16 << 10 // 16 KiB
@@ -133,7 +133,10 @@ type Config struct {
 	MaxFormBody int64
 
 	// KeyCheckInterval is how often [Server.RunBackground] calls
-	// [auth.Service.MaybeRotateKeys]. Zero: [DefaultKeyCheckInterval].
+	// [auth.Service.MaybeRotateKeys], which also renews the service's
+	// lease on the keyring ([auth.KeyPropagation]) before requests would
+	// have to wait for it. Zero, or more than [DefaultKeyCheckInterval]
+	// (half of auth.KeyPropagation): DefaultKeyCheckInterval.
 	KeyCheckInterval time.Duration
 	// CleanupInterval is how often [Server.RunBackground] calls
 	// [auth.Service.Cleanup]. Zero: [DefaultCleanupInterval].
@@ -171,7 +174,7 @@ func (c Config) withDefaults() Config {
 	if c.MaxFormBody <= 0 {
 		c.MaxFormBody = DefaultMaxFormBody
 	}
-	if c.KeyCheckInterval <= 0 {
+	if c.KeyCheckInterval <= 0 || c.KeyCheckInterval > DefaultKeyCheckInterval {
 		c.KeyCheckInterval = DefaultKeyCheckInterval
 	}
 	if c.CleanupInterval <= 0 {
@@ -434,7 +437,9 @@ func (s *Server) MetricsHandler() http.Handler {
 func (s *Server) Metrics() *Metrics { return s.metrics }
 
 // RunBackground runs the service's periodic work until ctx ends:
-// [auth.Service.MaybeRotateKeys] every [Config.KeyCheckInterval],
+// [auth.Service.MaybeRotateKeys] every [Config.KeyCheckInterval] (so
+// that the keyring is read again well within [auth.KeyPropagation], with
+// or without a bus),
 // [auth.Service.Cleanup] every [Config.CleanupInterval] and, if
 // [Config.SyncInterval] is set, [auth.Service.Sync]; and
 // [auth.Service.Follow] throughout. Failures are logged

@@ -12,7 +12,7 @@ import (
 // errors are sentinels: a wrong KEK ([ErrSealed]), a new KEK that is the
 // current one ([ErrSameKEK]) or not a key ([ErrKEKSize]).
 func ExampleRing_Rewrap() {
-	cfg := Config{Algorithm: "ES256", CacheTTL: 5 * time.Minute, RotationInterval: 30 * 24 * time.Hour, Lifetime: time.Hour,
+	cfg := Config{Algorithm: "ES256", CacheTTL: 5 * time.Minute, Propagation: 5 * time.Second, RotationInterval: 30 * 24 * time.Hour, Lifetime: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), IsNotFound: func(err error) bool { return errors.Is(err, errNotFound) }}
 	oldKEK, newKEK := make([]byte, KEKSize), make([]byte, KEKSize)
 	newKEK[0] = 1

@@ -63,6 +63,13 @@ type Config struct {
 	// CacheTTL is how long a next key is published before it may sign
 	// (the JWKS cache lifetime of verifiers).
 	CacheTTL time.Duration
+	// Propagation bounds how long after a change to the keyring commits
+	// every instance sharing the store has loaded it (package auth's
+	// keyring lease). A next key waits CacheTTL + Propagation after it is
+	// first observed before it may sign, and a retired key stays
+	// Lifetime + Propagation after it is first observed retired: see
+	// [Ring.Observe].
+	Propagation time.Duration
 	// RotationInterval is how long a key signs before the next one
 	// takes over on schedule.
 	RotationInterval time.Duration
@@ -84,7 +91,13 @@ type Ring struct {
 
 	refusedMu sync.Mutex
 	refused   map[string]bool // kids of refused records already logged
+
+	seenMu sync.Mutex
+	seen   map[seenKey]time.Time // see Observe
 }
+
+// seenKey names a record in one state.
+type seenKey struct{ kid, state string }
 
 // New returns a ring whose secrets are sealed under kek ([KEKSize]
 // bytes).
@@ -93,7 +106,7 @@ func New(kek []byte, cfg Config) (*Ring, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Ring{cfg: cfg, refused: map[string]bool{}}
+	r := &Ring{cfg: cfg, refused: map[string]bool{}, seen: map[seenKey]time.Time{}}
 	r.seal.Store(s)
 	return r, nil
 }

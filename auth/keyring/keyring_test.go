@@ -75,7 +75,7 @@ var (
 
 func newRing(t *testing.T, kek []byte) *Ring {
 	t.Helper()
-	r, err := New(kek, Config{Algorithm: "ES256", CacheTTL: 5 * time.Minute, RotationInterval: 24 * time.Hour, Lifetime: time.Hour,
+	r, err := New(kek, Config{Algorithm: "ES256", CacheTTL: 5 * time.Minute, Propagation: 5 * time.Second, RotationInterval: 24 * time.Hour, Lifetime: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), IsNotFound: func(err error) bool { return errors.Is(err, errNotFound) }})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,8 @@ func newRing(t *testing.T, kek []byte) *Ring {
 	return r
 }
 
-// start runs a first Load and Advance: an active and a next key.
+// start runs a first Load and Advance, committed and observed at t0: an
+// active and a next key.
 func start(t *testing.T, r *Ring, tx *memTx) *Plan {
 	t.Helper()
 	p, err := r.Load(tx, nil)
@@ -93,7 +94,70 @@ func start(t *testing.T, r *Ring, tx *memTx) *Plan {
 	if err := r.Advance(tx, p, t0); err != nil {
 		t.Fatal(err)
 	}
+	r.Observe(p.Records, t0)
 	return p
+}
+
+// advance runs an update at now, committed and observed at now.
+func advance(t *testing.T, r *Ring, tx *memTx, now time.Time) *Plan {
+	t.Helper()
+	p, err := r.Load(tx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Advance(tx, p, now); err != nil {
+		t.Fatal(err)
+	}
+	r.Observe(p.Records, now)
+	return p
+}
+
+// TestWaitsFromObservation: a next key is promoted no sooner than
+// CacheTTL + Propagation after this ring first observed it committed,
+// whatever its stored CreatedAt says, and a retired key is dropped no
+// sooner than Lifetime + Propagation after it was first observed retired.
+func TestWaitsFromObservation(t *testing.T) {
+	r, tx := newRing(t, kek1), newMemTx()
+	p := start(t, r, tx)
+	first, next := p.Find(Active).KeyID, p.Find(Next)
+	// Another ring (instance) over the same store sees the next key only
+	// an hour later: for it, the key is promotable an hour later.
+	other := newRing(t, kek1)
+	seen := t0.Add(time.Hour)
+	q, err := other.Read(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at, ok := other.PromotableAt(q.Find(Next)); ok {
+		t.Fatalf("an unobserved next key is promotable at %v", at)
+	}
+	other.Observe(q.Records, seen)
+	if at, ok := other.PromotableAt(q.Find(Next)); !ok || !at.Equal(seen.Add(5*time.Minute+5*time.Second)) {
+		t.Fatalf("PromotableAt = %v, %v", at, ok)
+	}
+	due := t0.Add(24 * time.Hour) // the rotation interval is over
+	if q, err := r.Peek(tx, due); err != nil || q != nil {
+		t.Fatalf("not due once the interval is over: %v, %v", q, err)
+	}
+	// A ring that restarted (observed nothing) waits the whole delay.
+	restarted := newRing(t, kek1)
+	if p := advance(t, restarted, tx, due); p.Rotated {
+		t.Fatal("a ring promoted a next key it had just observed")
+	}
+	p = advance(t, restarted, tx, due.Add(5*time.Minute+5*time.Second))
+	if !p.Rotated || p.Find(Active).KeyID != next.KeyID {
+		t.Fatalf("no promotion after the delay: %+v", p.Events)
+	}
+	retiredAt := due.Add(5*time.Minute + 5*time.Second)
+	// The retired key is kept Lifetime + Propagation after it was first
+	// observed retired.
+	if p := advance(t, restarted, tx, retiredAt.Add(time.Hour+5*time.Second)); slices.ContainsFunc(p.Events, func(e Event) bool { return e.Type == EventDrop }) {
+		t.Fatalf("retired key dropped at Lifetime + Propagation: %v", p.Events)
+	}
+	p = advance(t, restarted, tx, retiredAt.Add(time.Hour+5*time.Second+time.Microsecond))
+	if len(p.Events) != 1 || p.Events[0].Type != EventDrop || p.Events[0].KeyID != first {
+		t.Fatalf("events after Lifetime + Propagation: %v", p.Events)
+	}
 }
 
 func TestFirstStart(t *testing.T) {

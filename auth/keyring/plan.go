@@ -118,11 +118,11 @@ func (r *Ring) Load(tx Tx, spares []*Record) (*Plan, error) {
 	return p, nil
 }
 
-// Peek reads the keyring without a write lock and returns it if
-// [Ring.Advance] would change nothing at now; otherwise (or if the MAC
-// secret is missing or from before schema version 4) it returns nil, and
-// the caller runs an update.
-func (r *Ring) Peek(tx ReadTx, now time.Time) (*Plan, error) {
+// Read reads the keyring without a write lock, as it is: the authentic
+// records and the MAC secret. It returns nil if the MAC secret is missing
+// or from before schema version 4, which only an update ([Ring.Load])
+// fixes.
+func (r *Ring) Read(tx ReadTx) (*Plan, error) {
 	sl := r.sealer()
 	sealed, err := tx.Secret(MACSecretName)
 	if r.cfg.IsNotFound(err) {
@@ -139,12 +139,69 @@ func (r *Ring) Peek(tx ReadTx, now time.Time) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Records: r.authenticated(sl, recs), MAC: mac}
-	if r.due(p, now) {
-		return nil, nil
+	return &Plan{Records: r.authenticated(sl, recs), MAC: mac}, nil
+}
+
+// Peek is [Ring.Read], but returns nil also when [Ring.Advance] would
+// change something at now: the caller then runs an update.
+func (r *Ring) Peek(tx ReadTx, now time.Time) (*Plan, error) {
+	p, err := r.Read(tx)
+	if p == nil || err != nil || r.due(p, now) {
+		return nil, err
 	}
 	return p, nil
 }
+
+// Observe records that recs, read from the store or written to it, were
+// committed by at: a time on this process's clock taken after the
+// transaction that read or wrote them ended. The ring keeps, for each
+// record in its current state, the first such time, and measures every
+// wait of the rotation from it ([Ring.PromotableAt], and the drop of a
+// retired key), never from a time stored by the instance that made the
+// change, which precedes its commit and comes from another clock. A ring
+// that has not observed a record in its state (just started) waits the
+// whole delay from its first observation.
+func (r *Ring) Observe(recs []*Record, at time.Time) {
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	seen := make(map[seenKey]time.Time, len(recs))
+	for _, rec := range recs {
+		k := seenKey{rec.KeyID, rec.State}
+		t, ok := r.seen[k]
+		if !ok {
+			t = at
+		}
+		seen[k] = t
+	}
+	r.seen = seen
+}
+
+// observed returns when rec was first observed in its state; ok is
+// false if it has not been.
+func (r *Ring) observed(rec *Record) (t time.Time, ok bool) {
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	t, ok = r.seen[seenKey{rec.KeyID, rec.State}]
+	return t, ok
+}
+
+// PromotableAt returns the earliest time at which the next key rec may
+// become active here: [Ring.PublishDelay] after it was first observed. ok
+// is false if it has not been observed yet.
+func (r *Ring) PromotableAt(rec *Record) (t time.Time, ok bool) {
+	t, ok = r.observed(rec)
+	return t.Add(r.PublishDelay()), ok
+}
+
+// promotable reports whether the next key rec may become active at now.
+func (r *Ring) promotable(rec *Record, now time.Time) bool {
+	t, ok := r.PromotableAt(rec)
+	return ok && !now.Before(t)
+}
+
+// PublishDelay is how long a next key is published before it signs:
+// [Config.CacheTTL] + [Config.Propagation].
+func (r *Ring) PublishDelay() time.Duration { return r.cfg.CacheTTL + r.cfg.Propagation }
 
 // Take returns a new record in state at now: a spare if there is one,
 // else a key made now.
@@ -162,10 +219,21 @@ func (r *Ring) Take(p *Plan, state string, now time.Time) (*Record, error) {
 }
 
 // expired reports whether rec is a retired or revoked key that no
-// unexpired token can need at now.
+// unexpired token can need at now. An instance that has not loaded the
+// rotation yet may sign with a retired key for up to
+// [Config.Propagation] after it was retired, so a retired key is kept
+// Lifetime + Propagation after it was first observed retired. A revoked
+// key is published by no one and its tokens are refused by its
+// revocation: its record goes Lifetime after it was revoked.
 func (r *Ring) expired(rec *Record, now time.Time) bool {
-	return (rec.State == Retired && now.After(rec.RetiredAt.Add(r.cfg.Lifetime))) ||
-		(rec.State == Revoked && now.After(rec.RevokedAt.Add(r.cfg.Lifetime)))
+	switch rec.State {
+	case Retired:
+		t, ok := r.observed(rec)
+		return ok && now.After(t.Add(r.cfg.Lifetime+r.cfg.Propagation))
+	case Revoked:
+		return now.After(rec.RevokedAt.Add(r.cfg.Lifetime))
+	}
+	return false
 }
 
 // Advance applies the rotation schedule at now: it creates missing keys,
@@ -258,11 +326,11 @@ func (r *Ring) due(p *Plan, now time.Time) bool {
 
 // promotion says why the next key is to replace the active one at now
 // ("reason=requested" by [Record.ActivateAt], "reason=scheduled" by
-// [Config.RotationInterval]), or "" if it is not: not before it has been
-// published for [Config.CacheTTL].
+// [Config.RotationInterval]), or "" if it is not: never before
+// [Ring.PromotableAt].
 func (r *Ring) promotion(active, next *Record, now time.Time) string {
 	switch {
-	case now.Before(next.CreatedAt.Add(r.cfg.CacheTTL)):
+	case !r.promotable(next, now):
 		return ""
 	case !next.ActivateAt.IsZero() && !now.Before(next.ActivateAt):
 		return "reason=requested"

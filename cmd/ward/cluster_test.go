@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -230,10 +232,11 @@ func TestCluster(t *testing.T) {
 	bin := buildWard(t)
 
 	t.Run("grace", func(t *testing.T) {
-		c := startCluster(t, bin, redisURL, "--limits", "login-account=3/1h")
+		c := startCluster(t, bin, redisURL, "--limits", "login-account=3/1h", "--jwks-cache-ttl", "1s")
 		t.Run("LogoutEverywhere", func(t *testing.T) { testClusterLogout(t, c) })
 		t.Run("RefreshRace", func(t *testing.T) { testClusterRefreshRace(t, c, true) })
 		t.Run("SharedLimit", func(t *testing.T) { testClusterSharedLimit(t, c) })
+		t.Run("RotateKeys", func(t *testing.T) { testClusterRotateKeys(t, c) })
 	})
 	t.Run("nograce", func(t *testing.T) {
 		c := startCluster(t, bin, redisURL, "--refresh-grace", "0s")
@@ -241,6 +244,93 @@ func TestCluster(t *testing.T) {
 	})
 	t.Run("KillOne", func(t *testing.T) { testClusterKill(t, bin, redisURL) })
 	t.Run("RedisDown", func(t *testing.T) { testClusterRedisDown(t, bin) })
+}
+
+// testClusterRotateKeys: with a JWKS cache lifetime (1s) far shorter
+// than the sync interval (5s), two rotations in a row are asked for
+// through the admin API, the second of the next key that the first made.
+// Polling every instance's JWKS directly while minting client_credentials
+// tokens through the proxy and on each instance, no token ever carries a
+// kid missing from any instance's JWKS fetched just before it (or just
+// after), every instance soon signs with the new key, and the old key
+// stays published.
+func testClusterRotateKeys(t *testing.T, c *wardCluster) {
+	added := c.admin(t, "client", "add", "cluster-test-rotation")
+	id, secret := envValue(added, "client_id"), envValue(added, "client_secret")
+	mint := func(base string) string {
+		t.Helper()
+		return mustCallForm(t, base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}).str("access_token")
+	}
+	jwks := func() [][]string {
+		t.Helper()
+		var sets [][]string
+		for _, u := range c.instances {
+			sets = append(sets, jwksKids(t, u))
+		}
+		return sets
+	}
+	// Through the admin API, the instance that answers schedules the
+	// promotion with the cluster's JWKS cache lifetime (ward keys rotate
+	// would use its own, the default 5m).
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte(testPassword), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.admin(t, "user", "add", "--role", "admin", "--password-file", pw, "rotation-admin@example.com")
+	adm := mustCall(t, "POST", c.proxy+"/v1/auth/login", "", map[string]string{"email": "rotation-admin@example.com", "password": testPassword}, 200).str("access_token")
+	old := kid(t, mint(c.proxy))
+	for round := 1; round <= 2; round++ {
+		// The first next key may have been published long enough to be
+		// promoted at once; the second was made by the first rotation.
+		res := mustCall(t, "POST", c.proxy+"/v1/admin/keys/rotate", adm, nil, 200)
+		next := res.str("next_kid")
+		if res.Body["rotated"] == true {
+			next = res.str("active_kid")
+		} else if res.str("active_kid") != old {
+			t.Fatalf("rotation %d: %v, active key %s before", round, res.Body, old)
+		}
+		if next == "" || next == old {
+			t.Fatalf("rotation %d: %v", round, res.Body)
+		}
+		asked := time.Now()
+		tokens := 0
+		for {
+			before := jwks()
+			var kids []string
+			for _, u := range append([]string{c.proxy}, c.instances...) {
+				kids = append(kids, kid(t, mint(u)))
+			}
+			tokens += len(kids)
+			after := jwks()
+			for _, k := range kids {
+				for i := range c.instances {
+					if !slices.Contains(before[i], k) || !slices.Contains(after[i], k) {
+						t.Fatalf("rotation %d, %v after it was asked for: a token signed by %s, not in the JWKS of instance %d: %v before, %v after",
+							round, time.Since(asked).Round(time.Millisecond), k, i+1, before[i], after[i])
+					}
+				}
+			}
+			// kids[1:] were minted on each instance directly.
+			if k := kids[1]; k != old && k == kids[2] && k == kids[3] {
+				if k != next {
+					t.Fatalf("rotation %d: the instances sign with %s, not with the next key %s", round, k, next)
+				}
+				break
+			}
+			if time.Since(asked) > 15*time.Second {
+				t.Fatalf("rotation %d: the instances still sign with %v %v after it was asked for", round, kids[1:], time.Since(asked).Round(time.Millisecond))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Logf("rotation %d (at once: %v): every instance signs with the new key %v after it was asked for (%d tokens checked against every JWKS)",
+			round, res.Body["rotated"], time.Since(asked).Round(time.Millisecond), tokens)
+		for i, set := range jwks() {
+			if !slices.Contains(set, old) {
+				t.Errorf("instance %d no longer publishes the old key %s, whose tokens are valid", i+1, old)
+			}
+		}
+		old = next
+	}
 }
 
 // testClusterLogout: sign up and log in on the first instance, refresh on

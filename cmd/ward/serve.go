@@ -62,9 +62,11 @@ Flags:
                            (env WARD_REFRESH_GRACE; default 10s; 0s turns
                            it off: any stale token ends the session)
     --jwks-cache-ttl D     how long verifiers may cache the JWKS (its
-                           Cache-Control max-age), and so how long a new
-                           signing key is published before it signs (env
-                           WARD_JWKS_CACHE_TTL; default 5m; at least 1s)
+                           Cache-Control max-age); a new signing key is
+                           published this long plus 5s (the time every
+                           instance takes to load a key change) before it
+                           signs (env WARD_JWKS_CACHE_TTL; default 5m; at
+                           least 1s; the same on every instance)
     --signing-alg ALG      algorithm of new signing keys (env
                            WARD_SIGNING_ALG; default ES256): RS256, RS384,
                            RS512, PS256, PS384, PS512, ES256, ES384, ES512
@@ -110,10 +112,11 @@ Flags:
     --redis-prefix P       begin every Redis key and channel with P, so that
                            several deployments share one Redis (env
                            WARD_REDIS_PREFIX; default ward:)
-    --sync-interval D      how often to reload revocations and keys from
-                           the store, to see what other processes (the
-                           admin commands) wrote (env WARD_SYNC_INTERVAL;
-                           default 5s; 0s: never)
+    --sync-interval D      how often to reload revocations from the
+                           store, to see what other processes (the admin
+                           commands) wrote (env WARD_SYNC_INTERVAL;
+                           default 5s; 0s: never); keys are reloaded
+                           every 2.5s in any case
     --feed-heartbeat D     how often an idle revocation feed stream sends a
                            heartbeat, by which resource servers know that
                            their replica is current; their --max-staleness
