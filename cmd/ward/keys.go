@@ -46,8 +46,8 @@ server; it is safe while ward serve runs on the same data directory.
              only: stop ward serve first, then start it with
              --kek-file FILE, and destroy the old key
 
-A running server picks up keys changed here (list, rotate, revoke) within
-its --sync-interval (default 5s). Key records are authenticated under the
+A running server picks up keys changed here (rotate, revoke) within 5s: it
+re-reads the keyring every 2.5s and signs nothing with an older copy. Key records are authenticated under the
 key-encryption key: a record written to the database by other means is
 listed as "refused", and is neither published nor trusted.
 
