@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -95,7 +96,13 @@ func BuildCommand(tb testing.TB, pkg string) string {
 		if dir, b.err = buildDir(); b.err != nil {
 			return
 		}
-		b.path = filepath.Join(dir, strings.ReplaceAll(pkg, "/", "_"))
+		// dir/<pkg with _ for />/<its last element>: the messages name
+		// the command as users know it.
+		sub := filepath.Join(dir, strings.ReplaceAll(pkg, "/", "_"))
+		if b.err = os.Mkdir(sub, 0o700); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(sub, path.Base(pkg))
 		b.out, b.err = exec.Command(goTool, "build", "-o", b.path, pkg).CombinedOutput()
 	})
 	if b.err != nil {
