@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,22 +123,22 @@ func TestFeedLimits(t *testing.T) {
 // resumes from the last event it applied (Last-Event-ID), keeping what it
 // applied.
 func TestFeedStreamErrors(t *testing.T) {
+	var mu sync.Mutex // the handler's goroutines append, the test reads
 	var lastIDs []string
 	var calls atomic.Int64
 	fi := newFakeIssuer(t, emptySnapshot, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
+		mu.Unlock()
 		switch calls.Add(1) {
 		case 1:
-			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
 			w.Write([]byte("id: 6.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"a\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":6}\n\n"))
 			w.Write([]byte("id: 7.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":8}\n\n"))
 		case 2:
-			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
 			w.Write([]byte("id: 7.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"exp\":1,\"seq\":7}\n\n"))
 		case 3:
-			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
 			w.Write([]byte("data: " + strings.Repeat("x", 100) + "\n\n"))
 		default:
-			lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
 			w.Write([]byte("id: 7.0123456789abcdef\nevent: revocation\ndata: {\"kind\":\"token\",\"sub\":\"b\",\"nbf\":0,\"exp\":" + farFuture + ",\"seq\":7}\n\n"))
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
@@ -150,8 +151,11 @@ func TestFeedStreamErrors(t *testing.T) {
 			t.Fatalf("jti %s: %v", jti, err)
 		}
 	}
-	if want := "5.0123456789abcdef,6.0123456789abcdef,6.0123456789abcdef,6.0123456789abcdef"; strings.Join(lastIDs, ",") != want {
-		t.Fatalf("Last-Event-IDs %s, want %s", strings.Join(lastIDs, ","), want)
+	mu.Lock()
+	got := strings.Join(lastIDs, ",")
+	mu.Unlock()
+	if want := "5.0123456789abcdef,6.0123456789abcdef,6.0123456789abcdef,6.0123456789abcdef"; got != want {
+		t.Fatalf("Last-Event-IDs %s, want %s", got, want)
 	}
 	if fi.snapshots.Load() != 1 {
 		t.Fatalf("%d snapshots, want 1", fi.snapshots.Load())

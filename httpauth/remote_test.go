@@ -254,13 +254,19 @@ func TestRemoteKeySetStormDefaults(t *testing.T) {
 
 // TestRemoteKeySetConcurrentMissesShareFetch: misses that arrive while a
 // fetch runs wait for it rather than start their own.
+//
+// The clock is injected and moves once, past MinRefetchInterval, before
+// the misses: a goroutine that the scheduler starts only after the shared
+// fetch has ended (possible on a loaded machine: the fetch lasts 200 ms)
+// finds the interval not yet passed instead of starting a third fetch.
 func TestRemoteKeySetConcurrentMissesShareFetch(t *testing.T) {
 	t.Parallel()
 	key := newSigningKey(t, jwk.ES256)
 	is := newTestIssuerServer(t, key)
-	rk := newRemote(t, is, func(c *RemoteKeySetConfig) { c.MinRefetchInterval = time.Millisecond })
+	clock := newTestClock()
+	rk := newRemote(t, is, func(c *RemoteKeySetConfig) { c.MinRefetchInterval, c.Now = time.Minute, clock.Now })
 	is.set(func(is *testIssuerServer) { is.delay = 200 * time.Millisecond })
-	time.Sleep(2 * time.Millisecond)
+	clock.Advance(2 * time.Minute) // past MinRefetchInterval, well within the keys' hour
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Add(1)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/wardauth/ward/internal/josetest"
+	"github.com/wardauth/ward/internal/wardtest"
 )
 
 // loadAttackTables runs the export of the attack tables of jose/jws and
@@ -120,7 +121,7 @@ func TestAttackTablesAgree(t *testing.T) {
 		}
 	}
 	// ward verify runs beside the page, a few processes at a time.
-	bin := wardBin(t)
+	bin := wardtest.Build(t)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 3)
 	for _, j := range jobs {

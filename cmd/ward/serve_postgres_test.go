@@ -9,6 +9,7 @@ import (
 
 	"github.com/wardauth/ward/auth"
 	"github.com/wardauth/ward/auth/postgres/pgtest"
+	"github.com/wardauth/ward/internal/wardtest"
 )
 
 // TestServePostgres starts two real "ward serve --db postgres://…"
@@ -18,13 +19,13 @@ import (
 // and the logged-out access token by both once they have synced.
 func TestServePostgres(t *testing.T) {
 	dsn := pgtest.Schema(t)
-	bin := buildWard(t)
+	bin := wardtest.Build(t)
 	kek := filepath.Join(t.TempDir(), "kek")
 	if err := os.WriteFile(kek, []byte(auth.NewKEK()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	start := func() *wardProcess {
-		return startWard(t, bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--kek-file", kek, "--db", dsn, "--sync-interval", "200ms",
+	start := func() *wardtest.Server {
+		return wardtest.Serve(t, bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--kek-file", kek, "--db", dsn, "--sync-interval", "200ms",
 			"--issuer", "https://auth.example.test") // one issuer for both, as behind a load balancer
 	}
 	a := start()
@@ -53,7 +54,7 @@ func TestServePostgres(t *testing.T) {
 	// The session's revocation reaches the second instance by its sync
 	// from PostgreSQL.
 	deadline := time.Now().Add(10 * time.Second)
-	for _, p := range []*wardProcess{a, b} {
+	for _, p := range []*wardtest.Server{a, b} {
 		for statusOf(t, p.URL+"/v1/me", at2) != http.StatusUnauthorized {
 			if time.Now().After(deadline) {
 				t.Fatalf("%s still accepts the logged-out access token", p.URL)
