@@ -38,6 +38,9 @@
 #                     one are put behind Debian's nginx, round robin
 #   KILL_AFTER=       with INSTANCES>1: kill -9 the first instance this
 #                     long (sleep(1) syntax, e.g. 8) after the load starts
+#   INSTANCE_PROCS=   with DB: GOMAXPROCS of each ward serve process, as a
+#                     container's CPU limit sets it (Go reads the cgroup
+#                     limit); unset: each process uses every core
 #
 # With DB, the servers' CPU is not measured (req/cpu-s is blank), and
 # PostgreSQL shares the machine's cores with them and the load generator.
@@ -163,7 +166,7 @@ start_pg() {
 	: >"$tmp/instances"
 	for i in $(seq 1 "$1"); do
 		# shellcheck disable=SC2086
-		WARD_DB=$dsn WARD_KEK_FILE=$tmp/kek "${server_prefix[@]}" "$tmp/ward" serve --addr 127.0.0.1:0 \
+		WARD_DB=$dsn WARD_KEK_FILE=$tmp/kek env ${INSTANCE_PROCS:+GOMAXPROCS=$INSTANCE_PROCS} "${server_prefix[@]}" "$tmp/ward" serve --addr 127.0.0.1:0 \
 			--data-dir "$tmp/data$i" --log-level "$LOG_LEVEL" --trusted-proxy 127.0.0.1 $SERVE_FLAGS 2>"$tmp/serve$i.log" &
 		echo $! >"$tmp/ward$i.pid"
 		pids="$pids $!"
@@ -213,7 +216,7 @@ if [ -n "$DB" ]; then
 		port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 		start_nginx "127.0.0.1:$port"
 		url=http://127.0.0.1:$port
-		echo "# $INSTANCES ward serve on PostgreSQL schema $schema ($(paste -sd' ' "$tmp/instances")), nginx round robin at $url"
+		echo "# $INSTANCES ward serve on PostgreSQL schema $schema ($(paste -sd' ' "$tmp/instances")), nginx round robin at $url${INSTANCE_PROCS:+, GOMAXPROCS=$INSTANCE_PROCS each}"
 		measured_pid=0 # several processes: their CPU is not measured
 	else
 		url=$(head -n1 "$tmp/instances")
