@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 var errBadRefresh = &Error{Code: CodeInvalidToken, Message: "The refresh token is invalid."}
@@ -36,6 +37,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 		return nil, errBadRefresh
 	}
 	now := s.now()
+	if pair, ok, err := s.rotate(ctx, rt, now, meta); ok || err != nil {
+		return pair, err
+	}
 	var (
 		result error
 		sess   *Session
@@ -116,4 +120,33 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Request
 		return nil, result
 	}
 	return s.tokenPair(user, sess, now)
+}
+
+// rotate is the common case of a refresh, the current token of a live
+// session, as one compare-and-swap where the store offers it
+// ([SessionRotator]); ok false sends the refresh down the general path,
+// which also gives every failure its answer and audit event.
+func (s *Service) rotate(ctx context.Context, rt refreshToken, now time.Time, meta RequestMeta) (*TokenPair, bool, error) {
+	rot, ok := s.store.(SessionRotator)
+	if !ok {
+		return nil, false, nil
+	}
+	ev := s.event(now, EventRefresh, OutcomeSuccess, meta)
+	ev.Detail = fmt.Sprintf("counter=%d", rt.counter+1)
+	r := SessionRotation{ID: rt.sessionID, Expect: rt.counter, Now: now, Event: &ev}
+	if idle := s.cfg.SessionIdleTTL; idle > 0 {
+		r.IdleBefore = now.Add(-idle)
+	}
+	sess, user, ok, err := rot.RotateSession(ctx, r)
+	if err != nil {
+		s.storeFailed(err)
+		return nil, false, internal("store", err)
+	}
+	if !ok {
+		return nil, false, nil
+	}
+	s.logEvent(&ev)
+	s.obs.Audited(&ev)
+	pair, err := s.tokenPair(user, sess, now)
+	return pair, true, err
 }

@@ -40,6 +40,37 @@ type Store interface {
 	Close() error
 }
 
+// SessionRotator is an optional [Store] capability: the common case of a
+// refresh (the current token of a live session) as one compare-and-swap
+// on the session's counter, in one statement of its own transaction
+// (PostgreSQL: one round trip instead of two, one statement instead of
+// six). [Service.Refresh] tries it first and, when it reports no swap,
+// takes the general path, which locks the session and tells the grace
+// window, a reuse, an ended or expired session and a disabled user apart.
+type SessionRotator interface {
+	// RotateSession swaps, if the session r.ID has the counter r.Expect,
+	// has not ended, expires after r.Now, was last used after
+	// r.IdleBefore (zero: no idle rule) and belongs to a user who exists
+	// and is not disabled: it sets the counter to r.Expect+1 and RotatedAt
+	// and LastUsedAt to r.Now, appends *r.Event after setting its
+	// UserID, SessionID and ClientID to the session's (and its ID to the
+	// event's, as [AuditWriter.AppendAudit] does), and returns the session
+	// and its user as written, with ok true, once all of it is durable.
+	// Otherwise it changes nothing and returns ok false. A refresh of the
+	// same session that holds the row waits for its commit, and the
+	// counter it wrote decides.
+	RotateSession(ctx context.Context, r SessionRotation) (sess *Session, user *User, ok bool, err error)
+}
+
+// SessionRotation is what [SessionRotator.RotateSession] swaps.
+type SessionRotation struct {
+	ID         string
+	Expect     uint64
+	Now        time.Time
+	IdleBefore time.Time
+	Event      *AuditEvent // its ID, UserID, SessionID and ClientID are set by the store
+}
+
 // ReadTx reads the store within a transaction: the read parts of every
 // aggregate. Every method uses the context given to [Store.Update] or
 // [Store.View]. Lookups of a missing row return an [*Error] with

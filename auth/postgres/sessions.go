@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"context"
 	"errors"
+	"math"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -148,4 +151,69 @@ func (t *tx) DeleteExpiredSessions(now, idleBefore time.Time) (int64, error) {
 	}
 	m, err := t.deleted(qDeleteIdle, schema.Nanos(idleBefore))
 	return n + m, err
+}
+
+// qRotateSession is [DB.RotateSession]: the compare-and-swap on the
+// counter, the audit event and the read of the user, in one statement. A
+// concurrent refresh that holds the row makes the UPDATE wait for its
+// commit and then test the row as that refresh left it (READ COMMITTED),
+// so at most one of refreshes presenting the same counter swaps.
+var qRotateSession = `WITH s AS (
+	UPDATE sessions SET counter = $3, rotated_at = $4, last_used_at = $4
+	WHERE id = $1 AND counter = $2 AND ended_at = 0 AND expires_at > $4 AND last_used_at > $5
+		AND EXISTS (SELECT 1 FROM users WHERE users.id = sessions.user_id AND NOT users.disabled)
+	RETURNING ` + sessionCols + `
+), a AS (
+	INSERT INTO audit_events (time, type, outcome, user_id, session_id, client_id, ip, user_agent, detail, actor_id)
+	SELECT $6, $7, $8, s.user_id, s.id, s.client_id, $9, $10, $11, $12 FROM s
+	RETURNING id
+)
+SELECT ` + qualified("s", sessionCols) + `, ` + qualified("u", userCols) + `, a.id
+	FROM s JOIN users u ON u.id = s.user_id CROSS JOIN a`
+
+// qualified prefixes each of the comma-separated columns cols with alias.
+func qualified(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// RotateSession implements [auth.SessionRotator] in one round trip: one
+// statement in its own transaction, committed (synchronously) before the
+// answer comes back.
+func (db *DB) RotateSession(ctx context.Context, r auth.SessionRotation) (*auth.Session, *auth.User, bool, error) {
+	idle := int64(math.MinInt64) // no idle rule: every last_used_at is after it
+	if !r.IdleBefore.IsZero() {
+		idle = schema.Nanos(r.IdleBefore)
+	}
+	now := schema.Nanos(r.Now)
+	ev := r.Event
+	row := db.pool.QueryRow(ctx, qRotateSession,
+		r.ID, int64(r.Expect), int64(r.Expect+1), now, idle,
+		schema.Nanos(ev.Time), ev.Type, ev.Outcome, ev.IP, ev.UserAgent, ev.Detail, ev.ActorID)
+	var (
+		s                                  auth.Session
+		u                                  auth.User
+		counter                            int64
+		rotated, created, used, exp, ended int64
+		roles                              string
+		uCreated, uUpdated, uPassword      int64
+		id                                 int64
+	)
+	err := row.Scan(&s.ID, &s.UserID, &s.ClientID, &counter, &rotated, &created, &used, &exp, &ended, &s.EndReason, &s.IP, &s.UserAgent,
+		&u.ID, &u.Email, &u.PasswordHash, &roles, &u.Disabled, &uCreated, &uUpdated, &uPassword, &id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, mapErr("rotate session", err)
+	}
+	s.Counter = uint64(counter)
+	s.RotatedAt, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.EndedAt = schema.FromNanos(rotated), schema.FromNanos(created), schema.FromNanos(used), schema.FromNanos(exp), schema.FromNanos(ended)
+	u.Roles = schema.SplitList(roles)
+	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = schema.FromNanos(uCreated), schema.FromNanos(uUpdated), schema.FromNanos(uPassword)
+	ev.ID, ev.UserID, ev.SessionID, ev.ClientID = id, s.UserID, s.ID, s.ClientID
+	return &s, &u, true, nil
 }
