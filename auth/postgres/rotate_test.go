@@ -18,12 +18,7 @@ var _ auth.SessionRotator = (*postgres.DB)(nil)
 // and changes nothing otherwise; of concurrent swaps of one counter,
 // exactly one succeeds.
 func TestRotateSession(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := pgtest.MustOpen(t)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 	mk := func(id, user string, edit func(s *auth.Session)) {

@@ -18,12 +18,7 @@ import (
 // last_used_at) touches no indexed column, so PostgreSQL makes it a
 // heap-only tuple update and writes no index entry (migration 0002).
 func TestRefreshUpdateIsHOT(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, dsn := openSchema(t)
 	ctx := context.Background()
 	now := time.Now()
 	sess := &auth.Session{ID: "s1", UserID: "u1", ClientID: "app", CreatedAt: now, RotatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)}
@@ -63,12 +58,7 @@ func TestRefreshUpdateIsHOT(t *testing.T) {
 // use the partial indexes of migration 0002 under a generic plan (the plan
 // a prepared statement ends up with), whatever the parameter's value.
 func TestAuditPartialIndexes(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	_, dsn := openSchema(t) // the store migrates the schema
 	ctx := context.Background()
 	conn := connect(t, dsn)
 	for _, s := range []string{"SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off"} {
@@ -117,4 +107,17 @@ func TestAuditPartialIndexes(t *testing.T) {
 			t.Errorf("%+v: the generic plan does not use %s:\n%s", tc.q, tc.index, plan.String())
 		}
 	}
+}
+
+// openSchema opens the store on a new schema and returns it with the
+// schema's connection string.
+func openSchema(t *testing.T) (*postgres.DB, string) {
+	t.Helper()
+	dsn := pgtest.Schema(t)
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
 }
