@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -566,8 +567,12 @@ func testClusterKill(t *testing.T, bin, redisURL string) {
 	for _, f := range failures {
 		t.Errorf("during the burst: %s", f)
 	}
-	if syscall.Kill(victim, 0) == nil {
-		t.Fatalf("instance 2 (pid %d) survived kill -9", victim)
+	// Killed, it may stay a zombie until the process that adopted it
+	// (cluster.sh has exited) reaps it: a zombie is dead.
+	for deadline := time.Now().Add(10 * time.Second); running(victim); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("instance 2 (pid %d) survived kill -9", victim)
+		}
 	}
 	survivors := []string{c.instances[0], c.instances[2]}
 	inFlight := 0
@@ -695,4 +700,16 @@ func testClusterRedisDown(t *testing.T, bin string) {
 	for _, u := range c.instances {
 		waitRefused(t, u+"/v1/me", login.str("access_token"), loggedOut, time.Second)
 	}
+}
+
+// running reports whether the process pid exists and is not a zombie
+// (killed, not yet reaped by its parent).
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil // no /proc: a zombie counts as running
+	}
+	// pid (comm) state …: comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
 }
