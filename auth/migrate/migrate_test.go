@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wardauth/ward/auth"
+	"github.com/wardauth/ward/auth/authtest"
 	"github.com/wardauth/ward/auth/migrate"
 	"github.com/wardauth/ward/auth/postgres/pgtest"
 	"github.com/wardauth/ward/auth/sqlite"
@@ -20,15 +20,7 @@ import (
 var base = time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
 
 // mustOpen opens a new SQLite store in a temporary directory.
-func mustOpen(tb testing.TB) *sqlite.DB {
-	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "ward.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
+func mustOpen(tb testing.TB) *sqlite.DB { return authtest.MustOpenStore(tb) }
 
 // populate writes n users, each with a session and two audit events, a
 // client, a key record, a secret and n revocations, in one transaction.
